@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Portable x86-64 baseline with AVX2 + FMA + F16C: without a CPU target Swift emits
+// scalar code for SIMD types and software Float16 conversion (see MACHINE-NOTES.md).
+// 'haswell' is x86-64-v3's feature set; swiftc 6.3 rejects the name 'x86-64-v3'.
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+
+let package = Package(
+    name: "Afina",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "afina", targets: ["afina"]),
+        .library(name: "AfinaModels", targets: ["AfinaModels"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "AfinaTensor", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
+        .target(name: "AfinaFormats", dependencies: ["AfinaTensor"], swiftSettings: fastMath),
+        .target(name: "AfinaTokenizers", dependencies: ["AfinaFormats"]),
+        .target(name: "AfinaHub", dependencies: ["CZlib"]),
+        .target(name: "AfinaModels",
+                dependencies: ["AfinaTensor", "AfinaFormats", "AfinaTokenizers", "AfinaHub",
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: fastMath),
+        .executableTarget(name: "afina",
+                          dependencies: ["AfinaModels",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "AfinaTensorTests", dependencies: ["AfinaTensor"]),
+        .testTarget(name: "AfinaFormatsTests", dependencies: ["AfinaFormats"]),
+        .testTarget(name: "AfinaTokenizersTests", dependencies: ["AfinaTokenizers"]),
+        .testTarget(name: "AfinaModelsTests", dependencies: ["AfinaModels"]),
+        .testTarget(name: "AfinaHubTests", dependencies: ["AfinaHub"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,188 @@
+// Batched generation over a KV cache: one prefill for all prompts, then one decode step per
+// token for every sequence still running. Stops on stop tokens, stop strings or max tokens.
+import AfinaTensor
+import Foundation
+
+/// What to generate for one prompt.
+public struct GenerationRequest: Sendable {
+    public var prompt: [Int32]
+    public var maxTokens: Int
+    public var sampling: SamplingParameters
+    /// Token ids that end generation (the model's end-of-sequence tokens).
+    public var stopTokens: Set<Int32>
+    /// Text that ends generation; the output is cut before it.
+    public var stopStrings: [String]
+    /// How many top alternatives to report per generated token (0: no log-probabilities).
+    public var topLogprobs: Int
+
+    public init(prompt: [Int32], maxTokens: Int, sampling: SamplingParameters = .init(),
+                stopTokens: Set<Int32> = [], stopStrings: [String] = [], topLogprobs: Int = 0) {
+        self.prompt = prompt
+        self.maxTokens = maxTokens
+        self.sampling = sampling
+        self.stopTokens = stopTokens
+        self.stopStrings = stopStrings
+        self.topLogprobs = topLogprobs
+    }
+}
+
+/// A token with its natural-log probability under the model (before sampling adjustments).
+public struct TokenLogprob: Sendable, Codable, Equatable {
+    public var id: Int32
+    public var logprob: Float
+    /// The most likely tokens at this position, best first (empty in the `top` list itself).
+    public var top: [TokenLogprob]?
+}
+
+public struct GenerationResult: Sendable {
+    public enum FinishReason: String, Sendable { case stop, length }
+    public var promptIDs: [Int32]
+    /// Generated ids, including a final stop token if one ended generation.
+    public var ids: [Int32]
+    /// Generated text, without a stop token or stop string.
+    public var text: String
+    public var logprobs: [TokenLogprob]
+    public var finishReason: FinishReason
+}
+
+/// Timings of one `generate` call, for benchmarks.
+public struct GenerationTimings: Sendable {
+    public var prefillTokens = 0, decodeTokens = 0
+    public var prefillSeconds = 0.0, decodeSeconds = 0.0
+}
+
+public final class Generator: @unchecked Sendable {
+    public let model: any CausalLM
+    private let decode: ([Int32]) -> String
+
+    /// `decode` turns ids into text (the tokenizer's decoder).
+    public init(model: any CausalLM, decode: @escaping ([Int32]) -> String) {
+        self.model = model
+        self.decode = decode
+    }
+
+    /// Generates for every request at once. `onText(i, piece)` receives text of request i as
+    /// soon as it is final (never half a UTF-8 character or a possible stop string prefix).
+    public func generate(_ requests: [GenerationRequest], timings: UnsafeMutablePointer<GenerationTimings>? = nil,
+                         onText: ((Int, String) -> Void)? = nil) throws -> [GenerationResult] {
+        for r in requests {
+            try r.sampling.validate()
+            guard !r.prompt.isEmpty else { throw ModelError.invalidConfig("empty prompt") }
+            guard r.prompt.count < model.contextLength else {
+                throw ModelError.contextOverflow(needed: r.prompt.count + 1, capacity: model.contextLength)
+            }
+        }
+        let capacity = min(model.contextLength, requests.map { $0.prompt.count + $0.maxTokens }.max() ?? 1)
+        let cache = model.makeCache(slots: requests.count, capacity: capacity)
+        var states = requests.map { SequenceState(request: $0, capacity: capacity) }
+        var clock = ContinuousClock.now
+        var logits = try model.logits(requests.enumerated().map { SequenceChunk(slot: $0, tokens: $1.prompt) },
+                                      cache: cache, allPositions: false)
+        timings?.pointee.prefillTokens += requests.map(\.prompt.count).reduce(0, +)
+        timings?.pointee.prefillSeconds += clock.secondsSince()
+        clock = .now
+        while true {
+            let rows = model.backend.floats(logits)
+            let vocabulary = logits.columns
+            var chunks: [SequenceChunk] = []
+            for (row, slot) in states.indices.filter({ !states[$0].finished }).enumerated() {
+                let piece = states[slot].step(logits: Array(rows[row * vocabulary..<(row + 1) * vocabulary]),
+                                              decode: decode)
+                if !piece.isEmpty { onText?(slot, piece) }
+                if !states[slot].finished { chunks.append(SequenceChunk(slot: slot, tokens: [states[slot].ids.last!])) }
+            }
+            if chunks.isEmpty { break }
+            logits = try model.logits(chunks, cache: cache, allPositions: false)
+            timings?.pointee.decodeTokens += chunks.count
+        }
+        timings?.pointee.decodeSeconds += clock.secondsSince()
+        return states.map(\.result)
+    }
+}
+
+/// Progress of one sequence: sampled ids, text so far, and why it stopped.
+private struct SequenceState {
+    let request: GenerationRequest
+    let limit: Int
+    var sampler: Sampler
+    var ids: [Int32] = []
+    var logprobs: [TokenLogprob] = []
+    var text = ""
+    var emitted = 0           // Unicode scalars of `text` already handed to the caller
+    var finishReason: GenerationResult.FinishReason?
+    var finished: Bool { finishReason != nil }
+
+    init(request: GenerationRequest, capacity: Int) {
+        self.request = request
+        limit = min(request.maxTokens, capacity - request.prompt.count)
+        sampler = Sampler(request.sampling)
+        if limit <= 0 { finishReason = .length }
+    }
+
+    /// Samples the next token; returns newly final text.
+    mutating func step(logits: [Float], decode: ([Int32]) -> String) -> String {
+        let id = sampler.next(logits: logits, history: request.prompt + ids)
+        ids.append(id)
+        if request.topLogprobs > 0 { logprobs.append(topLogprobs(logits, chosen: id, k: request.topLogprobs)) }
+        if request.stopTokens.contains(id) {
+            finishReason = .stop
+        } else {
+            text = decode(ids)
+            if let cut = request.stopStrings.compactMap({ text.range(of: $0)?.lowerBound }).min() {
+                text = String(text[..<cut])
+                finishReason = .stop
+            } else if ids.count >= limit {
+                finishReason = .length
+            }
+        }
+        return takeFinalText()
+    }
+
+    /// Text not yet emitted that can no longer change: all of it once finished, otherwise
+    /// without a trailing partial character (U+FFFD) or a prefix of a stop string.
+    /// Counted in Unicode scalars, since a combining mark can still join the last character.
+    private mutating func takeFinalText() -> String {
+        var scalars = Array(text.unicodeScalars)
+        if !finished {
+            while scalars.last == "\u{FFFD}" { scalars.removeLast() }
+            let held = request.stopStrings.map { stop in
+                let stopScalars = Array(stop.unicodeScalars)
+                return (1..<max(stopScalars.count, 1)).reversed().first { n in
+                    scalars.suffix(n).elementsEqual(stopScalars.prefix(n))
+                } ?? 0
+            }.max() ?? 0
+            scalars.removeLast(min(held, scalars.count))
+        }
+        guard scalars.count > emitted else { return "" }
+        defer { emitted = scalars.count }
+        return String(String.UnicodeScalarView(scalars[emitted...]))
+    }
+
+    var result: GenerationResult {
+        GenerationResult(promptIDs: request.prompt, ids: ids, text: text, logprobs: logprobs,
+                         finishReason: finishReason ?? .length)
+    }
+}
+
+/// Log-softmax of `logits` at `chosen`, with the k most likely tokens.
+func topLogprobs(_ logits: [Float], chosen: Int32, k: Int) -> TokenLogprob {
+    let maxLogit = logits.max() ?? 0
+    let logSum = Float(log(logits.reduce(0.0) { $0 + exp(Double($1 - maxLogit)) })) + maxLogit
+    var best: [Int] = []
+    for i in logits.indices {
+        if best.count < k || logits[i] > logits[best[best.count - 1]] {
+            let at = best.firstIndex { logits[i] > logits[$0] } ?? best.count
+            best.insert(i, at: at)
+            if best.count > k { best.removeLast() }
+        }
+    }
+    return TokenLogprob(id: chosen, logprob: logits[Int(chosen)] - logSum,
+                        top: best.map { TokenLogprob(id: Int32($0), logprob: logits[$0] - logSum, top: nil) })
+}
+
+extension ContinuousClock.Instant {
+    func secondsSince() -> Double {
+        let d = ContinuousClock.now - self
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,35 @@
+// Key/value cache for decoding: per layer, `slots` sequences of up to `capacity` positions.
+import AfinaTensor
+
+/// Keys and values of past positions, one region of `capacity` rows per sequence slot.
+public final class KVCache: @unchecked Sendable {
+    public let slots: Int
+    public let capacity: Int
+    /// Per layer: [slots * capacity, kvHeads * headDim].
+    let keys: [Tensor]
+    let values: [Tensor]
+    /// Positions filled in each slot.
+    public private(set) var lengths: [Int]
+
+    public init(backend: any Backend, layers: Int, slots: Int, capacity: Int, width: Int) {
+        self.slots = slots
+        self.capacity = capacity
+        keys = (0..<layers).map { _ in backend.zeros([slots * capacity, width]) }
+        values = (0..<layers).map { _ in backend.zeros([slots * capacity, width]) }
+        lengths = Array(repeating: 0, count: slots)
+    }
+
+    /// Forgets what `slot` holds so a new sequence can use it.
+    public func reset(slot: Int) { lengths[slot] = 0 }
+
+    /// Rows in the layer tensors where `count` new positions of `slot` go; throws when full.
+    func reserve(slot: Int, count: Int) throws -> Range<Int> {
+        let start = lengths[slot]
+        guard start + count <= capacity else {
+            throw ModelError.contextOverflow(needed: start + count, capacity: capacity)
+        }
+        return slot * capacity + start..<slot * capacity + start + count
+    }
+
+    func advance(slot: Int, by count: Int) { lengths[slot] += count }
+}

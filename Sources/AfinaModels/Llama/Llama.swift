@@ -1,0 +1,98 @@
+// The Llama family: Llama 2/3, SmolLM2, Mistral, Qwen2/2.5 (which adds q/k/v biases).
+// Pre-norm decoder: RMSNorm -> grouped-query attention with rotary embeddings -> residual,
+// RMSNorm -> SwiGLU MLP -> residual; final RMSNorm and an (optionally tied) output head.
+// Follows transformers' modeling_llama.py; weights use its names and [out, in] layout.
+import AfinaTensor
+
+public final class Llama: CausalLM, @unchecked Sendable {
+    struct Layer {
+        let attnNorm, q, k, v, o: Tensor
+        let qBias, kBias, vBias: Tensor?
+        let mlpNorm, gate, up, down: Tensor
+    }
+
+    public let config: LlamaConfig
+    public let backend: any Backend
+    let embed: Tensor       // [V, D]
+    let layers: [Layer]
+    let norm: Tensor        // [D]
+    let lmHead: Tensor      // [V, D], the embedding when tied
+    let invFreq: [Float]    // [headDim / 2]
+
+    public var vocabularySize: Int { config.vocabularySize }
+    public var contextLength: Int { config.contextLength }
+
+    /// Builds the model from `weights`, which must hold exactly the tensors it needs.
+    public init(config: LlamaConfig, weights: WeightTable, backend: any Backend) throws {
+        var w = weights
+        let (d, ff, v) = (config.hiddenSize, config.intermediateSize, config.vocabularySize)
+        let (qDim, kvDim) = (config.headCount * config.headDim, config.kvHeadCount * config.headDim)
+        self.config = config
+        self.backend = backend
+        embed = try w.take("model.embed_tokens.weight", shape: [v, d])
+        layers = try (0..<config.layerCount).map { i in
+            let p = "model.layers.\(i)."
+            let bias = config.attentionBias
+            return Layer(
+                attnNorm: try w.take(p + "input_layernorm.weight", shape: [d]),
+                q: try w.take(p + "self_attn.q_proj.weight", shape: [qDim, d]),
+                k: try w.take(p + "self_attn.k_proj.weight", shape: [kvDim, d]),
+                v: try w.take(p + "self_attn.v_proj.weight", shape: [kvDim, d]),
+                o: try w.take(p + "self_attn.o_proj.weight", shape: [d, qDim]),
+                qBias: bias ? try w.take(p + "self_attn.q_proj.bias", shape: [qDim]) : nil,
+                kBias: bias ? try w.take(p + "self_attn.k_proj.bias", shape: [kvDim]) : nil,
+                vBias: bias ? try w.take(p + "self_attn.v_proj.bias", shape: [kvDim]) : nil,
+                mlpNorm: try w.take(p + "post_attention_layernorm.weight", shape: [d]),
+                gate: try w.take(p + "mlp.gate_proj.weight", shape: [ff, d]),
+                up: try w.take(p + "mlp.up_proj.weight", shape: [ff, d]),
+                down: try w.take(p + "mlp.down_proj.weight", shape: [d, ff]))
+        }
+        norm = try w.take("model.norm.weight", shape: [d])
+        // A tied checkpoint may still carry a copy of the head; the embedding is used.
+        let head = try w.takeIfPresent("lm_head.weight", shape: [v, d])
+        lmHead = config.tieWordEmbeddings ? embed : try head ?? w.take("lm_head.weight", shape: [v, d])
+        try w.finish()
+        invFreq = config.rope.inverseFrequencies(headDim: config.headDim)
+    }
+
+    public func makeCache(slots: Int, capacity: Int) -> KVCache {
+        KVCache(backend: backend, layers: config.layerCount, slots: slots, capacity: capacity,
+                width: config.kvHeadCount * config.headDim)
+    }
+
+    public func logits(_ chunks: [SequenceChunk], cache: KVCache, allPositions: Bool) throws -> Tensor {
+        let b = backend
+        var spans: [AttentionSpan] = [], positions: [Int32] = [], cacheRows: [Int] = []
+        for chunk in chunks {
+            let rows = try cache.reserve(slot: chunk.slot, count: chunk.tokens.count)
+            let past = cache.lengths[chunk.slot]
+            spans.append(AttentionSpan(queryRow: positions.count, count: chunk.tokens.count,
+                                       keyRow: chunk.slot * cache.capacity, past: past))
+            positions += (past..<past + chunk.tokens.count).map { Int32($0) }
+            cacheRows += rows
+        }
+        let c = config
+        var x = b.embedding(embed, ids: chunks.flatMap(\.tokens))                    // [N, D]
+        for (i, layer) in layers.enumerated() {
+            let attnIn = b.rmsNorm(x, weight: layer.attnNorm, eps: c.rmsNormEps)      // [N, D]
+            let q = b.rope(b.linear(attnIn, weight: layer.q, bias: layer.qBias),       // [N, H*hd]
+                           positions: positions, headDim: c.headDim, invFreq: invFreq)
+            let k = b.rope(b.linear(attnIn, weight: layer.k, bias: layer.kBias),       // [N, Hkv*hd]
+                           positions: positions, headDim: c.headDim, invFreq: invFreq)
+            let v = b.linear(attnIn, weight: layer.v, bias: layer.vBias)               // [N, Hkv*hd]
+            b.copyRows(k, into: cache.keys[i], at: cacheRows)
+            b.copyRows(v, into: cache.values[i], at: cacheRows)
+            let attn = b.attention(query: q, keys: cache.keys[i], values: cache.values[i], spans: spans,
+                                   heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim)
+            x = b.add(x, b.linear(attn, weight: layer.o, bias: nil))
+            let mlpIn = b.rmsNorm(x, weight: layer.mlpNorm, eps: c.rmsNormEps)
+            let hidden = b.swiglu(gate: b.linear(mlpIn, weight: layer.gate, bias: nil),  // [N, FF]
+                                  up: b.linear(mlpIn, weight: layer.up, bias: nil))
+            x = b.add(x, b.linear(hidden, weight: layer.down, bias: nil))
+        }
+        for chunk in chunks { cache.advance(slot: chunk.slot, by: chunk.tokens.count) }
+        let rows = allPositions ? Array(0..<positions.count) : spans.map { $0.queryRow + $0.count - 1 }
+        let last = b.rmsNorm(b.gatherRows(x, rows), weight: norm, eps: c.rmsNormEps)
+        return b.linear(last, weight: lmHead, bias: nil)                                // [rows, V]
+    }
+}

@@ -1,0 +1,107 @@
+// Opening a model the way users name it: a pulled catalog name, a .gguf file, or a Hugging
+// Face directory (config.json + safetensors + tokenizer.json).
+import AfinaFormats
+import AfinaHub
+import AfinaTensor
+import AfinaTokenizers
+import Foundation
+
+/// A model ready to run: network, tokenizer, chat template, and facts about it.
+public struct LoadedModel: @unchecked Sendable {
+    public let model: any CausalLM
+    public let tokenizer: Tokenizer
+    /// The model's own Jinja chat template, if it ships one.
+    public let chatTemplate: String?
+    public let info: ModelInfo
+}
+
+/// What `afina info` prints.
+public struct ModelInfo: Sendable {
+    public var path: String
+    public var format: String
+    public var architecture: String
+    public var parameterCount: Int
+    /// Tensor element types and how many tensors use each.
+    public var tensorTypes: [String: Int]
+    public var contextLength: Int
+    public var vocabularySize: Int
+    public var layers: Int
+    public var hasChatTemplate: Bool
+}
+
+public enum ModelLoader {
+    /// The file or directory `spec` names: an existing path, or a pulled catalog model.
+    public static func resolve(_ spec: String, store: ModelStore = .standard()) throws -> URL {
+        if FileManager.default.fileExists(atPath: spec) { return URL(fileURLWithPath: spec) }
+        if let entry = ModelCatalog.entry(named: spec) {
+            guard let url = store.pulledFile(entry) else {
+                throw ModelError.notFound("model '\(spec)' is not pulled yet: run `afina pull \(spec)`")
+            }
+            return url
+        }
+        throw ModelError.notFound("'\(spec)' is neither a file, a directory, nor a known model ("
+            + ModelCatalog.entries.map(\.name).joined(separator: ", ") + ")")
+    }
+
+    public static func load(_ spec: String, backend: any Backend = CPUBackend()) throws -> LoadedModel {
+        let url = try resolve(spec)
+        var isDirectory: ObjCBool = false
+        FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        return isDirectory.boolValue ? try loadHuggingFace(url, backend: backend) : try loadGGUF(url, backend: backend)
+    }
+
+    static func loadGGUF(_ url: URL, backend: any Backend) throws -> LoadedModel {
+        let file = try GGUFFile(url: url)
+        let (model, info) = try network(gguf: file, backend: backend)
+        return LoadedModel(model: model, tokenizer: try Tokenizer(gguf: file),
+                           chatTemplate: try? file.string("tokenizer.chat_template"), info: info)
+    }
+
+    static func loadHuggingFace(_ url: URL, backend: any Backend) throws -> LoadedModel {
+        let directory = try HFDirectory(url: url)
+        let (model, info) = try network(huggingFace: directory, backend: backend)
+        return LoadedModel(model: model, tokenizer: try Tokenizer(directory: url),
+                           chatTemplate: try directory.chatTemplate(), info: info)
+    }
+
+    /// The network of a GGUF file (no tokenizer).
+    static func network(gguf file: GGUFFile, backend: any Backend) throws -> (any CausalLM, ModelInfo) {
+        let model = try ModelRegistry.architecture(file.architecture).load(gguf: file, backend: backend)
+        let info = ModelInfo(
+            path: file.url.path, format: "GGUF v\(file.version)", architecture: file.architecture,
+            parameterCount: file.tensors.map { $0.shape.reduce(1, *) }.reduce(0, +),
+            tensorTypes: Dictionary(file.tensors.map { ($0.dtype.description, 1) }, uniquingKeysWith: +),
+            contextLength: model.contextLength, vocabularySize: model.vocabularySize,
+            layers: (try? file.int("\(file.architecture).block_count")) ?? 0,
+            hasChatTemplate: (try? file.string("tokenizer.chat_template")) != nil)
+        return (model, info)
+    }
+
+    /// The network of a Hugging Face directory (no tokenizer).
+    static func network(huggingFace directory: HFDirectory, backend: any Backend) throws -> (any CausalLM, ModelInfo) {
+        let config = try directory.config()
+        let type = config["model_type"] as? String ?? "(missing model_type)"
+        var tensors: [String: Tensor] = [:], types: [String: Int] = [:], parameters = 0
+        for name in directory.tensorNames {
+            let t = try directory.tensor(named: name)
+            types[t.dtype.description, default: 0] += 1
+            parameters += t.shape.reduce(1, *)
+            tensors[name] = try floatTensor(t, backend: backend)
+        }
+        let model = try ModelRegistry.architecture(type)
+            .load(huggingFace: config, weights: WeightTable(tensors, source: directory.url.path), backend: backend)
+        let info = ModelInfo(
+            path: directory.url.path, format: "Hugging Face safetensors", architecture: type,
+            parameterCount: parameters, tensorTypes: types, contextLength: model.contextLength,
+            vocabularySize: model.vocabularySize, layers: (config["num_hidden_layers"] as? Int) ?? 0,
+            hasChatTemplate: (try? directory.chatTemplate()) != nil)
+        return (model, info)
+    }
+
+    /// Float32 weights are used in place; f16/bf16 are widened once at load.
+    private static func floatTensor(_ t: SafetensorsTensor, backend: any Backend) throws -> Tensor {
+        if t.dtype == .f32 { return backend.tensor(bytes: t.bytes, dtype: .f32, shape: t.shape, owner: t.owner) }
+        let wide = backend.tensor(bytes: t.bytes, dtype: t.dtype, shape: t.shape, owner: t.owner)
+        return backend.tensor(backend.floats(wide), shape: t.shape)
+    }
+}

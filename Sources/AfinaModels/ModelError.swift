@@ -1,0 +1,27 @@
+// Errors a user can cause by pointing Afina at the wrong files or names.
+
+public enum ModelError: Error, CustomStringConvertible {
+    case invalidConfig(String)
+    case unknownArchitecture(String, supported: [String])
+    case missingWeight(String, source: String)
+    case unexpectedWeights([String], source: String)
+    case shapeMismatch(String, expected: [Int], found: [Int], source: String)
+    case contextOverflow(needed: Int, capacity: Int)
+    case notFound(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let m): "invalid model config: \(m)"
+        case let .unknownArchitecture(a, supported):
+            "unknown architecture '\(a)' (supported: \(supported.joined(separator: ", ")))"
+        case let .missingWeight(n, source): "\(source): missing tensor '\(n)'"
+        case let .unexpectedWeights(names, source):
+            "\(source): unused tensors \(names.prefix(5).joined(separator: ", "))\(names.count > 5 ? " and \(names.count - 5) more" : "") (is the config right for these weights?)"
+        case let .shapeMismatch(n, expected, found, source):
+            "\(source): tensor '\(n)' has shape \(found), expected \(expected)"
+        case let .contextOverflow(needed, capacity):
+            "sequence needs \(needed) positions but the cache holds \(capacity)"
+        case .notFound(let m): m
+        }
+    }
+}

@@ -1,0 +1,28 @@
+// Which code builds which architecture: one line per supported model type.
+import AfinaFormats
+import AfinaTensor
+
+/// An architecture that can be built from either checkpoint format.
+public protocol Architecture {
+    /// From a Hugging Face `config.json` and its weights (HF names and layout).
+    static func load(huggingFace config: [String: Any], weights: WeightTable,
+                     backend: any Backend) throws -> any CausalLM
+    /// From a GGUF file (metadata and tensors as llama.cpp writes them).
+    static func load(gguf file: GGUFFile, backend: any Backend) throws -> any CausalLM
+}
+
+public enum ModelRegistry {
+    /// `model_type` (config.json) or `general.architecture` (GGUF) -> implementation.
+    public static let architectures: [String: any Architecture.Type] = [
+        "llama": Llama.self,
+        "mistral": Llama.self,
+        "qwen2": Llama.self,
+    ]
+
+    public static func architecture(_ name: String) throws -> any Architecture.Type {
+        guard let a = architectures[name] else {
+            throw ModelError.unknownArchitecture(name, supported: architectures.keys.sorted())
+        }
+        return a
+    }
+}

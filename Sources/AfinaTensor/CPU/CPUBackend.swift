@@ -1,0 +1,152 @@
+// The CPU backend: OpenBLAS for matrix products, SIMD Swift for the rest.
+// Quantized weights stay in their blocks and are dequantized row by row inside `linear`,
+// so memory stays near the file size.
+import COpenBLAS
+import Foundation
+
+public final class CPUBackend: HostBackend {
+    public let name = "cpu"
+    public init() {}
+
+    public func rmsNorm(_ x: Tensor, weight: Tensor, eps: Float) -> Tensor {
+        let d = x.columns
+        let out = zeros(x.shape)
+        for r in 0..<x.rows {
+            let (src, dst) = (x.f32 + r * d, out.f32 + r * d)
+            let inv = 1 / (dot(src, src, d) / Float(d) + eps).squareRoot()
+            for c in 0..<d { dst[c] = src[c] * inv * weight.f32[c] }
+        }
+        return out
+    }
+
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        let (n, k, m) = (x.rows, x.columns, weight.rows)
+        precondition(weight.columns == k, "linear: \(x) times \(weight)")
+        let out = zeros([n, m])
+        if weight.dtype == .f32 {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(k),
+                        1, x.f32, Int32(k), weight.f32, Int32(k), 0, out.f32, Int32(m))
+        } else if n <= 4 {
+            quantizedRowDots(x, weight, out)
+        } else {
+            quantizedTiledGEMM(x, weight, out)
+        }
+        if let bias {
+            for r in 0..<n { for j in 0..<m { out.f32[r * m + j] += bias.f32[j] } }
+        }
+        return out
+    }
+
+    /// Few rows of x (decoding): dequantize each weight row once and dot it with every x row.
+    private func quantizedRowDots(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
+        let (n, k, m) = (x.rows, x.columns, weight.rows)
+        Parallel.forEach(m, workPerItem: k * n) { range in
+            let row = UnsafeMutablePointer<Float>.allocate(capacity: k)
+            defer { row.deallocate() }
+            for j in range {
+                Quant.dequantize(weight.dtype, weight.rowBytes(j), into: row, count: k)
+                for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, row, k) }
+            }
+        }
+    }
+
+    /// Many rows of x (prefill, training): dequantize tiles of weight rows and multiply each
+    /// with BLAS, so only one tile is ever expanded to float32.
+    private func quantizedTiledGEMM(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
+        let (n, k, m) = (x.rows, x.columns, weight.rows)
+        let tileRows = max(16, min(m, (1 << 20) / k))
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * k)
+        defer { tile.deallocate() }
+        for j0 in stride(from: 0, to: m, by: tileRows) {
+            let rows = min(tileRows, m - j0)
+            Quant.dequantize(weight.dtype, weight.rowBytes(j0), into: tile, count: rows * k)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(rows), Int32(k),
+                        1, x.f32, Int32(k), tile, Int32(k), 0, out.f32 + j0, Int32(m))
+        }
+    }
+
+    public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.count == b.count)
+        let out = zeros(a.shape)
+        let n = a.count
+        var i = 0
+        while i + 16 <= n { storeVec(loadVec(a.f32 + i) + loadVec(b.f32 + i), out.f32 + i); i += 16 }
+        while i < n { out.f32[i] = a.f32[i] + b.f32[i]; i += 1 }
+        return out
+    }
+
+    public func swiglu(gate: Tensor, up: Tensor) -> Tensor {
+        precondition(gate.count == up.count)
+        let out = zeros(gate.shape)
+        for i in 0..<gate.count {
+            let g = gate.f32[i]
+            out.f32[i] = g / (1 + expf(-g)) * up.f32[i]
+        }
+        return out
+    }
+
+    public func rope(_ x: Tensor, positions: [Int32], headDim: Int, invFreq: [Float]) -> Tensor {
+        let half = headDim / 2
+        let out = zeros(x.shape)
+        var cosines = [Float](repeating: 0, count: half), sines = cosines
+        for r in 0..<x.rows {
+            for i in 0..<half {
+                // Angle rounded to float32 first, as PyTorch computes it.
+                let angle = Double(Float(positions[r]) * invFreq[i])
+                cosines[i] = Float(cos(angle))
+                sines[i] = Float(sin(angle))
+            }
+            for h in 0..<(x.columns / headDim) {
+                let (src, dst) = (x.f32 + r * x.columns + h * headDim, out.f32 + r * x.columns + h * headDim)
+                for i in 0..<half {
+                    let (x1, x2) = (src[i], src[i + half])
+                    dst[i] = x1 * cosines[i] - x2 * sines[i]
+                    dst[i + half] = x2 * cosines[i] + x1 * sines[i]
+                }
+            }
+        }
+        return out
+    }
+
+    public func attention(query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
+                          heads: Int, kvHeads: Int, headDim: Int) -> Tensor {
+        let out = zeros(query.shape)
+        let (qStride, kvStride) = (Int32(heads * headDim), Int32(kvHeads * headDim))
+        let scale = 1 / Float(headDim).squareRoot()
+        let jobs = spans.flatMap { span in (0..<heads).map { (span, $0) } }
+        let work = spans.map { $0.count * ($0.past + $0.count) * headDim * 2 }.reduce(0, +)
+        Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1)) { range in
+            for (span, h) in jobs[range] {
+                let visible = span.past + span.count
+                let kvh = h / (heads / kvHeads)
+                let q = query.f32 + span.queryRow * Int(qStride) + h * headDim
+                let k = keys.f32 + span.keyRow * Int(kvStride) + kvh * headDim
+                let v = values.f32 + span.keyRow * Int(kvStride) + kvh * headDim
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: span.count * visible)
+                defer { scores.deallocate() }
+                // scores [count, visible] = q [count, hd] * k [visible, hd]^T * scale
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(span.count), Int32(visible),
+                            Int32(headDim), scale, q, qStride, k, kvStride, 0, scores, Int32(visible))
+                for i in 0..<span.count {
+                    softmaxInPlace(scores + i * visible, valid: span.past + i + 1, total: visible)
+                }
+                // out [count, hd] = scores [count, visible] * v [visible, hd]
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(span.count), Int32(headDim),
+                            Int32(visible), 1, scores, Int32(visible), v, kvStride, 0,
+                            out.f32 + span.queryRow * Int(qStride) + h * headDim, qStride)
+            }
+        }
+        return out
+    }
+}
+
+/// Softmax over the first `valid` entries; the rest (future positions) become 0.
+@inline(__always) func softmaxInPlace(_ p: UnsafeMutablePointer<Float>, valid: Int, total: Int) {
+    var maxValue = -Float.infinity
+    for t in 0..<valid { maxValue = max(maxValue, p[t]) }
+    var sum: Float = 0
+    for t in 0..<valid { p[t] = expf(p[t] - maxValue); sum += p[t] }
+    let inv = 1 / sum
+    for t in 0..<valid { p[t] *= inv }
+    for t in valid..<total { p[t] = 0 }
+}

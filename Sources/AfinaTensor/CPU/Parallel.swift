@@ -1,0 +1,21 @@
+// Splitting work over the cores. Each hand-off costs tens of microseconds
+// (MACHINE-NOTES.md), so only work above `minimumWork` is split.
+import Foundation
+
+enum Parallel {
+    static let cores = ProcessInfo.processInfo.activeProcessorCount
+
+    /// Calls body(range) over chunks covering 0..<count, concurrently when the total work
+    /// (count * workPerItem, in rough multiply-adds) is worth it.
+    static func forEach(_ count: Int, workPerItem: Int, minimumWork: Int = 200_000,
+                        _ body: (Range<Int>) -> Void) {
+        let chunks = min(cores, count)
+        guard chunks > 1, count * workPerItem >= minimumWork else {
+            body(0..<count)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            body(count * c / chunks..<count * (c + 1) / chunks)
+        }
+    }
+}

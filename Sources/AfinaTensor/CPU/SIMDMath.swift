@@ -1,0 +1,25 @@
+// Small vector helpers for the CPU backend (AVX2-width SIMD via Swift's SIMD types).
+
+typealias Vec = SIMD16<Float>
+
+@inline(__always) func loadVec(_ p: UnsafePointer<Float>) -> Vec {
+    UnsafeRawPointer(p).loadUnaligned(as: Vec.self)
+}
+
+@inline(__always) func storeVec(_ v: Vec, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)
+}
+
+/// Dot product of two float arrays of length n.
+@inline(__always) func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc0 = Vec(), acc1 = Vec()
+    var i = 0
+    while i + 32 <= n {
+        acc0 = acc0.addingProduct(loadVec(a + i), loadVec(b + i))
+        acc1 = acc1.addingProduct(loadVec(a + i + 16), loadVec(b + i + 16))
+        i += 32
+    }
+    var sum = (acc0 + acc1).sum()
+    while i < n { sum += a[i] * b[i]; i += 1 }
+    return sum
+}

@@ -1,0 +1,103 @@
+// Host (CPU) memory shared by the reference and CPU backends: 64-byte aligned buffers, or a
+// view into memory someone else owns (a memory-mapped model file).
+
+/// Tensor memory in host RAM.
+public final class HostStorage: TensorStorage, @unchecked Sendable {
+    public let pointer: UnsafeMutableRawPointer
+    public let byteCount: Int
+    /// Keeps borrowed memory alive; nil when this storage owns `pointer`.
+    private let owner: AnyObject?
+
+    /// Fresh zeroed memory.
+    public init(byteCount: Int) {
+        self.byteCount = byteCount
+        pointer = .allocate(byteCount: max(byteCount, 1), alignment: 64)
+        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+        owner = nil
+    }
+
+    /// Borrowed memory, valid while `owner` lives.
+    public init(borrowing pointer: UnsafeRawPointer, byteCount: Int, owner: AnyObject) {
+        self.pointer = UnsafeMutableRawPointer(mutating: pointer)
+        self.byteCount = byteCount
+        self.owner = owner
+    }
+
+    deinit { if owner == nil { pointer.deallocate() } }
+}
+
+extension Tensor {
+    /// The host storage; a programming error if this tensor lives on another device.
+    var host: HostStorage { storage as! HostStorage }
+    /// Float32 elements in host memory.
+    var f32: UnsafeMutablePointer<Float> {
+        precondition(dtype == .f32, "expected a float32 tensor, got \(self)")
+        return host.pointer.assumingMemoryBound(to: Float.self)
+    }
+    /// Raw bytes of row `r` (for any dtype).
+    func rowBytes(_ r: Int) -> UnsafeRawPointer {
+        UnsafeRawPointer(host.pointer) + r * dtype.byteCount(elements: columns)!
+    }
+}
+
+/// A backend whose tensors live in host memory: memory management is shared.
+public protocol HostBackend: Backend {}
+
+extension HostBackend {
+    public func tensor(_ values: [Float], shape: [Int]) -> Tensor {
+        precondition(values.count == shape.reduce(1, *), "\(values.count) values for shape \(shape)")
+        let t = zeros(shape)
+        values.withUnsafeBufferPointer { t.f32.update(from: $0.baseAddress!, count: values.count) }
+        return t
+    }
+
+    public func zeros(_ shape: [Int]) -> Tensor {
+        Tensor(shape: shape, dtype: .f32,
+               storage: HostStorage(byteCount: shape.reduce(1, *) * MemoryLayout<Float>.stride))
+    }
+
+    public func tensor(bytes: UnsafeRawBufferPointer, dtype: DType, shape: [Int], owner: AnyObject?) -> Tensor {
+        let count = shape.reduce(1, *)
+        precondition(dtype.byteCount(elements: count) == bytes.count, "\(bytes.count) bytes for \(dtype) \(shape)")
+        if let owner, Int(bitPattern: bytes.baseAddress) % 4 == 0 {
+            return Tensor(shape: shape, dtype: dtype,
+                          storage: HostStorage(borrowing: bytes.baseAddress!, byteCount: bytes.count, owner: owner))
+        }
+        let storage = HostStorage(byteCount: bytes.count)
+        if let base = bytes.baseAddress { storage.pointer.copyMemory(from: base, byteCount: bytes.count) }
+        return Tensor(shape: shape, dtype: dtype, storage: storage)
+    }
+
+    public func floats(_ tensor: Tensor) -> [Float] {
+        [Float](unsafeUninitializedCapacity: tensor.count) { buffer, n in
+            Quant.dequantize(tensor.dtype, tensor.host.pointer, into: buffer.baseAddress!, count: tensor.count)
+            n = tensor.count
+        }
+    }
+
+    public func copyRows(_ source: Tensor, into destination: Tensor, at rows: [Int]) {
+        precondition(source.columns == destination.columns && source.rows == rows.count)
+        let c = source.columns
+        for (i, r) in rows.enumerated() {
+            precondition(r < destination.rows, "row \(r) outside \(destination)")
+            (destination.f32 + r * c).update(from: source.f32 + i * c, count: c)
+        }
+    }
+
+    public func gatherRows(_ x: Tensor, _ rows: [Int]) -> Tensor {
+        let c = x.columns
+        let out = zeros([rows.count, c])
+        for (i, r) in rows.enumerated() { (out.f32 + i * c).update(from: x.f32 + r * c, count: c) }
+        return out
+    }
+
+    public func embedding(_ table: Tensor, ids: [Int32]) -> Tensor {
+        let d = table.columns
+        let out = zeros([ids.count, d])
+        for (i, id) in ids.enumerated() {
+            precondition(id >= 0 && Int(id) < table.rows, "token id \(id) outside vocabulary of \(table.rows)")
+            Quant.dequantize(table.dtype, table.rowBytes(Int(id)), into: out.f32 + i * d, count: d)
+        }
+        return out
+    }
+}

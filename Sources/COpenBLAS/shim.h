@@ -1,0 +1,2 @@
+// Thin shim: Debian's OpenBLAS CBLAS header (libopenblas-dev).
+#include <cblas.h>

@@ -1,0 +1,2 @@
+// Thin shim: Debian's zlib (zlib1g-dev), for inflating wheel (zip) members.
+#include <zlib.h>

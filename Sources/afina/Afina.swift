@@ -1,0 +1,10 @@
+// The afina command line: thin commands that parse flags, call the libraries and print.
+import ArgumentParser
+
+@main
+struct Afina: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "afina",
+        abstract: "Run, fine-tune and distill small open language models, in Swift.",
+        subcommands: [Pull.self, Info.self, Tokenize.self, Generate.self, Bench.self])
+}

@@ -1,0 +1,76 @@
+// afina bench generate: prefill and decode speed and peak memory of the CPU path.
+// The PyTorch and llama.cpp baselines come from scripts/bench_baselines.py on the same machine.
+import AfinaHub
+import AfinaModels
+import ArgumentParser
+import Foundation
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks (not tests): print a table, or JSON.", subcommands: [BenchGenerate.self])
+}
+
+struct BenchGenerate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Prefill and decode tokens/s and peak memory; batch 1 and 8 unless --batch is given.")
+
+    @Option(help: "A pulled model name, a .gguf file or a Hugging Face directory.")
+    var model: String = ModelCatalog.defaultModel
+    @Option(help: "Sequences decoded together.") var batch: Int?
+    @Option(name: .customLong("prompt-tokens"), help: "Prompt length per sequence.") var promptTokens = 128
+    @Option(name: .customLong("tokens"), help: "Tokens generated per sequence.") var tokens = 64
+    @Flag(help: "Print {\"prefill_tokens_per_second\":X,\"decode_tokens_per_second\":X,\"peak_rss_bytes\":N}.")
+    var json = false
+
+    func validate() throws {
+        guard batch.map({ $0 > 0 }) ?? true, promptTokens > 0, tokens > 0 else {
+            throw ValidationError("--batch, --prompt-tokens and --tokens must be positive")
+        }
+    }
+
+    func run() throws {
+        let loaded = try ModelLoader.load(model)
+        let text = String(repeating: "The quick brown fox jumps over the lazy dog while the cat sleeps. ", count: 200)
+        let prompt = Array(loaded.tokenizer.encode(text).prefix(promptTokens))
+        let generator = Generator(model: loaded.model, decode: { _ in "" })
+        func measure(_ n: Int) throws -> GenerationTimings {
+            var timings = GenerationTimings()
+            // Distinct first tokens keep the sequences honest; no stop token ends them early.
+            let requests = (0..<n).map { i in
+                GenerationRequest(prompt: [prompt[0] &+ Int32(i)] + prompt.dropFirst(), maxTokens: tokens)
+            }
+            _ = try generator.generate(requests, timings: &timings)
+            return timings
+        }
+        _ = try measure(1)  // warm-up: page in the weights
+        let batches = batch.map { [$0] } ?? [1, 8]
+        let results = try batches.map { ($0, try measure($0)) }
+        let peak = peakResidentBytes()
+        if json {
+            let t = results[0].1
+            let object: [String: Any] = [
+                "prefill_tokens_per_second": Double(t.prefillTokens) / t.prefillSeconds,
+                "decode_tokens_per_second": Double(t.decodeTokens) / t.decodeSeconds,
+                "peak_rss_bytes": peak, "batch": results[0].0,
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            return
+        }
+        print("model: \(loaded.info.path)\nprompt \(prompt.count) tokens, \(tokens) generated per sequence, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print("batch  prefill tok/s  decode tok/s")
+        for (n, t) in results {
+            print(String(format: "%5d  %13.1f  %12.1f", n, Double(t.prefillTokens) / t.prefillSeconds,
+                         Double(t.decodeTokens) / t.decodeSeconds))
+        }
+        print("peak RSS: \(peak / 1_048_576) MiB")
+    }
+}
+
+/// Peak resident set size (VmHWM) of this process, in bytes.
+func peakResidentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb * 1024
+}

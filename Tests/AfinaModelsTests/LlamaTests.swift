@@ -1,0 +1,116 @@
+// Tiny random Llama-family models against transformers (fixtures: scripts/make_model_fixtures.py).
+// Tolerance: max |afina - transformers| over a sequence's logits <= 1e-5 * max |transformers|.
+import AfinaFormats
+import AfinaTensor
+import Foundation
+import XCTest
+@testable import AfinaModels
+
+let fixtureRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../Fixtures").standardized
+
+final class LlamaTests: XCTestCase {
+    let backend = CPUBackend()
+    let variants = ["llama", "llama3-rope", "qwen2"]
+
+    /// (ids, logits [T * V]) per test sequence.
+    func reference(_ variant: String) throws -> [([Int32], [Float])] {
+        let file = try SafetensorsFile(url: fixtureRoot.appendingPathComponent("models/\(variant)/logits.safetensors"))
+        return try (0..<2).map { i in
+            let ids = try file.tensor(named: "ids_\(i)")
+            let logits = try file.tensor(named: "logits_\(i)")
+            return (Array(ids.bytes.bindMemory(to: Int32.self)), backend.floats(
+                backend.tensor(bytes: logits.bytes, dtype: logits.dtype, shape: logits.shape, owner: nil)))
+        }
+    }
+
+    func huggingFaceModel(_ variant: String) throws -> any CausalLM {
+        let dir = try HFDirectory(url: fixtureRoot.appendingPathComponent("models/\(variant)"))
+        return try ModelLoader.network(huggingFace: dir, backend: backend).0
+    }
+
+    func ggufModel(_ variant: String) throws -> any CausalLM {
+        let file = try GGUFFile(url: fixtureRoot.appendingPathComponent("models/\(variant)/model.gguf"))
+        return try ModelLoader.network(gguf: file, backend: backend).0
+    }
+
+    func assertClose(_ actual: [Float], _ expected: [Float], _ what: String,
+                     file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual.count, expected.count, what, file: file, line: line)
+        let scale = expected.map(abs).max() ?? 1
+        let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst / scale, 1e-5, "\(what): max error \(worst) of scale \(scale)", file: file, line: line)
+    }
+
+    func allLogits(_ model: any CausalLM, _ ids: [Int32]) throws -> [Float] {
+        let cache = model.makeCache(slots: 1, capacity: ids.count)
+        return backend.floats(try model.logits([SequenceChunk(slot: 0, tokens: ids)], cache: cache, allPositions: true))
+    }
+
+    func testHuggingFaceDirectoriesMatchTransformersLogits() throws {
+        for variant in variants {
+            let model = try huggingFaceModel(variant)
+            for (i, (ids, expected)) in try reference(variant).enumerated() {
+                assertClose(try allLogits(model, ids), expected, "\(variant) sequence \(i)")
+            }
+        }
+    }
+
+    func testGGUFWithPermutedQKGivesTheSameLogits() throws {
+        for variant in variants {
+            let model = try ggufModel(variant)
+            for (i, (ids, expected)) in try reference(variant).enumerated() {
+                assertClose(try allLogits(model, ids), expected, "\(variant) GGUF sequence \(i)")
+            }
+        }
+    }
+
+    func testDecodingWithTheCacheEqualsTheFullForward() throws {
+        let model = try huggingFaceModel("llama")
+        let (ids, expected) = try reference("llama")[0]
+        let vocabulary = model.vocabularySize
+        let cache = model.makeCache(slots: 1, capacity: ids.count)
+        _ = try model.logits([SequenceChunk(slot: 0, tokens: Array(ids[0..<3]))], cache: cache, allPositions: false)
+        for t in 3..<ids.count {
+            let step = backend.floats(try model.logits([SequenceChunk(slot: 0, tokens: [ids[t]])], cache: cache,
+                                                       allPositions: false))
+            assertClose(step, Array(expected[t * vocabulary..<(t + 1) * vocabulary]), "decode position \(t)")
+        }
+    }
+
+    func testBatchOfDifferentLengthsEqualsSeparateRuns() throws {
+        let model = try huggingFaceModel("qwen2")
+        let refs = try reference("qwen2")
+        let vocabulary = model.vocabularySize
+        let cache = model.makeCache(slots: 2, capacity: 16)
+        let last = backend.floats(try model.logits(refs.enumerated().map { SequenceChunk(slot: $0, tokens: $1.0) },
+                                                   cache: cache, allPositions: false))
+        for (i, (ids, expected)) in refs.enumerated() {
+            let t = ids.count - 1
+            assertClose(Array(last[i * vocabulary..<(i + 1) * vocabulary]),
+                        Array(expected[t * vocabulary..<(t + 1) * vocabulary]), "batched sequence \(i)")
+        }
+        XCTAssertEqual(cache.lengths, refs.map(\.0.count))
+    }
+
+    func testCacheOverflowIsAnError() throws {
+        let model = try huggingFaceModel("llama")
+        let cache = model.makeCache(slots: 1, capacity: 4)
+        XCTAssertThrowsError(try model.logits([SequenceChunk(slot: 0, tokens: [1, 2, 3, 4, 5])], cache: cache,
+                                              allPositions: false)) {
+            XCTAssertTrue("\($0)".contains("cache holds 4"), "\($0)")
+        }
+    }
+
+    func testUnknownArchitectureAndMissingTensorAreClearErrors() throws {
+        XCTAssertThrowsError(try ModelRegistry.architecture("gemma3")) {
+            XCTAssertTrue("\($0)".contains("unknown architecture 'gemma3'"), "\($0)")
+        }
+        let dir = try HFDirectory(url: fixtureRoot.appendingPathComponent("models/llama"))
+        var config = try dir.config()
+        config["num_hidden_layers"] = 3
+        XCTAssertThrowsError(try Llama.load(huggingFace: config, weights: WeightTable([:], source: "x"), backend: backend)) {
+            XCTAssertTrue("\($0)".contains("missing tensor 'model.embed_tokens.weight'"), "\($0)")
+        }
+    }
+}

@@ -1,0 +1,114 @@
+// The CPU backend against the reference loops, op by op, on random shapes (the habit of
+// llama.cpp's test-backend-ops): max |fast - reference| / max(1, |reference|) must stay small.
+import XCTest
+@testable import AfinaTensor
+
+final class BackendTests: XCTestCase {
+    let cpu = CPUBackend()
+    let reference = ReferenceBackend()
+    var random = SystemRandomNumberGenerator()
+
+    func randomValues(_ count: Int, scale: Float = 1) -> [Float] {
+        (0..<count).map { _ in Float.random(in: -scale...scale, using: &random) }
+    }
+
+    /// The same random float32 tensor on both backends.
+    func pair(_ shape: [Int], scale: Float = 1) -> (Tensor, Tensor) {
+        let values = randomValues(shape.reduce(1, *), scale: scale)
+        return (cpu.tensor(values, shape: shape), reference.tensor(values, shape: shape))
+    }
+
+    func assertClose(_ fast: Tensor, _ slow: Tensor, tolerance: Float = 1e-5,
+                     file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(fast.shape, slow.shape, file: file, line: line)
+        let (a, b) = (cpu.floats(fast), reference.floats(slow))
+        let worst = zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, tolerance, "max normalized error", file: file, line: line)
+    }
+
+    func testRMSNormMatchesReference() {
+        for (n, d) in [(1, 64), (7, 576), (3, 33)] {
+            let (x, xr) = pair([n, d]), (w, wr) = pair([d])
+            assertClose(cpu.rmsNorm(x, weight: w, eps: 1e-5), reference.rmsNorm(xr, weight: wr, eps: 1e-5))
+        }
+    }
+
+    func testLinearMatchesReferenceWithAndWithoutBias() {
+        for (n, k, m) in [(1, 64, 96), (5, 576, 192), (9, 40, 3)] {
+            let (x, xr) = pair([n, k]), (w, wr) = pair([m, k]), (b, br) = pair([m])
+            assertClose(cpu.linear(x, weight: w, bias: nil), reference.linear(xr, weight: wr, bias: nil), tolerance: 1e-4)
+            assertClose(cpu.linear(x, weight: w, bias: b), reference.linear(xr, weight: wr, bias: br), tolerance: 1e-4)
+        }
+    }
+
+    func testQuantizedLinearMatchesReferenceForDecodeAndPrefillShapes() {
+        // Q8_0 blocks: an f16 scale and 32 int8 values; build valid blocks by hand.
+        let (m, k) = (70, 64)
+        var bytes: [UInt8] = []
+        for _ in 0..<(m * k / 32) {
+            let scale = Float16(Float.random(in: 0.001...0.02, using: &random))
+            withUnsafeBytes(of: scale.bitPattern.littleEndian) { bytes += $0 }
+            bytes += (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
+        }
+        let (w, wr) = bytes.withUnsafeBytes {
+            (cpu.tensor(bytes: $0, dtype: .q8_0, shape: [m, k], owner: nil),
+             reference.tensor(bytes: $0, dtype: .q8_0, shape: [m, k], owner: nil))
+        }
+        for n in [1, 3, 17] {
+            let (x, xr) = pair([n, k])
+            assertClose(cpu.linear(x, weight: w, bias: nil), reference.linear(xr, weight: wr, bias: nil), tolerance: 1e-4)
+        }
+    }
+
+    func testElementwiseOpsMatchReference() {
+        let (a, ar) = pair([4, 100], scale: 4), (b, br) = pair([4, 100], scale: 4)
+        assertClose(cpu.add(a, b), reference.add(ar, br))
+        assertClose(cpu.swiglu(gate: a, up: b), reference.swiglu(gate: ar, up: br))
+    }
+
+    func testRoPEMatchesReference() {
+        let headDim = 16
+        let invFreq = (0..<headDim / 2).map { Float(1 / pow(10000, Double(2 * $0) / Double(headDim))) }
+        let (x, xr) = pair([5, 3 * headDim])
+        let positions: [Int32] = [0, 1, 2, 100, 4095]
+        assertClose(cpu.rope(x, positions: positions, headDim: headDim, invFreq: invFreq),
+                    reference.rope(xr, positions: positions, headDim: headDim, invFreq: invFreq))
+    }
+
+    func testAttentionMatchesReferenceForPrefillDecodeAndMixedBatches() {
+        let (heads, kvHeads, headDim) = (6, 2, 16)
+        let capacity = 12
+        let (keys, keysR) = pair([2 * capacity, kvHeads * headDim])
+        let (values, valuesR) = pair([2 * capacity, kvHeads * headDim])
+        let spanSets: [[AttentionSpan]] = [
+            [AttentionSpan(queryRow: 0, count: 7, keyRow: 0, past: 0)],                      // prefill
+            [AttentionSpan(queryRow: 0, count: 1, keyRow: capacity, past: 9)],               // decode
+            [AttentionSpan(queryRow: 0, count: 3, keyRow: 0, past: 4),                       // mixed
+             AttentionSpan(queryRow: 3, count: 1, keyRow: capacity, past: 11)],
+        ]
+        for spans in spanSets {
+            let rows = spans.map(\.count).reduce(0, +)
+            let (q, qr) = pair([rows, heads * headDim], scale: 2)
+            assertClose(
+                cpu.attention(query: q, keys: keys, values: values, spans: spans,
+                              heads: heads, kvHeads: kvHeads, headDim: headDim),
+                reference.attention(query: qr, keys: keysR, values: valuesR, spans: spans,
+                                    heads: heads, kvHeads: kvHeads, headDim: headDim))
+        }
+    }
+
+    func testEmbeddingGathersAndDequantizesRows() {
+        let (table, _) = pair([10, 8])
+        let out = cpu.embedding(table, ids: [3, 0, 9])
+        let all = cpu.floats(table)
+        XCTAssertEqual(cpu.floats(out), Array(all[24..<32] + all[0..<8] + all[72..<80]))
+    }
+
+    func testCopyAndGatherRowsRoundTrip() {
+        let (x, _) = pair([3, 5])
+        let cache = cpu.zeros([8, 5])
+        cpu.copyRows(x, into: cache, at: [6, 1, 4])
+        XCTAssertEqual(cpu.floats(cpu.gatherRows(cache, [6, 1, 4])), cpu.floats(x))
+        XCTAssertEqual(cpu.floats(cpu.gatherRows(cache, [0])), [0, 0, 0, 0, 0])
+    }
+}

@@ -1,0 +1,125 @@
+// Real chat templates (SmolLM2, Qwen2.5 with tools, Llama 3 and 3.2, Mistral, Zephyr, Gemma)
+// and one-feature templates, rendered here and by transformers' Jinja environment
+// (Tests/Fixtures/chat, written by scripts/make_chat_fixtures.py): outputs must be equal.
+import AfinaTokenizers
+import Foundation
+import XCTest
+
+enum ChatFixtures {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/chat")
+
+    /// A fixture file read with key order kept (tool schemas print in that order).
+    static func load(_ name: String) throws -> TemplateDictionary {
+        let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+        guard case .dictionary(let root) = try TemplateValue(json: text) else { throw FixtureError("\(name): not an object") }
+        return root
+    }
+
+    struct FixtureError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+extension TemplateValue {
+    var string: String? { if case .string(let s) = self { s } else { nil } }
+    var array: [TemplateValue]? { if case .array(let a) = self { a } else { nil } }
+    var dictionary: TemplateDictionary? { if case .dictionary(let d) = self { d } else { nil } }
+}
+
+final class ChatTemplateFixtureTests: XCTestCase {
+    /// Where two renderings first differ, with some context, for a readable failure.
+    private func firstDifference(_ a: String, _ b: String) -> String {
+        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+        let i = (0..<min(x.count, y.count)).first { x[$0] != y[$0] } ?? min(x.count, y.count)
+        func around(_ s: [Unicode.Scalar]) -> String {
+            String(String.UnicodeScalarView(s[max(0, i - 30)..<min(s.count, i + 30)])).debugDescription
+        }
+        return "first difference at scalar \(i): expected \(around(x)), got \(around(y))"
+    }
+
+    func testModelTemplatesRenderExactlyAsTransformers() throws {
+        let root = try ChatFixtures.load("models.json")
+        let templates = try XCTUnwrap(root["templates"]?.dictionary)
+        var parsed: [String: ChatTemplate] = [:]
+        for (name, entry) in templates.entries {
+            parsed[name] = try ChatTemplate(XCTUnwrap(entry.dictionary?["source"]?.string))
+        }
+        let cases = try XCTUnwrap(root["cases"]?.array)
+        XCTAssertGreaterThan(cases.count, 100)
+        for item in cases {
+            let c = try XCTUnwrap(item.dictionary)
+            let label = "\(c["template"]!.string!)/\(c["name"]!.string!) add_generation_prompt=\(c["add_generation_prompt"]!)"
+            let template = try XCTUnwrap(parsed[c["template"]!.string!])
+            var extra: [String: TemplateValue] = [:]
+            for (key, value) in c["kwargs"]?.dictionary?.entries ?? [] { extra[key] = value }
+            let addGenerationPrompt = c["add_generation_prompt"] == .bool(true)
+            let render = {
+                try template.render(conversation: c["messages"]!.array!, addGenerationPrompt: addGenerationPrompt,
+                                    tools: c["tools"]?.array, extra: extra)
+            }
+            if let expected = c["expected"]?.string {
+                do {
+                    let output = try render()
+                    XCTAssertEqual(output, expected, "\(label): \(firstDifference(expected, output))")
+                } catch {
+                    XCTFail("\(label): \(error)")
+                }
+            } else {
+                XCTAssertThrowsError(try render(), label) { error in
+                    let error = error as? ChatTemplateError
+                    XCTAssertEqual(error?.kind, .raised, label)
+                    XCTAssertEqual(error?.message, c["error"]?.string, label)
+                }
+            }
+        }
+    }
+
+    func testPlainMessagesRenderLikeTheirDictionaries() throws {
+        let root = try ChatFixtures.load("models.json")
+        let templates = try XCTUnwrap(root["templates"]?.dictionary)
+        var checked = 0
+        for item in try XCTUnwrap(root["cases"]?.array) {
+            let c = try XCTUnwrap(item.dictionary)
+            guard let expected = c["expected"]?.string, c["tools"] == .null else { continue }
+            let messages = try c["messages"]!.array!.map { value -> ChatMessage? in
+                let m = try XCTUnwrap(value.dictionary)
+                guard m.keys == ["role", "content"] else { return nil }
+                return ChatMessage(role: m["role"]!.string!, content: m["content"]!.string!)
+            }
+            guard !messages.contains(where: { $0 == nil }) else { continue }
+            var extra: [String: TemplateValue] = [:]
+            for (key, value) in c["kwargs"]?.dictionary?.entries ?? [] { extra[key] = value }
+            let template = try ChatTemplate(XCTUnwrap(templates[c["template"]!.string!]?.dictionary?["source"]?.string))
+            let output = try template.render(messages: messages.compactMap { $0 },
+                                             addGenerationPrompt: c["add_generation_prompt"] == .bool(true), extra: extra)
+            XCTAssertEqual(output, expected, "\(c["template"]!.string!)/\(c["name"]!.string!)")
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 80)
+    }
+
+    func testFeatureTemplatesRenderExactlyAsJinja() throws {
+        let root = try ChatFixtures.load("features.json")
+        var context: [String: TemplateValue] = [:]
+        for (key, value) in try XCTUnwrap(root["context"]?.dictionary).entries { context[key] = value }
+        for item in try XCTUnwrap(root["cases"]?.array) {
+            let c = try XCTUnwrap(item.dictionary)
+            let name = c["name"]!.string!
+            let source = c["template"]!.string!
+            if let expected = c["expected"]?.string {
+                do {
+                    let output = try ChatTemplate(source).render(context: context)
+                    XCTAssertEqual(output, expected, "\(name): \(firstDifference(expected, output))")
+                } catch {
+                    XCTFail("\(name): \(error)")
+                }
+            } else {
+                XCTAssertThrowsError(try ChatTemplate(source).render(context: context), name) { error in
+                    XCTAssertEqual((error as? ChatTemplateError)?.message, c["error"]?.string, name)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: installs system libraries, pulls the default model (cached under
+# ~/.cache/afina), builds, and runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+swift build --product afina
+.build/debug/afina pull smollm2-135m-instruct
+swift test "$@"
