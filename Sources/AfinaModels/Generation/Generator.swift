@@ -49,6 +49,7 @@ public struct GenerationResult: Sendable {
 public struct GenerationTimings: Sendable {
     public var prefillTokens = 0, decodeTokens = 0
     public var prefillSeconds = 0.0, decodeSeconds = 0.0
+    public init() {}
 }
 
 public final class Generator: @unchecked Sendable {

@@ -18,13 +18,13 @@ extension Llama: Architecture {
         for info in file.tensors {
             if info.name == "rope_freqs.weight" {
                 // Llama 3 frequency scaling, stored by llama.cpp as per-frequency divisors.
-                let divisors = backend.floats(backend.tensor(bytes: try file.data(for: info), dtype: info.dtype,
+                let divisors = backend.floats(backend.tensor(bytes: file.data(for: info), dtype: info.dtype,
                                                              shape: info.shape, owner: file))
                 config.rope.scaling = .divisors(divisors)
                 continue
             }
             let name = try huggingFaceName(gguf: info.name, source: file.url.lastPathComponent)
-            var bytes = try file.data(for: info)
+            var bytes = file.data(for: info)
             var owner: AnyObject = file
             if file.architecture == "llama", let heads = [".q_proj.": config.headCount,
                                                           ".k_proj.": config.kvHeadCount]

@@ -14,8 +14,12 @@ enum Parallel {
             body(0..<count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            body(count * c / chunks..<count * (c + 1) / chunks)
+        // Each chunk writes disjoint outputs, so sharing `body` across threads is safe.
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                body(count * c / chunks..<count * (c + 1) / chunks)
+            }
         }
     }
 }
