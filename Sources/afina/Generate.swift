@@ -67,7 +67,7 @@ struct Generate: ParsableCommand {
             let logprobs: [TokenLogprob]
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return String(decoding: try encoder.encode(Output(prompt_ids: r.promptIDs, ids: r.ids, text: r.text,
                                                           logprobs: r.logprobs)), as: UTF8.self)
     }

@@ -86,7 +86,11 @@ extension Jinja {
             case let width?: String(repeating: " ", count: max(try width.int(for: "indent"), 0))
             case nil: "    "
             }
-            var lines = PyString(value.pythonString + "\n").splitLines().map(\.string)
+            try value.failIfUndefined()
+            guard case .string(let s) = value else {
+                throw Failure("unsupported operand type(s) for +=: '\(value.typeName)' and 'str'")
+            }
+            var lines = PyString(s + "\n").splitLines().map(\.string)
             var text: String
             if a[2]?.isTruthy ?? false {
                 text = lines.joined(separator: "\n" + indentation)
@@ -158,15 +162,16 @@ extension Jinja {
             let precision = try a[0]?.int(for: "round") ?? 0
             let method = try a[1]?.string(for: "round") ?? "common"
             guard ["common", "ceil", "floor"].contains(method) else { throw Failure("method must be common, ceil or floor") }
-            if method == "common", case .int(let i) = value, precision >= 0 { return .int(i) }
+            if method == "common", case .int(let i)? = value.number, precision >= 0 { return .int(i) }
             guard let number = value.number else { throw Failure("type \(value.typeName) doesn't define __round__ method") }
             let scale = pow10(precision)
             let rule: FloatingPointRoundingRule = method == "ceil" ? .up : method == "floor" ? .down : .toNearestOrEven
             return .double((number.asDouble * scale).rounded(rule) / scale)
         },
+        // Markup(value): a string, which needs no escaping since nothing is auto-escaped here.
         "safe": { value, args in
             _ = try args.bind("safe", [])
-            return value
+            return .string(value.pythonString)
         },
         "sort": { value, args in
             let a = try args.bind("sort", ["reverse", "case_sensitive", "attribute"])

@@ -1,6 +1,6 @@
-// The Python methods templates call on strings (`content.strip()`, `role.startswith('x')`)
-// and dicts (`message.items()`, `tool.get('name')`). Jinja's sandbox forbids the mutating
-// ones (`append`, `update`, `pop`...), so none are offered.
+// The Python methods templates call on strings (`content.strip()`, `role.startswith('x')`),
+// dicts (`message.items()`, `tool.get('name')`) and lists (`count`, `index`). Jinja's
+// sandbox forbids the mutating ones (`append`, `update`, `pop`...), so none are offered.
 
 extension Jinja {
     static func boundMethod(_ object: Value, _ name: String) -> Function? {
@@ -11,6 +11,15 @@ extension Jinja {
         case .dict(let dict):
             guard dictMethods.contains(name) else { return nil }
             return Function(name: "dict.\(name)") { try callDictMethod(name, dict, $0) }
+        case .array(let items) where name == "count" || name == "index":
+            return Function(name: "list.\(name)") { args in
+                let needle = try args.bind(name, ["value"], required: 1)[0]!
+                if name == "count" { return .int(items.filter { $0.equals(needle) }.count) }
+                guard let index = items.firstIndex(where: { $0.equals(needle) }) else {
+                    throw Failure("\(needle.pythonRepr) is not in list")
+                }
+                return .int(index)
+            }
         default:
             return nil
         }

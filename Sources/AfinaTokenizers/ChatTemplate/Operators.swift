@@ -117,8 +117,11 @@ extension Jinja {
             return PyString(s).contains(Array(n.unicodeScalars))
         case .array(let items): return items.contains { $0.equals(needle) }
         case .dict(let dict):
-            guard case .string(let key) = needle else { return false }
-            return dict[key] != nil
+            switch needle {
+            case .string(let key): return dict[key] != nil
+            case .array, .dict, .namespace: throw Failure("unhashable type: '\(needle.typeName)'")
+            default: return false
+            }
         case .undefined: return false
         default: throw Failure("argument of type '\(container.typeName)' is not iterable")
         }
@@ -172,35 +175,37 @@ extension Jinja {
         return (0..<count).contains(index) ? index : nil
     }
 
-    /// `obj[start:stop:step]` on a list or string, as Python's slices.
+    /// `obj[start:stop:step]` on a list or string, as Python's slices (which Jinja applies
+    /// directly, so a wrong type is an error rather than undefined).
     static func slice(_ object: Value, start: Value, stop: Value, step: Value) throws -> Value {
         try object.failIfUndefined()
         func bound(_ v: Value) throws -> Int? {
-            switch v {
-            case .none, .undefined: return nil
-            default:
-                guard case .int(let i)? = v.number else { throw Failure("slice indices must be integers or None") }
-                return i
+            if v.isNone || v.isUndefined { return nil }
+            guard case .int(let i)? = v.number else {
+                throw Failure("slice indices must be integers or None or have an __index__ method")
             }
+            return i
         }
-        let stepValue = try bound(step) ?? 1
-        guard stepValue != 0 else { throw Failure("slice step cannot be zero") }
-        func indices(_ count: Int) throws -> [Int] {
+        func indices(_ count: Int) throws -> StrideTo<Int> {
+            let by = try bound(step) ?? 1
+            guard by != 0 else { throw Failure("slice step cannot be zero") }
             func clamp(_ i: Int?, _ defaultValue: Int) -> Int {
                 guard let i else { return defaultValue }
                 let j = i < 0 ? i + count : i
-                return stepValue > 0 ? min(max(j, 0), count) : min(max(j, -1), count - 1)
+                return by > 0 ? min(max(j, 0), count) : min(max(j, -1), count - 1)
             }
-            let from = clamp(try bound(start), stepValue > 0 ? 0 : count - 1)
-            let to = clamp(try bound(stop), stepValue > 0 ? count : -1)
-            return Array(stride(from: from, to: to, by: stepValue))
+            return stride(from: clamp(try bound(start), by > 0 ? 0 : count - 1), to: clamp(try bound(stop), by > 0 ? count : -1), by: by)
         }
         switch object {
-        case .array(let items): return .array(try indices(items.count).map { items[$0] })
+        case .array(let items):
+            return .array(try indices(items.count).map { items[$0] })
         case .string(let s):
             let scalars = Array(s.unicodeScalars)
             return .string(Jinja.string(try indices(scalars.count).map { scalars[$0] }))
-        default: throw Failure("'\(object.typeName)' object is not subscriptable")
+        case .dict:
+            throw Failure("unhashable type: 'slice'")
+        default:
+            throw Failure("'\(object.typeName)' object is not subscriptable")
         }
     }
 }

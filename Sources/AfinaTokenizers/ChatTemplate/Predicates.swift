@@ -47,8 +47,8 @@ extension Jinja {
             default: false
             }
         },
-        "odd": { value in try parity(value) == 1 },
-        "even": { value in try parity(value) == 0 },
+        "odd": { try binary(.modulo, $0, .int(2)).equals(.int(1)) },
+        "even": { try binary(.modulo, $0, .int(2)).equals(.int(0)) },
         "lower": { value in
             let cased = value.pythonString.unicodeScalars.filter(isCased)
             return !cased.isEmpty && cased.allSatisfy { !$0.properties.isUppercase }
@@ -79,9 +79,4 @@ extension Jinja {
             }
         },
     ]
-
-    private static func parity(_ value: Value) throws -> Int {
-        guard case .int(let i)? = value.number else { throw Failure("odd/even tests need an integer, not '\(value.typeName)'") }
-        return Int(i.magnitude % 2)
-    }
 }
