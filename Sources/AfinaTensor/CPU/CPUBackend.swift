@@ -44,14 +44,8 @@ public final class CPUBackend: HostBackend {
             let row = UnsafeMutablePointer<Float>.allocate(capacity: k)
             defer { row.deallocate() }
             for j in range {
-                let w = weight.rowBytes(j)
-                switch weight.dtype {
-                case .q4_1: for i in 0..<n { out.f32[i * m + j] = dotQ4_1(w, x.f32 + i * k, blocks: k / 32) }
-                case .q8_0: for i in 0..<n { out.f32[i * m + j] = dotQ8_0(w, x.f32 + i * k, blocks: k / 32) }
-                default:
-                    Quant.dequantize(weight.dtype, w, into: row, count: k)
-                    for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, row, k) }
-                }
+                Quant.dequantize(weight.dtype, weight.rowBytes(j), into: row, count: k)
+                for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, row, k) }
             }
         }
     }
@@ -116,7 +110,7 @@ public final class CPUBackend: HostBackend {
 
     public func attention(query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
                           heads: Int, kvHeads: Int, headDim: Int) -> Tensor {
-        let out = zeros(query.shape)
+        let result = zeros(query.shape)
         let (qStride, kvStride) = (Int32(heads * headDim), Int32(kvHeads * headDim))
         let scale = 1 / Float(headDim).squareRoot()
         let jobs = spans.flatMap { span in (0..<heads).map { (span, $0) } }
@@ -130,6 +124,15 @@ public final class CPUBackend: HostBackend {
                 let v = values.f32 + span.keyRow * Int(kvStride) + kvh * headDim
                 let scores = UnsafeMutablePointer<Float>.allocate(capacity: span.count * visible)
                 defer { scores.deallocate() }
+                let out = result.f32 + span.queryRow * Int(qStride) + h * headDim
+                if span.count == 1 {
+                    // Decoding: plain SIMD loops; BLAS calls this small cost more than they save.
+                    for t in 0..<visible { scores[t] = dot(q, k + t * Int(kvStride), headDim) * scale }
+                    softmaxInPlace(scores, valid: visible, total: visible)
+                    for d in 0..<headDim { out[d] = 0 }
+                    for t in 0..<visible { axpy(scores[t], v + t * Int(kvStride), out, headDim) }
+                    continue
+                }
                 // scores [count, visible] = q [count, hd] * k [visible, hd]^T * scale
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(span.count), Int32(visible),
                             Int32(headDim), scale, q, qStride, k, kvStride, 0, scores, Int32(visible))
@@ -138,11 +141,10 @@ public final class CPUBackend: HostBackend {
                 }
                 // out [count, hd] = scores [count, visible] * v [visible, hd]
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(span.count), Int32(headDim),
-                            Int32(visible), 1, scores, Int32(visible), v, kvStride, 0,
-                            out.f32 + span.queryRow * Int(qStride) + h * headDim, qStride)
+                            Int32(visible), 1, scores, Int32(visible), v, kvStride, 0, out, qStride)
             }
         }
-        return out
+        return result
     }
 }
 

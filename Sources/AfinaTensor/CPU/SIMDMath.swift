@@ -23,3 +23,10 @@ typealias Vec = SIMD16<Float>
     while i < n { sum += a[i] * b[i]; i += 1 }
     return sum
 }
+
+/// y += a * x over n floats.
+@inline(__always) func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    var i = 0
+    while i + 16 <= n { storeVec(loadVec(y + i).addingProduct(loadVec(x + i), a), y + i); i += 16 }
+    while i < n { y[i] += a * x[i]; i += 1 }
+}

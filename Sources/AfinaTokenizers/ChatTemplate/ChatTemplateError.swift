@@ -36,20 +36,3 @@ public struct ChatTemplateError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
-
-extension Jinja {
-    /// A place in the template source (1-based line and column).
-    struct Location: Sendable, Equatable {
-        var line: Int
-        var column: Int
-        static let unknown = Location(line: 0, column: 0)
-    }
-
-    static func syntaxError(_ message: String, at location: Location) -> ChatTemplateError {
-        ChatTemplateError(.syntax, message, line: location.line, column: location.column)
-    }
-
-    static func runtimeError(_ message: String, at location: Location) -> ChatTemplateError {
-        ChatTemplateError(.runtime, message, line: location.line, column: location.column)
-    }
-}

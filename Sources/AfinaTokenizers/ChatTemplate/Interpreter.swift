@@ -52,10 +52,22 @@ extension Jinja {
             return scope
         }
 
-        private func enter(_ location: Location) throws {
-            depth += 1
-            if depth > Interpreter.maxDepth {
+        /// Runs `body` one level deeper, failing beyond `maxDepth`.
+        func nested<T>(at location: Location, _ body: () throws -> T) throws -> T {
+            guard depth < Interpreter.maxDepth else {
                 throw runtimeError("template recursion too deep (more than \(Interpreter.maxDepth) nested calls or expressions)", at: location)
+            }
+            depth += 1
+            defer { depth -= 1 }
+            return try body()
+        }
+
+        /// Converts a location-less failure into a ChatTemplateError at `location`.
+        func located<T>(_ location: Location, _ body: () throws -> T) throws -> T {
+            do {
+                return try body()
+            } catch let failure as Failure {
+                throw ChatTemplateError(failure.kind, failure.message, line: location.line, column: location.column)
             }
         }
 
@@ -70,12 +82,8 @@ extension Jinja {
         }
 
         private func execute(_ node: Node, in scope: Scope, into out: inout String) throws -> Flow {
-            try enter(node.location)
-            defer { depth -= 1 }
-            do {
-                return try run(node, in: scope, into: &out)
-            } catch let failure as Failure {
-                throw ChatTemplateError(failure.kind, failure.message, line: node.location.line, column: node.location.column)
+            try nested(at: node.location) {
+                try located(node.location) { try run(node, in: scope, into: &out) }
             }
         }
 
@@ -196,11 +204,7 @@ extension Jinja {
             var result = value
             for filter in filters {
                 let args = try evaluate(filter.arguments, in: scope)
-                do {
-                    result = try applyFilter(filter.name, result, args)
-                } catch let failure as Failure {
-                    throw ChatTemplateError(failure.kind, failure.message, line: filter.location.line, column: filter.location.column)
-                }
+                result = try located(filter.location) { try applyFilter(filter.name, result, args) }
             }
             return result
         }
@@ -242,121 +246,6 @@ extension Jinja {
             var out = ""
             _ = try execute(macro.body.nodes, in: local, into: &out)
             return .string(out)
-        }
-
-        private func invoke(_ callee: Value, _ args: CallArguments) throws -> Value {
-            switch callee {
-            case .function(let function): return try function.call(args)
-            case .undefined(let message): throw Failure(message)
-            default: throw Failure("'\(callee.typeName)' object is not callable")
-            }
-        }
-
-        // MARK: Expressions
-
-        func evaluate(_ arguments: Arguments, in scope: Scope) throws -> CallArguments {
-            CallArguments(positional: try arguments.positional.map { try evaluate($0, in: scope) },
-                          keyword: try arguments.keyword.map { ($0.name, try evaluate($0.value, in: scope)) })
-        }
-
-        func evaluate(_ expr: Expr, in scope: Scope) throws -> Value {
-            try enter(expr.location)
-            defer { depth -= 1 }
-            do {
-                return try value(of: expr, in: scope)
-            } catch let failure as Failure {
-                throw ChatTemplateError(failure.kind, failure.message, line: expr.location.line, column: expr.location.column)
-            }
-        }
-
-        private func value(of expr: Expr, in scope: Scope) throws -> Value {
-            switch expr.kind {
-            case .literal(let literal):
-                switch literal {
-                case .none: return .none
-                case .bool(let b): return .bool(b)
-                case .int(let i): return .int(i)
-                case .double(let d): return .double(d)
-                case .string(let s): return .string(s)
-                }
-            case .name(let name):
-                if let value = scope.lookup(name) { return value }
-                if let global = globals[name] { return .function(Function(name: name, call: global)) }
-                return .undefinedName(name)
-            case .list(let items), .tuple(let items):
-                return .array(try items.map { try evaluate($0, in: scope) })
-            case .dict(let entries):
-                var dict = Dict()
-                for entry in entries {
-                    guard case .string(let key) = try evaluate(entry.key, in: scope) else {
-                        throw Failure("only string keys are supported in dict literals")
-                    }
-                    dict[key] = try evaluate(entry.value, in: scope)
-                }
-                return .dict(dict)
-            case .attribute(let object, let name):
-                return try attribute(try evaluate(object, in: scope), name)
-            case .item(let object, let key):
-                return try item(try evaluate(object, in: scope), try evaluate(key, in: scope))
-            case .slice(let object, let start, let stop, let step):
-                func bound(_ e: Expr?) throws -> Value { try e.map { try evaluate($0, in: scope) } ?? .none }
-                return try slice(try evaluate(object, in: scope), start: try bound(start), stop: try bound(stop), step: try bound(step))
-            case .call(let callee, let arguments):
-                let function = try evaluate(callee, in: scope)
-                return try invoke(function, try evaluate(arguments, in: scope))
-            case .filter(let operand, let name, let arguments):
-                let value = try evaluate(operand, in: scope)
-                return try applyFilter(name, value, try evaluate(arguments, in: scope))
-            case .test(let operand, let name, let arguments):
-                let value = try evaluate(operand, in: scope)
-                return .bool(try applyTest(name, value, try evaluate(arguments, in: scope)))
-            case .not(let operand):
-                return .bool(!(try evaluate(operand, in: scope).isTruthy))
-            case .negate(let operand), .plus(let operand):
-                let value = try evaluate(operand, in: scope)
-                try value.failIfUndefined()
-                guard let number = value.number else {
-                    let op = if case .negate = expr.kind { "-" } else { "+" }
-                    throw Failure("bad operand type for unary \(op): '\(value.typeName)'")
-                }
-                if case .plus = expr.kind { return number.value }
-                switch number {
-                case .int(let i):
-                    guard i != .min else { throw Failure("integer overflow in unary -") }
-                    return .int(-i)
-                case .double(let d):
-                    return .double(-d)
-                }
-            case .binary(let op, let lhs, let rhs):
-                return try binary(op, try evaluate(lhs, in: scope), try evaluate(rhs, in: scope))
-            case .and(let lhs, let rhs):
-                let left = try evaluate(lhs, in: scope)
-                return left.isTruthy ? try evaluate(rhs, in: scope) : left
-            case .or(let lhs, let rhs):
-                let left = try evaluate(lhs, in: scope)
-                return left.isTruthy ? left : try evaluate(rhs, in: scope)
-            case .compare(let first, let operations):
-                var left = try evaluate(first, in: scope)
-                for (op, rhs) in operations {
-                    let right = try evaluate(rhs, in: scope)
-                    guard try compare(op, left, right) else { return .bool(false) }
-                    left = right
-                }
-                return .bool(true)
-            case .conditional(let then, let test, let otherwise):
-                if try evaluate(test, in: scope).isTruthy { return try evaluate(then, in: scope) }
-                return try otherwise.map { try evaluate($0, in: scope) }
-                    ?? .undefined("the inline if-expression on line \(expr.location.line) evaluated to false and no else section was defined.")
-            }
-        }
-    }
-}
-
-extension Jinja.Number {
-    var value: Jinja.Value {
-        switch self {
-        case .int(let i): .int(i)
-        case .double(let d): .double(d)
         }
     }
 }

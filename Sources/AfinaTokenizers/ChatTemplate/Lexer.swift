@@ -2,19 +2,6 @@
 // the settings Hugging Face uses: `trim_blocks=True`, `lstrip_blocks=True`, default
 // delimiters, no line statements. Comments are dropped here; `{% raw %}` becomes text.
 
-/// The Jinja dialect of Hugging Face chat templates: lexer, parser and interpreter live in
-/// this namespace so their names cannot clash with the rest of the module.
-enum Jinja {
-    /// An error below the interpreter that does not know its place in the template yet; the
-    /// expression that triggered it adds the location.
-    struct Failure: Error {
-        var kind: ChatTemplateError.Kind = .runtime
-        var message: String
-        init(_ message: String) { self.message = message }
-        init(raised message: String) { self.kind = .raised; self.message = message }
-    }
-}
-
 extension Jinja {
     struct Token: Equatable {
         enum Kind: Equatable {
@@ -33,7 +20,7 @@ extension Jinja {
     }
 
     struct Lexer {
-        private let source: [Unicode.Scalar]
+        let source: [Unicode.Scalar]
         private let lineStarts: [Int]
         private var pos = 0
         private var tokens: [Token] = []
@@ -64,7 +51,7 @@ extension Jinja {
             lineStarts = starts
         }
 
-        private func location(_ offset: Int) -> Location {
+        func location(_ offset: Int) -> Location {
             var lo = 0, hi = lineStarts.count - 1
             while lo < hi {
                 let mid = (lo + hi + 1) / 2
@@ -109,7 +96,7 @@ extension Jinja {
                     emit(.text(Jinja.string(source[pos...])), at: pos)
                     break
                 }
-                emitText(from: pos, to: tag.offset, before: tag.kind == .variable ? nil : tag.sign, lstrip: tag.kind != .variable, strip: tag.sign == "-")
+                emitText(from: pos, to: tag.offset, beforeTagWith: tag.sign, lstripBlocks: tag.kind != .variable)
                 switch tag.kind {
                 case .comment: pos = try skipComment(opening: tag)
                 case .raw: pos = try lexRaw(opening: tag)
@@ -124,13 +111,14 @@ extension Jinja {
             emit(.end, at: source.count)
         }
 
-        /// The text before a tag, with `{%-` stripping all whitespace before it and
-        /// lstrip_blocks stripping spaces and tabs between a line start and a block or comment.
-        private mutating func emitText(from start: Int, to end: Int, before sign: Unicode.Scalar?, lstrip: Bool, strip: Bool) {
+        /// The text before a tag: `-` after the opening delimiter strips all whitespace before
+        /// it; otherwise, unless the sign is `+`, lstrip_blocks strips spaces and tabs between a
+        /// line start and a block or comment tag (never a `{{`).
+        private mutating func emitText(from start: Int, to end: Int, beforeTagWith sign: Unicode.Scalar?, lstripBlocks: Bool) {
             var cut = end
-            if strip {
+            if sign == "-" {
                 while cut > start && Jinja.isSpace(source[cut - 1]) { cut -= 1 }
-            } else if lstrip && sign != "+" {
+            } else if lstripBlocks && sign != "+" {
                 var lineStart = end
                 while lineStart > start && source[lineStart - 1] != "\n" { lineStart -= 1 }
                 // Jinja strips only at a real line start: after a newline inside this text,
@@ -211,7 +199,7 @@ extension Jinja {
                     if j < source.count && (source[j] == "-" || source[j] == "+") { sign = source[j]; j += 1 }
                     j = skipWhitespace(from: j)
                     if starts(with: "endraw", at: j), let after = closingEnd(at: skipWhitespace(from: j + 6), delimiter: "%}") {
-                        emitText(from: opening.end, to: i, before: sign, lstrip: true, strip: sign == "-")
+                        emitText(from: opening.end, to: i, beforeTagWith: sign, lstripBlocks: true)
                         return after
                     }
                 }
@@ -240,7 +228,7 @@ extension Jinja {
                 let c = source[i]
                 if Jinja.isSpace(c) {
                     i += 1
-                } else if let (kind, after) = number(at: i) {
+                } else if let (kind, after) = try number(at: i) {
                     emit(kind, at: i)
                     i = after
                 } else if Jinja.isIdentifierStart(c) {
@@ -280,122 +268,5 @@ extension Jinja {
         private static let operators = ["//", "**", "==", "!=", ">=", "<=",
                                         "+", "-", "/", "*", "%", "~", "[", "]", "(", ")", "{", "}",
                                         ">", "<", "=", ".", ":", "|", ",", ";"]
-
-        /// An integer or float literal (Python syntax with `_` separators), or nil.
-        private func number(at i: Int) -> (Token.Kind, Int)? {
-            guard Jinja.isDigit(source[i]) else { return nil }
-            // Jinja's float rule has `(?<!\.)`, so `x.0.1` reads as two integer subscripts.
-            let afterDot = i > 0 && source[i - 1] == "."
-            if !afterDot, let (value, after) = float(at: i) { return (.float(value), after) }
-            return integer(at: i).map { (.integer($0.0), $0.1) }
-        }
-
-        /// `(\d+_)*\d+`: the end offset of a digit run, or nil.
-        private func digits(at i: Int) -> Int? {
-            guard i < source.count, Jinja.isDigit(source[i]) else { return nil }
-            var j = i + 1
-            while j < source.count {
-                if Jinja.isDigit(source[j]) { j += 1 } else if source[j] == "_" && j + 1 < source.count && Jinja.isDigit(source[j + 1]) { j += 2 } else { break }
-            }
-            return j
-        }
-
-        private func float(at i: Int) -> (Double, Int)? {
-            guard var j = digits(at: i) else { return nil }
-            var hasFraction = false
-            if j < source.count && source[j] == ".", let end = digits(at: j + 1) {
-                j = end
-                hasFraction = true
-            }
-            var hasExponent = false
-            if j < source.count && (source[j] == "e" || source[j] == "E") {
-                var k = j + 1
-                if k < source.count && (source[k] == "+" || source[k] == "-") { k += 1 }
-                if let end = digits(at: k) { j = end; hasExponent = true }
-            }
-            guard hasFraction || hasExponent else { return nil }
-            let text = Jinja.string(source[i..<j].filter { $0 != "_" })
-            return Double(text).map { ($0, j) }
-        }
-
-        private func integer(at i: Int) -> (Int, Int)? {
-            if source[i] == "0" && i + 1 < source.count {
-                let radix: Int? = switch source[i + 1] {
-                case "b", "B": 2
-                case "o", "O": 8
-                case "x", "X": 16
-                default: nil
-                }
-                if let radix {
-                    var j = i + 2
-                    var text = ""
-                    while j < source.count {
-                        if source[j] == "_" { j += 1; continue }
-                        guard let d = Int(String(source[j]), radix: radix) else { break }
-                        text.append(String(d, radix: radix))
-                        j += 1
-                    }
-                    if let value = Int(text, radix: radix) { return (value, j) }
-                }
-            }
-            guard let j = digits(at: i) else { return nil }
-            let text = Jinja.string(source[i..<j].filter { $0 != "_" })
-            // Jinja reads `007` as `0` then `07`; keep a single leading zero the same way.
-            if source[i] == "0" {
-                var k = i + 1
-                while k < j && (source[k] == "0" || source[k] == "_") { k += 1 }
-                return (0, k)
-            }
-            return Int(text).map { ($0, j) }
-        }
-
-        /// A quoted string with Python's escapes (`\n`, `\t`, `\xhh`, `\uXXXX`...); unknown escapes
-        /// stay as written, as Python's `unicode-escape` codec does.
-        private func stringLiteral(at start: Int) throws -> (String, Int) {
-            let quote = source[start]
-            var out = String.UnicodeScalarView()
-            var i = start + 1
-            while i < source.count {
-                let c = source[i]
-                if c == quote { return (String(out), i + 1) }
-                guard c == "\\" else { out.append(c); i += 1; continue }
-                guard i + 1 < source.count else { break }
-                let e = source[i + 1]
-                i += 2
-                switch e {
-                case "\n": break
-                case "\\", "'", "\"": out.append(e)
-                case "n": out.append("\n")
-                case "t": out.append("\t")
-                case "r": out.append("\r")
-                case "b": out.append("\u{08}")
-                case "f": out.append("\u{0C}")
-                case "v": out.append("\u{0B}")
-                case "a": out.append("\u{07}")
-                case "0"..."7":
-                    var value = Int(e.value - 48)
-                    var n = 1
-                    while n < 3 && i < source.count && ("0"..."7").contains(source[i]) {
-                        value = value * 8 + Int(source[i].value - 48)
-                        i += 1
-                        n += 1
-                    }
-                    out.append(Unicode.Scalar(UInt32(value))!)
-                case "x", "u", "U":
-                    let width = e == "x" ? 2 : e == "u" ? 4 : 8
-                    guard i + width <= source.count,
-                          let code = UInt32(Jinja.string(source[i..<(i + width)]), radix: 16),
-                          let scalar = Unicode.Scalar(code) else {
-                        throw syntaxError("truncated \\\(e) escape in string literal", at: location(i - 2))
-                    }
-                    out.append(scalar)
-                    i += width
-                default:
-                    out.append("\\")
-                    out.append(e)
-                }
-            }
-            throw syntaxError("unterminated string literal", at: location(start))
-        }
     }
 }
