@@ -410,6 +410,13 @@ FEATURES = {
     "namespace": "{% set ns = namespace(x=0, y='a') %}{% for i in l %}{% set ns.x = ns.x + i %}{% endfor %}{{ ns.x }}{{ ns.y }}",
     "set_in_if_is_visible": "{% if messages[0]['role'] == 'system' %}{% set sys = messages[0]['content'] %}{% set msgs = messages[1:] %}{% else %}{% set msgs = messages %}{% endif %}{{ sys }}|{{ msgs | length }}",
     "set_block": "{% set x %}block {{ 1 + 1 }}{% endset %}[{{ x }}] {% set y | upper %}block{% endset %}[{{ y }}]",
+    # Jinja decides scoping when compiling: a name a frame assigns before reading it starts undefined
+    "frame_owned_name_starts_undefined": "{% for i in [1] %}[{{ s }}]{% endfor %}{% set s = 'local' %}{{ s }}",
+    "macro_reads_owned_name_before_set": "{% macro m() %}[{{ s }}]{% endmacro %}{{ m() }}{% set s = 'late' %}{{ m() }}",
+    "read_before_set_sees_context": "{{ s }}{% set s = 'x' %}{{ s }}",
+    "set_in_branch_sees_context": "{% for i in [1] %}[{{ s }}]{% endfor %}{% if true %}{% set s = 'b' %}{% endif %}{{ s }}",
+    "loop_frame_resets_each_iteration": "{% for i in [1, 2] %}{% for j in [1] %}[{{ y }}]{% endfor %}{% set y = i %}{% endfor %}",
+    "for_else_has_own_scope": "{% for x in [] %}{% else %}{% set t = 1 %}{{ t }}{% endfor %}{{ t }}",
     "if_elif_else": "{% if 1 %}a{% elif 2 %}b{% else %}c{% endif %}{% if 0 %}a{% elif 2 %}b{% else %}c{% endif %}{% if 0 %}a{% elif 0 %}b{% else %}c{% endif %}",
     "macro_arguments": "{% macro m(a, b='B', c=none) %}{{ a }}-{{ b }}-{{ c }}{% endmacro %}{{ m(1) }} {{ m(1, 2) }} {{ m(1, c=3) }} {{ m(a='z') }}",
     "macro_sees_later_globals": "{% macro m() %}{{ x }}{% endmacro %}{% set x = 6 %}{{ m() }}",

@@ -42,21 +42,27 @@ final class BackendTests: XCTestCase {
     }
 
     func testQuantizedLinearMatchesReferenceForDecodeAndPrefillShapes() {
-        // Q8_0 blocks: an f16 scale and 32 int8 values; build valid blocks by hand.
+        // Valid blocks built by hand: f16 scale (and f16 minimum for Q4_1), then random quants.
         let (m, k) = (70, 64)
-        var bytes: [UInt8] = []
-        for _ in 0..<(m * k / 32) {
-            let scale = Float16(Float.random(in: 0.001...0.02, using: &random))
-            withUnsafeBytes(of: scale.bitPattern.littleEndian) { bytes += $0 }
-            bytes += (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
-        }
-        let (w, wr) = bytes.withUnsafeBytes {
-            (cpu.tensor(bytes: $0, dtype: .q8_0, shape: [m, k], owner: nil),
-             reference.tensor(bytes: $0, dtype: .q8_0, shape: [m, k], owner: nil))
-        }
-        for n in [1, 3, 17] {
-            let (x, xr) = pair([n, k])
-            assertClose(cpu.linear(x, weight: w, bias: nil), reference.linear(xr, weight: wr, bias: nil), tolerance: 1e-4)
+        for dtype in [DType.q8_0, .q4_1, .q4_0] {
+            var bytes: [UInt8] = []
+            for _ in 0..<(m * k / 32) {
+                let scales = dtype == .q4_1 ? 2 : 1
+                for _ in 0..<scales {
+                    let scale = Float16(Float.random(in: -0.02...0.02, using: &random))
+                    withUnsafeBytes(of: scale.bitPattern.littleEndian) { bytes += $0 }
+                }
+                bytes += (0..<(dtype.bytesPerBlock - 2 * scales)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            }
+            let (w, wr) = bytes.withUnsafeBytes {
+                (cpu.tensor(bytes: $0, dtype: dtype, shape: [m, k], owner: nil),
+                 reference.tensor(bytes: $0, dtype: dtype, shape: [m, k], owner: nil))
+            }
+            for n in [1, 3, 17] {
+                let (x, xr) = pair([n, k])
+                assertClose(cpu.linear(x, weight: w, bias: nil), reference.linear(xr, weight: wr, bias: nil),
+                            tolerance: 1e-4)
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 // The CPU backend: OpenBLAS for matrix products, SIMD Swift for the rest.
 // Quantized weights stay in their blocks and are dequantized row by row inside `linear`,
 // so memory stays near the file size.
+import CAfinaKernels
 import COpenBLAS
 import Foundation
 
@@ -44,8 +45,14 @@ public final class CPUBackend: HostBackend {
             let row = UnsafeMutablePointer<Float>.allocate(capacity: k)
             defer { row.deallocate() }
             for j in range {
-                Quant.dequantize(weight.dtype, weight.rowBytes(j), into: row, count: k)
-                for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, row, k) }
+                let w = weight.rowBytes(j)
+                switch weight.dtype {
+                case .q4_1: for i in 0..<n { out.f32[i * m + j] = afina_dot_q4_1(w, x.f32 + i * k, Int32(k / 32)) }
+                case .q8_0: for i in 0..<n { out.f32[i * m + j] = afina_dot_q8_0(w, x.f32 + i * k, Int32(k / 32)) }
+                default:
+                    Quant.dequantize(weight.dtype, w, into: row, count: k)
+                    for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, row, k) }
+                }
             }
         }
     }

@@ -42,18 +42,19 @@ extension Jinja {
         "d": defaultValue,
         "dictsort": { value, args in
             let a = try args.bind("dictsort", ["case_sensitive", "by", "reverse"])
-            guard case .dict(let dict) = value else { throw Failure("You can only sort by either \"key\" or \"value\"") }
-            let position: Int
+            guard case .dict(let dict) = value else { throw Failure("'\(value.typeName)' object has no attribute 'items'") }
+            let byValue: Bool
             switch try a[1]?.string(for: "dictsort") ?? "key" {
-            case "key": position = 0
-            case "value": position = 1
+            case "key": byValue = false
+            case "value": byValue = true
             default: throw Failure("You can only sort by either \"key\" or \"value\"")
             }
-            let pairs = dict.entries.map { Value.array([.string($0.key), $0.value]) }
-            return .array(try sortedStable(pairs, reverse: a[2]?.isTruthy ?? false) { pair in
-                guard case .array(let kv) = pair else { return pair }
-                return a[0]?.isTruthy ?? false ? kv[position] : ignoringCase(kv[position])
-            })
+            let caseSensitive = a[0]?.isTruthy ?? false
+            let sorted = try sortedStable(dict.entries, reverse: a[2]?.isTruthy ?? false) { entry in
+                let key = byValue ? entry.value : .string(entry.key)
+                return caseSensitive ? key : ignoringCase(key)
+            }
+            return .array(sorted.map { .array([.string($0.key), $0.value]) })
         },
         "escape": escape,
         "e": escape,
@@ -295,7 +296,7 @@ extension Jinja {
     }
 
     /// Python's stable `sorted(items, key=key, reverse=reverse)`.
-    private static func sortedStable(_ items: [Value], reverse: Bool, key: (Value) throws -> Value) throws -> [Value] {
+    private static func sortedStable<T>(_ items: [T], reverse: Bool, key: (T) throws -> Value) throws -> [T] {
         let keyed = try items.enumerated().map { (index: $0.offset, key: try key($0.element), item: $0.element) }
         return try keyed.sorted { a, b in
             if a.key.equals(b.key) { return a.index < b.index }

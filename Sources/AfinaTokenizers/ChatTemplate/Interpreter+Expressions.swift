@@ -4,15 +4,22 @@
 
 extension Jinja.Interpreter {
     typealias Value = Jinja.Value
+    typealias Expr = Jinja.Expr
+    typealias Scope = Jinja.Scope
+    typealias Failure = Jinja.Failure
 
-    func evaluate(_ arguments: Arguments, in scope: Scope) throws -> CallArguments {
-        CallArguments(positional: try arguments.positional.map { try evaluate($0, in: scope) },
-                      keyword: try arguments.keyword.map { ($0.name, try evaluate($0.value, in: scope)) })
+    func evaluate(_ arguments: Jinja.Arguments, in scope: Scope) throws -> Jinja.CallArguments {
+        Jinja.CallArguments(positional: try arguments.positional.map { try evaluate($0, in: scope) },
+                            keyword: try arguments.keyword.map { ($0.name, try evaluate($0.value, in: scope)) })
     }
 
-func evaluate(_ expr: Expr, in scope: Scope) throws -> Value {
-        try nested(at: expr.location) {
-            try located(expr.location) { try value(of: expr, in: scope) }
+    func evaluate(_ expr: Expr, in scope: Scope) throws -> Value {
+        try enter(expr.location)
+        defer { leave() }
+        do {
+            return try value(of: expr, in: scope)
+        } catch let failure as Failure {
+            throw failure.located(at: expr.location)
         }
     }
 
@@ -28,12 +35,12 @@ func evaluate(_ expr: Expr, in scope: Scope) throws -> Value {
             }
         case .name(let name):
             if let value = scope.lookup(name) { return value }
-            if let global = globals[name] { return .function(Function(name: name, call: global)) }
+            if let global = Jinja.globals[name] { return .function(Jinja.Function(name: name, call: global)) }
             return .undefinedName(name)
         case .list(let items), .tuple(let items):
             return .array(try items.map { try evaluate($0, in: scope) })
         case .dict(let entries):
-            var dict = Dict()
+            var dict = Jinja.Dict()
             for entry in entries {
                 guard case .string(let key) = try evaluate(entry.key, in: scope) else {
                     throw Failure("only string keys are supported in dict literals")
@@ -42,40 +49,35 @@ func evaluate(_ expr: Expr, in scope: Scope) throws -> Value {
             }
             return .dict(dict)
         case .attribute(let object, let name):
-            return try attribute(try evaluate(object, in: scope), name)
+            return try Jinja.attribute(try evaluate(object, in: scope), name)
         case .item(let object, let key):
-            return try item(try evaluate(object, in: scope), try evaluate(key, in: scope))
+            return try Jinja.item(try evaluate(object, in: scope), try evaluate(key, in: scope))
         case .slice(let object, let start, let stop, let step):
             func bound(_ e: Expr?) throws -> Value { try e.map { try evaluate($0, in: scope) } ?? .none }
-            return try slice(try evaluate(object, in: scope), start: try bound(start), stop: try bound(stop), step: try bound(step))
+            return try Jinja.slice(try evaluate(object, in: scope), start: try bound(start), stop: try bound(stop), step: try bound(step))
         case .call(let callee, let arguments):
             let function = try evaluate(callee, in: scope)
             return try invoke(function, try evaluate(arguments, in: scope))
         case .filter(let operand, let name, let arguments):
             let value = try evaluate(operand, in: scope)
-            return try applyFilter(name, value, try evaluate(arguments, in: scope))
+            return try Jinja.applyFilter(name, value, try evaluate(arguments, in: scope))
         case .test(let operand, let name, let arguments):
             let value = try evaluate(operand, in: scope)
-            return .bool(try applyTest(name, value, try evaluate(arguments, in: scope)))
+            return .bool(try Jinja.applyTest(name, value, try evaluate(arguments, in: scope)))
         case .not(let operand):
             return .bool(!(try evaluate(operand, in: scope).isTruthy))
-        case .negate(let operand), .plus(let operand):
-            let value = try evaluate(operand, in: scope)
-            try value.failIfUndefined()
-            guard let number = value.number else {
-                let op = if case .negate = expr.kind { "-" } else { "+" }
-                throw Failure("bad operand type for unary \(op): '\(value.typeName)'")
-            }
-            if case .plus = expr.kind { return number.value }
-            switch number {
+        case .negate(let operand):
+            switch try number(for: "-", try evaluate(operand, in: scope)) {
             case .int(let i):
                 guard i != .min else { throw Failure("integer overflow in unary -") }
                 return .int(-i)
             case .double(let d):
                 return .double(-d)
             }
+        case .plus(let operand):
+            return try number(for: "+", try evaluate(operand, in: scope)).value
         case .binary(let op, let lhs, let rhs):
-            return try binary(op, try evaluate(lhs, in: scope), try evaluate(rhs, in: scope))
+            return try Jinja.binary(op, try evaluate(lhs, in: scope), try evaluate(rhs, in: scope))
         case .and(let lhs, let rhs):
             let left = try evaluate(lhs, in: scope)
             return left.isTruthy ? try evaluate(rhs, in: scope) : left
@@ -86,7 +88,7 @@ func evaluate(_ expr: Expr, in scope: Scope) throws -> Value {
             var left = try evaluate(first, in: scope)
             for (op, rhs) in operations {
                 let right = try evaluate(rhs, in: scope)
-                guard try compare(op, left, right) else { return .bool(false) }
+                guard try Jinja.compare(op, left, right) else { return .bool(false) }
                 left = right
             }
             return .bool(true)
@@ -97,20 +99,18 @@ func evaluate(_ expr: Expr, in scope: Scope) throws -> Value {
         }
     }
 
-    func invoke(_ callee: Value, _ args: CallArguments) throws -> Value {
+    /// The operand of unary `-` or `+` (a bool counts as 0 or 1, as in Python).
+    private func number(for op: String, _ value: Value) throws -> Jinja.Number {
+        try value.failIfUndefined()
+        guard let number = value.number else { throw Failure("bad operand type for unary \(op): '\(value.typeName)'") }
+        return number
+    }
+
+    func invoke(_ callee: Value, _ args: Jinja.CallArguments) throws -> Value {
         switch callee {
         case .function(let function): return try function.call(args)
         case .undefined(let message): throw Failure(message)
         default: throw Failure("'\(callee.typeName)' object is not callable")
-        }
-    }
-}
-
-extension Jinja.Number {
-    var value: Jinja.Value {
-        switch self {
-        case .int(let i): .int(i)
-        case .double(let d): .double(d)
         }
     }
 }

@@ -1,6 +1,8 @@
-// Runs the AST over a context of variables, with Jinja's scoping: `if` shares its scope, each
-// `for` iteration and each macro call gets a fresh child scope (so `set` inside a loop does
-// not leak out, which is why templates use `namespace`), macros see their defining scope.
+// Runs the statements of a parsed template. Scopes follow Jinja's frames: `if` shares its
+// scope, each `for` iteration, macro call and `with`/`set`/`filter` block gets a fresh child
+// scope (so `set` inside a loop does not leak out, which is why templates use `namespace`),
+// starting with the names Scoping.swift found it owns undefined; a macro sees the scope it
+// was defined in. Expressions are in Interpreter+Expressions.swift.
 
 extension Jinja {
     /// Variables visible at one point; lookups fall back to the parent.
@@ -52,24 +54,17 @@ extension Jinja {
             return scope
         }
 
-        /// Runs `body` one level deeper, failing beyond `maxDepth`.
-        func nested<T>(at location: Location, _ body: () throws -> T) throws -> T {
+        /// One level deeper into the template, failing beyond `maxDepth`; `leave()` undoes it.
+        /// (Not a closure-taking helper: this runs for every expression and statement, and
+        /// extra stack frames per level would lower the recursion a thread's stack allows.)
+        func enter(_ location: Location) throws {
             guard depth < Interpreter.maxDepth else {
                 throw runtimeError("template recursion too deep (more than \(Interpreter.maxDepth) nested calls or expressions)", at: location)
             }
             depth += 1
-            defer { depth -= 1 }
-            return try body()
         }
 
-        /// Converts a location-less failure into a ChatTemplateError at `location`.
-        func located<T>(_ location: Location, _ body: () throws -> T) throws -> T {
-            do {
-                return try body()
-            } catch let failure as Failure {
-                throw ChatTemplateError(failure.kind, failure.message, line: location.line, column: location.column)
-            }
-        }
+        func leave() { depth -= 1 }
 
         // MARK: Statements
 
@@ -82,8 +77,12 @@ extension Jinja {
         }
 
         private func execute(_ node: Node, in scope: Scope, into out: inout String) throws -> Flow {
-            try nested(at: node.location) {
-                try located(node.location) { try run(node, in: scope, into: &out) }
+            try enter(node.location)
+            defer { leave() }
+            do {
+                return try run(node, in: scope, into: &out)
+            } catch let failure as Failure {
+                throw failure.located(at: node.location)
             }
         }
 
@@ -204,7 +203,11 @@ extension Jinja {
             var result = value
             for filter in filters {
                 let args = try evaluate(filter.arguments, in: scope)
-                result = try located(filter.location) { try applyFilter(filter.name, result, args) }
+                do {
+                    result = try applyFilter(filter.name, result, args)
+                } catch let failure as Failure {
+                    throw failure.located(at: filter.location)
+                }
             }
             return result
         }

@@ -11,6 +11,10 @@ enum Jinja {
         var message: String
         init(_ message: String) { self.message = message }
         init(raised message: String) { self.kind = .raised; self.message = message }
+
+        func located(at location: Location) -> ChatTemplateError {
+            ChatTemplateError(kind, message, line: location.line, column: location.column)
+        }
     }
 }
 

@@ -98,10 +98,18 @@ extension Jinja {
     enum Number {
         case int(Int)
         case double(Double)
+
         var asDouble: Double {
             switch self {
             case .int(let i): Double(i)
             case .double(let d): d
+            }
+        }
+
+        var value: Value {
+            switch self {
+            case .int(let i): .int(i)
+            case .double(let d): .double(d)
             }
         }
     }
