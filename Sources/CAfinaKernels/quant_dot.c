@@ -23,36 +23,43 @@ static inline __m256 u8x8(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_
 /// 8 bytes (signed) -> 8 floats.
 static inline __m256 i8x8(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v)); }
 
+// Blocks alternate between two pairs of accumulators: one dependent chain of FMAs would
+// otherwise bound the loop at the FMA latency per block.
+static inline void q4_1_block(const uint8_t *b, const float *x, __m256 *acc, __m256 *accMin) {
+    const __m128i low4 = _mm_set1_epi8(0x0F);
+    __m128i q = _mm_loadu_si128((const __m128i *)(b + 4));
+    __m128i lo = _mm_and_si128(q, low4), hi = _mm_and_si128(_mm_srli_epi16(q, 4), low4);
+    __m256 x0 = _mm256_loadu_ps(x), x1 = _mm256_loadu_ps(x + 8);
+    __m256 x2 = _mm256_loadu_ps(x + 16), x3 = _mm256_loadu_ps(x + 24);
+    __m256 t = _mm256_mul_ps(u8x8(lo), x0);
+    t = _mm256_fmadd_ps(u8x8(_mm_srli_si128(lo, 8)), x1, t);
+    t = _mm256_fmadd_ps(u8x8(hi), x2, t);
+    t = _mm256_fmadd_ps(u8x8(_mm_srli_si128(hi, 8)), x3, t);
+    __m256 xs = _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3));
+    *acc = _mm256_fmadd_ps(t, _mm256_set1_ps(half_at(b)), *acc);
+    *accMin = _mm256_fmadd_ps(xs, _mm256_set1_ps(half_at(b + 2)), *accMin);
+}
+
 float afina_dot_q4_1(const void *w, const float *x, int blocks) {
     const uint8_t *b = w;
-    const __m128i low4 = _mm_set1_epi8(0x0F);
-    __m256 acc = _mm256_setzero_ps();
-    for (int i = 0; i < blocks; i++, b += 20, x += 32) {
-        __m128i q = _mm_loadu_si128((const __m128i *)(b + 4));
-        __m128i lo = _mm_and_si128(q, low4), hi = _mm_and_si128(_mm_srli_epi16(q, 4), low4);
-        __m256 x0 = _mm256_loadu_ps(x), x1 = _mm256_loadu_ps(x + 8);
-        __m256 x2 = _mm256_loadu_ps(x + 16), x3 = _mm256_loadu_ps(x + 24);
-        __m256 t = _mm256_mul_ps(u8x8(lo), x0);
-        t = _mm256_fmadd_ps(u8x8(_mm_srli_si128(lo, 8)), x1, t);
-        t = _mm256_fmadd_ps(u8x8(hi), x2, t);
-        t = _mm256_fmadd_ps(u8x8(_mm_srli_si128(hi, 8)), x3, t);
-        __m256 xs = _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3));
-        acc = _mm256_fmadd_ps(t, _mm256_set1_ps(half_at(b)), acc);
-        acc = _mm256_fmadd_ps(xs, _mm256_set1_ps(half_at(b + 2)), acc);
-    }
-    return sum8(acc);
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 accMin[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int i = 0; i < blocks; i++) q4_1_block(b + 20 * i, x + 32 * i, &acc[i & 1], &accMin[i & 1]);
+    return sum8(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(accMin[0], accMin[1])));
+}
+
+static inline __m256 q8_0_block(const uint8_t *b, const float *x, __m256 acc) {
+    __m128i q0 = _mm_loadu_si128((const __m128i *)(b + 2)), q1 = _mm_loadu_si128((const __m128i *)(b + 18));
+    __m256 t = _mm256_mul_ps(i8x8(q0), _mm256_loadu_ps(x));
+    t = _mm256_fmadd_ps(i8x8(_mm_srli_si128(q0, 8)), _mm256_loadu_ps(x + 8), t);
+    t = _mm256_fmadd_ps(i8x8(q1), _mm256_loadu_ps(x + 16), t);
+    t = _mm256_fmadd_ps(i8x8(_mm_srli_si128(q1, 8)), _mm256_loadu_ps(x + 24), t);
+    return _mm256_fmadd_ps(t, _mm256_set1_ps(half_at(b)), acc);
 }
 
 float afina_dot_q8_0(const void *w, const float *x, int blocks) {
     const uint8_t *b = w;
-    __m256 acc = _mm256_setzero_ps();
-    for (int i = 0; i < blocks; i++, b += 34, x += 32) {
-        __m128i q0 = _mm_loadu_si128((const __m128i *)(b + 2)), q1 = _mm_loadu_si128((const __m128i *)(b + 18));
-        __m256 t = _mm256_mul_ps(i8x8(q0), _mm256_loadu_ps(x));
-        t = _mm256_fmadd_ps(i8x8(_mm_srli_si128(q0, 8)), _mm256_loadu_ps(x + 8), t);
-        t = _mm256_fmadd_ps(i8x8(q1), _mm256_loadu_ps(x + 16), t);
-        t = _mm256_fmadd_ps(i8x8(_mm_srli_si128(q1, 8)), _mm256_loadu_ps(x + 24), t);
-        acc = _mm256_fmadd_ps(t, _mm256_set1_ps(half_at(b)), acc);
-    }
-    return sum8(acc);
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int i = 0; i < blocks; i++) acc[i & 1] = q8_0_block(b + 34 * i, x + 32 * i, acc[i & 1]);
+    return sum8(_mm256_add_ps(acc[0], acc[1]));
 }

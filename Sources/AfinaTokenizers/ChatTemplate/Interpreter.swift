@@ -34,7 +34,7 @@ extension Jinja {
         /// Nesting of evaluations and statements; bounds recursion (a macro calling itself)
         /// so a bad template fails with an error instead of overflowing the stack.
         private var depth = 0
-        private static let maxDepth = 400
+        private static let maxDepth = 200
         /// Scopes that defined a macro. Macros hold their scope weakly (no reference cycle);
         /// this keeps those scopes alive until the render ends.
         private var macroScopes: [Scope] = []
@@ -86,51 +86,80 @@ extension Jinja {
             }
         }
 
+        /// Dispatches to one function per statement, never inlined, to keep the frame that
+        /// repeats at each level of nesting small (as `value(of:)` does for expressions).
         private func run(_ node: Node, in scope: Scope, into out: inout String) throws -> Flow {
             switch node.kind {
-            case .text(let text):
-                out += text
-            case .output(let expr):
-                out += try evaluate(expr, in: scope).pythonString
-            case .ifChain(let branches, let otherwise):
-                for branch in branches where try evaluate(branch.test, in: scope).isTruthy {
-                    return try execute(branch.body, in: scope, into: &out)
-                }
-                return try execute(otherwise, in: scope, into: &out)
-            case .forLoop(let loop):
-                return try runFor(loop, in: scope, into: &out)
-            case .set(let target, let expr):
-                try assign(target, try evaluate(expr, in: scope), in: scope)
-            case .setBlock(let target, let body, let filters):
-                var captured = ""
-                let flow = try execute(body.nodes, in: self.scope(for: body, in: scope), into: &captured)
-                try assign(target, try applyFilters(filters, to: .string(captured), in: scope), in: scope)
-                return flow
-            case .macro(let macro):
-                scope[macro.name] = .function(makeMacro(macro, in: scope))
+            case .text(let text): out += text
+            case .output(let expr): try output(expr, in: scope, into: &out)
+            case .ifChain(let branches, let otherwise): return try runIf(branches, otherwise, in: scope, into: &out)
+            case .forLoop(let loop): return try runFor(loop, in: scope, into: &out)
+            case .set(let target, let expr): try set(target, expr, in: scope)
+            case .setBlock(let target, let body, let filters): return try setBlock(target, body, filters, in: scope)
+            case .macro(let macro): scope[macro.name] = .function(makeMacro(macro, in: scope))
             case .callBlock(let call, let parameters, let body):
-                guard case .call(let callee, let arguments) = call.kind else { throw Failure("'call' expects a macro call") }
-                let caller = makeMacro(Macro(name: "caller", parameters: parameters, body: body), in: scope)
-                var args = try evaluate(arguments, in: scope)
-                args.keyword.append(("caller", .function(caller)))
-                out += try invoke(try evaluate(callee, in: scope), args).pythonString
-            case .filterBlock(let filters, let body):
-                var captured = ""
-                let flow = try execute(body.nodes, in: self.scope(for: body, in: scope), into: &captured)
-                out += try applyFilters(filters, to: .string(captured), in: scope).pythonString
-                return flow
-            case .with(let assignments, let body):
-                let inner = self.scope(for: body, in: scope)
-                for (target, expr) in assignments { try assign(target, try evaluate(expr, in: scope), in: inner) }
-                return try execute(body.nodes, in: inner, into: &out)
-            case .breakLoop:
-                return .breakLoop
-            case .continueLoop:
-                return .continueLoop
+                try callBlock(call, parameters, body, in: scope, into: &out)
+            case .filterBlock(let filters, let body): return try filterBlock(filters, body, in: scope, into: &out)
+            case .with(let assignments, let body): return try with(assignments, body, in: scope, into: &out)
+            case .breakLoop: return .breakLoop
+            case .continueLoop: return .continueLoop
             }
             return .normal
         }
 
+        @inline(never)
+        private func output(_ expr: Expr, in scope: Scope, into out: inout String) throws {
+            out += try evaluate(expr, in: scope).pythonString
+        }
+
+        @inline(never)
+        private func runIf(_ branches: [(test: Expr, body: [Node])], _ otherwise: [Node], in scope: Scope,
+                           into out: inout String) throws -> Flow {
+            for branch in branches where try evaluate(branch.test, in: scope).isTruthy {
+                return try execute(branch.body, in: scope, into: &out)
+            }
+            return try execute(otherwise, in: scope, into: &out)
+        }
+
+        @inline(never)
+        private func set(_ target: Target, _ expr: Expr, in scope: Scope) throws {
+            try assign(target, try evaluate(expr, in: scope), in: scope)
+        }
+
+        @inline(never)
+        private func setBlock(_ target: Target, _ body: Frame, _ filters: [FilterCall], in scope: Scope) throws -> Flow {
+            var captured = ""
+            let flow = try execute(body.nodes, in: self.scope(for: body, in: scope), into: &captured)
+            try assign(target, try applyFilters(filters, to: .string(captured), in: scope), in: scope)
+            return flow
+        }
+
+        @inline(never)
+        private func callBlock(_ call: Expr, _ parameters: [Parameter], _ body: Frame, in scope: Scope,
+                               into out: inout String) throws {
+            guard case .call(let callee, let arguments) = call.kind else { throw Failure("'call' expects a macro call") }
+            let caller = makeMacro(Macro(name: "caller", parameters: parameters, body: body), in: scope)
+            var args = try evaluate(arguments, in: scope)
+            args.keyword.append(("caller", .function(caller)))
+            out += try invoke(try evaluate(callee, in: scope), args).pythonString
+        }
+
+        @inline(never)
+        private func filterBlock(_ filters: [FilterCall], _ body: Frame, in scope: Scope, into out: inout String) throws -> Flow {
+            var captured = ""
+            let flow = try execute(body.nodes, in: self.scope(for: body, in: scope), into: &captured)
+            out += try applyFilters(filters, to: .string(captured), in: scope).pythonString
+            return flow
+        }
+
+        @inline(never)
+        private func with(_ assignments: [(Target, Expr)], _ body: Frame, in scope: Scope, into out: inout String) throws -> Flow {
+            let inner = self.scope(for: body, in: scope)
+            for (target, expr) in assignments { try assign(target, try evaluate(expr, in: scope), in: inner) }
+            return try execute(body.nodes, in: inner, into: &out)
+        }
+
+        @inline(never)
         private func runFor(_ loop: ForLoop, in scope: Scope, into out: inout String) throws -> Flow {
             var items = try iterate(try evaluate(loop.iterable, in: scope))
             if let filter = loop.filter {
@@ -214,6 +243,7 @@ extension Jinja {
 
         // MARK: Macros and calls
 
+        @inline(never)
         private func makeMacro(_ macro: Macro, in scope: Scope) -> Function {
             macroScopes.append(scope)
             return Function(name: macro.name) { [unowned self, weak scope] args in
