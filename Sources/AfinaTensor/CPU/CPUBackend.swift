@@ -66,7 +66,10 @@ public final class CPUBackend: HostBackend {
         defer { tile.deallocate() }
         for j0 in stride(from: 0, to: m, by: tileRows) {
             let rows = min(tileRows, m - j0)
-            Quant.dequantize(weight.dtype, weight.rowBytes(j0), into: tile, count: rows * k)
+            Parallel.forEach(rows, workPerItem: k * 4) { r in
+                Quant.dequantize(weight.dtype, weight.rowBytes(j0 + r.lowerBound), into: tile + r.lowerBound * k,
+                                 count: r.count * k)
+            }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(rows), Int32(k),
                         1, x.f32, Int32(k), tile, Int32(k), 0, out.f32 + j0, Int32(m))
         }
@@ -122,7 +125,10 @@ public final class CPUBackend: HostBackend {
         let scale = 1 / Float(headDim).squareRoot()
         let jobs = spans.flatMap { span in (0..<heads).map { (span, $0) } }
         let work = spans.map { $0.count * ($0.past + $0.count) * headDim * 2 }.reduce(0, +)
-        Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1)) { range in
+        // Spans with several queries go through BLAS, which threads itself; OpenBLAS called from
+        // several threads at once spends its time waiting (measured), so only decoding splits.
+        let decoding = spans.allSatisfy { $0.count == 1 }
+        Parallel.forEach(jobs.count, workPerItem: decoding ? work / max(jobs.count, 1) : 0) { range in
             for (span, h) in jobs[range] {
                 let visible = span.past + span.count
                 let kvh = h / (heads / kvHeads)
