@@ -33,13 +33,13 @@ def pytorch(batch, threads):
     ids = tok(TEXT, add_special_tokens=False)["input_ids"][:PROMPT]
     x = torch.tensor([[ids[0] + i] + ids[1:] for i in range(batch)])
     with torch.inference_mode():
-        model(x[:, :8])  # warm-up
+        gen = dict(do_sample=False, pad_token_id=2)
+        model.generate(x[:, :8], attention_mask=torch.ones_like(x[:, :8]), max_new_tokens=4, **gen)  # warm-up
         t0 = time.perf_counter()
         model(x)
         prefill = time.perf_counter() - t0
         t0 = time.perf_counter()
-        model.generate(x, attention_mask=torch.ones_like(x), do_sample=False, min_new_tokens=NEW,
-                       max_new_tokens=NEW, pad_token_id=2)
+        model.generate(x, attention_mask=torch.ones_like(x), min_new_tokens=NEW, max_new_tokens=NEW, **gen)
         decode = time.perf_counter() - t0 - prefill  # generate's own prefill is the same work
     return batch * PROMPT / prefill, batch * NEW / decode
 
