@@ -451,6 +451,10 @@ FEATURES = {
     "unicode_strings": "{{ 'é😀'|length }} {{ 'é😀'[1] }} {{ 'ß'|upper }} {{ messages[1].content | trim }}",
     "range_dict_namespace": "{{ range(3) | list }} {{ range(1, 4) | list }} {{ range(10, 0, -3) | list }} {% for i in range(2) %}{{ i }}{% endfor %} {{ dict(a=1, b=2) }} {{ namespace(a=1).a }}",
     "strftime_now_year": "{{ strftime_now('%Y') | length }}",
+    # unknown filters and tests wait until they run inside `if` and conditional expressions
+    "unknown_filter_in_untaken_branch": "{% if false %}{{ x | nosuchfilter }}{% endif %}ok",
+    "unknown_test_in_conditional": "{{ 'a' if true else (x is nosuchtest) }}",
+    "error_unknown_filter_in_taken_branch": "{% if true %}{{ 1 | nosuchfilter }}{% endif %}",
     # errors: the message must match Jinja's
     "error_undefined_attribute": "{{ x.y }}",
     "error_missing_key_then_attribute": "{{ d.zzz.b }}",

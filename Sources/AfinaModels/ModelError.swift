@@ -2,6 +2,7 @@
 
 public enum ModelError: Error, CustomStringConvertible {
     case invalidConfig(String)
+    case invalidArgument(String)
     case unknownArchitecture(String, supported: [String])
     case missingWeight(String, source: String)
     case unexpectedWeights([String], source: String)
@@ -12,6 +13,7 @@ public enum ModelError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidConfig(let m): "invalid model config: \(m)"
+        case .invalidArgument(let m): m
         case let .unknownArchitecture(a, supported):
             "unknown architecture '\(a)' (supported: \(supported.joined(separator: ", ")))"
         case let .missingWeight(n, source): "\(source): missing tensor '\(n)'"

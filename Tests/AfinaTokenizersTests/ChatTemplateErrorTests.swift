@@ -48,10 +48,20 @@ final class ChatTemplateErrorTests: XCTestCase {
 
     func testUnknownFilterAndTestAreRejectedWhenParsing() {
         let e = error(parsing: "ok\n{{ messages | frobnicate }}")
-        XCTAssertEqual(e?.message, "no filter named 'frobnicate'")
+        XCTAssertEqual(e?.message, "No filter named 'frobnicate'.")
         XCTAssertEqual(e?.line, 2)
         XCTAssertEqual(e?.column, 15)
-        XCTAssertEqual(error(parsing: "{{ x is shiny }}")?.message, "no test named 'shiny'")
+        XCTAssertEqual(error(parsing: "{{ x is shiny }}")?.message, "No test named 'shiny'.")
+        XCTAssertEqual(error(parsing: "{% if x %}{% for i in x %}{{ i | frobnicate }}{% endfor %}{% endif %}")?.message,
+                       "No filter named 'frobnicate'.")
+    }
+
+    func testJinjaFiltersNotImplementedHereFailOnlyWhenRun() throws {
+        let template = try ChatTemplate("{% for m in messages %}{{ m | batch(2) }}{% endfor %}done")
+        XCTAssertEqual(try template.render(context: ["messages": []]), "done")
+        XCTAssertThrowsError(try template.render(context: ["messages": ["a"]])) { error in
+            XCTAssertEqual((error as? ChatTemplateError)?.message, "the 'batch' filter is not supported")
+        }
     }
 
     func testMalformedTemplatesThrowSyntaxErrors() {
@@ -74,7 +84,7 @@ final class ChatTemplateErrorTests: XCTestCase {
 
     func testMistralRefusesRolesThatDoNotAlternate() throws {
         let root = try ChatFixtures.load("models.json")
-        let source = try XCTUnwrap(root["templates"]?.dictionary?["mistral"]?.dictionary?["source"]?.string)
+        let source = try XCTUnwrap(root["templates"]?.asDictionary?["mistral"]?.asDictionary?["source"]?.asString)
         let template = try ChatTemplate(source)
         let extra: [String: TemplateValue] = ["bos_token": "<s>", "eos_token": "</s>"]
         let good = [ChatMessage(role: "user", content: "Hi"), ChatMessage(role: "assistant", content: "Hello"),
@@ -97,6 +107,13 @@ final class ChatTemplateErrorTests: XCTestCase {
         XCTAssertEqual(error(rendering: "{{ messages[0].role }}")?.message, "'messages' is undefined")
         XCTAssertEqual(error(rendering: "{{ 'a' | tojson(indent='x', nope=1) }}")?.message,
                        "tojson() got an unexpected keyword argument 'nope'")
+    }
+
+    func testHugeRangesAreRefusedAsInJinjasSandbox() {
+        XCTAssertEqual(error(rendering: "{{ range(10000000000000) | length }}")?.message,
+                       "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).")
+        XCTAssertEqual(try ChatTemplate("{{ range(100000) | length }} {{ range(5, -5, -3) | list }}").render(context: [:]),
+                       "100000 [5, 2, -1, -4]")
     }
 
     func testRunawayRecursionFailsInsteadOfCrashing() {

@@ -23,9 +23,9 @@ enum ChatFixtures {
 }
 
 extension TemplateValue {
-    var string: String? { if case .string(let s) = self { s } else { nil } }
-    var array: [TemplateValue]? { if case .array(let a) = self { a } else { nil } }
-    var dictionary: TemplateDictionary? { if case .dictionary(let d) = self { d } else { nil } }
+    var asString: String? { if case .string(let s) = self { s } else { nil } }
+    var asArray: [TemplateValue]? { if case .array(let a) = self { a } else { nil } }
+    var asDictionary: TemplateDictionary? { if case .dictionary(let d) = self { d } else { nil } }
 }
 
 final class ChatTemplateFixtureTests: XCTestCase {
@@ -41,25 +41,25 @@ final class ChatTemplateFixtureTests: XCTestCase {
 
     func testModelTemplatesRenderExactlyAsTransformers() throws {
         let root = try ChatFixtures.load("models.json")
-        let templates = try XCTUnwrap(root["templates"]?.dictionary)
+        let templates = try XCTUnwrap(root["templates"]?.asDictionary)
         var parsed: [String: ChatTemplate] = [:]
         for (name, entry) in templates.entries {
-            parsed[name] = try ChatTemplate(XCTUnwrap(entry.dictionary?["source"]?.string))
+            parsed[name] = try ChatTemplate(XCTUnwrap(entry.asDictionary?["source"]?.asString))
         }
-        let cases = try XCTUnwrap(root["cases"]?.array)
+        let cases = try XCTUnwrap(root["cases"]?.asArray)
         XCTAssertGreaterThan(cases.count, 100)
         for item in cases {
-            let c = try XCTUnwrap(item.dictionary)
-            let label = "\(c["template"]!.string!)/\(c["name"]!.string!) add_generation_prompt=\(c["add_generation_prompt"]!)"
-            let template = try XCTUnwrap(parsed[c["template"]!.string!])
+            let c = try XCTUnwrap(item.asDictionary)
+            let label = "\(c["template"]!.asString!)/\(c["name"]!.asString!) add_generation_prompt=\(c["add_generation_prompt"]!)"
+            let template = try XCTUnwrap(parsed[c["template"]!.asString!])
             var extra: [String: TemplateValue] = [:]
-            for (key, value) in c["kwargs"]?.dictionary?.entries ?? [] { extra[key] = value }
+            for (key, value) in c["kwargs"]?.asDictionary?.entries ?? [] { extra[key] = value }
             let addGenerationPrompt = c["add_generation_prompt"] == .bool(true)
             let render = {
-                try template.render(conversation: c["messages"]!.array!, addGenerationPrompt: addGenerationPrompt,
-                                    tools: c["tools"]?.array, extra: extra)
+                try template.render(conversation: c["messages"]!.asArray!, addGenerationPrompt: addGenerationPrompt,
+                                    tools: c["tools"]?.asArray, extra: extra)
             }
-            if let expected = c["expected"]?.string {
+            if let expected = c["expected"]?.asString {
                 do {
                     let output = try render()
                     XCTAssertEqual(output, expected, "\(label): \(firstDifference(expected, output))")
@@ -70,7 +70,7 @@ final class ChatTemplateFixtureTests: XCTestCase {
                 XCTAssertThrowsError(try render(), label) { error in
                     let error = error as? ChatTemplateError
                     XCTAssertEqual(error?.kind, .raised, label)
-                    XCTAssertEqual(error?.message, c["error"]?.string, label)
+                    XCTAssertEqual(error?.message, c["error"]?.asString, label)
                 }
             }
         }
@@ -78,23 +78,23 @@ final class ChatTemplateFixtureTests: XCTestCase {
 
     func testPlainMessagesRenderLikeTheirDictionaries() throws {
         let root = try ChatFixtures.load("models.json")
-        let templates = try XCTUnwrap(root["templates"]?.dictionary)
+        let templates = try XCTUnwrap(root["templates"]?.asDictionary)
         var checked = 0
-        for item in try XCTUnwrap(root["cases"]?.array) {
-            let c = try XCTUnwrap(item.dictionary)
-            guard let expected = c["expected"]?.string, c["tools"] == .null else { continue }
-            let messages = try c["messages"]!.array!.map { value -> ChatMessage? in
-                let m = try XCTUnwrap(value.dictionary)
+        for item in try XCTUnwrap(root["cases"]?.asArray) {
+            let c = try XCTUnwrap(item.asDictionary)
+            guard let expected = c["expected"]?.asString, c["tools"] == .null else { continue }
+            let messages = try c["messages"]!.asArray!.map { value -> ChatMessage? in
+                let m = try XCTUnwrap(value.asDictionary)
                 guard m.keys == ["role", "content"] else { return nil }
-                return ChatMessage(role: m["role"]!.string!, content: m["content"]!.string!)
+                return ChatMessage(role: m["role"]!.asString!, content: m["content"]!.asString!)
             }
             guard !messages.contains(where: { $0 == nil }) else { continue }
             var extra: [String: TemplateValue] = [:]
-            for (key, value) in c["kwargs"]?.dictionary?.entries ?? [] { extra[key] = value }
-            let template = try ChatTemplate(XCTUnwrap(templates[c["template"]!.string!]?.dictionary?["source"]?.string))
+            for (key, value) in c["kwargs"]?.asDictionary?.entries ?? [] { extra[key] = value }
+            let template = try ChatTemplate(XCTUnwrap(templates[c["template"]!.asString!]?.asDictionary?["source"]?.asString))
             let output = try template.render(messages: messages.compactMap { $0 },
                                              addGenerationPrompt: c["add_generation_prompt"] == .bool(true), extra: extra)
-            XCTAssertEqual(output, expected, "\(c["template"]!.string!)/\(c["name"]!.string!)")
+            XCTAssertEqual(output, expected, "\(c["template"]!.asString!)/\(c["name"]!.asString!)")
             checked += 1
         }
         XCTAssertGreaterThan(checked, 80)
@@ -103,12 +103,12 @@ final class ChatTemplateFixtureTests: XCTestCase {
     func testFeatureTemplatesRenderExactlyAsJinja() throws {
         let root = try ChatFixtures.load("features.json")
         var context: [String: TemplateValue] = [:]
-        for (key, value) in try XCTUnwrap(root["context"]?.dictionary).entries { context[key] = value }
-        for item in try XCTUnwrap(root["cases"]?.array) {
-            let c = try XCTUnwrap(item.dictionary)
-            let name = c["name"]!.string!
-            let source = c["template"]!.string!
-            if let expected = c["expected"]?.string {
+        for (key, value) in try XCTUnwrap(root["context"]?.asDictionary).entries { context[key] = value }
+        for item in try XCTUnwrap(root["cases"]?.asArray) {
+            let c = try XCTUnwrap(item.asDictionary)
+            let name = c["name"]!.asString!
+            let source = c["template"]!.asString!
+            if let expected = c["expected"]?.asString {
                 do {
                     let output = try ChatTemplate(source).render(context: context)
                     XCTAssertEqual(output, expected, "\(name): \(firstDifference(expected, output))")
@@ -117,7 +117,7 @@ final class ChatTemplateFixtureTests: XCTestCase {
                 }
             } else {
                 XCTAssertThrowsError(try ChatTemplate(source).render(context: context), name) { error in
-                    XCTAssertEqual((error as? ChatTemplateError)?.message, c["error"]?.string, name)
+                    XCTAssertEqual((error as? ChatTemplateError)?.message, c["error"]?.asString, name)
                 }
             }
         }

@@ -68,7 +68,7 @@ public final class Generator: @unchecked Sendable {
                          onText: ((Int, String) -> Void)? = nil) throws -> [GenerationResult] {
         for r in requests {
             try r.sampling.validate()
-            guard !r.prompt.isEmpty else { throw ModelError.invalidConfig("empty prompt") }
+            guard !r.prompt.isEmpty else { throw ModelError.invalidArgument("the prompt is empty") }
             guard r.prompt.count < model.contextLength else {
                 throw ModelError.contextOverflow(needed: r.prompt.count + 1, capacity: model.contextLength)
             }

@@ -28,7 +28,7 @@ public struct SamplingParameters: Sendable, Equatable {
     /// Rejects values that make no sense, naming the parameter.
     public func validate() throws {
         func check(_ ok: Bool, _ message: String) throws {
-            if !ok { throw ModelError.invalidConfig(message) }
+            if !ok { throw ModelError.invalidArgument(message) }
         }
         try check(temperature >= 0 && temperature.isFinite, "temperature must be >= 0, got \(temperature)")
         try check(topK >= 0, "top-k must be >= 0, got \(topK)")

@@ -108,7 +108,7 @@ extension Jinja {
     /// iteration, a macro call, a `with`, `set` or `filter` block).
     struct Frame: Sendable {
         var nodes: [Node]
-        /// Names this frame assigns before it reads them (see Scoping.swift): they start
+        /// Names this frame assigns before it reads them (see Analysis.swift): they start
         /// undefined instead of showing an outer or context value of the same name.
         var undefinedOnEntry: [String] = []
     }

@@ -21,7 +21,9 @@ public struct ChatMessage: Sendable, Hashable {
 /// A parsed chat template (`tokenizer.chat_template` in GGUF, `chat_template` in
 /// tokenizer_config.json). Rendering follows Jinja2 as transformers configures it:
 /// `trim_blocks`, `lstrip_blocks`, loop controls, `raise_exception`, `strftime_now` and a
-/// `tojson` that keeps non-ASCII text and does not escape HTML.
+/// `tojson` that keeps non-ASCII text and does not escape HTML. Rendering nests at most 200
+/// levels (macro recursion included), so a runaway template fails with an error instead of
+/// overflowing the stack, even on a 512 KB thread.
 public struct ChatTemplate: Sendable {
     /// The template text as given.
     public let source: String
@@ -43,7 +45,8 @@ public struct ChatTemplate: Sendable {
 
     /// Renders messages given as values, so they can carry more than text (`tool_calls`,
     /// `tool_call_id`, content parts), with optional tool schemas and documents. As in
-    /// transformers, `tools` and `documents` are defined but `none` when not given.
+    /// transformers, `tools` and `documents` are defined but `none` when not given; `extra`
+    /// cannot replace `messages`, `add_generation_prompt`, `tools` or `documents`.
     public func render(conversation: [TemplateValue], addGenerationPrompt: Bool, tools: [TemplateValue]? = nil,
                        documents: [TemplateValue]? = nil, extra: [String: TemplateValue] = [:]) throws -> String {
         var context = extra

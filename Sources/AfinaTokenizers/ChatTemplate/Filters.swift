@@ -1,14 +1,27 @@
 // Jinja's built-in filters that chat templates use (jinja2/filters.py), with the same
 // argument names and defaults, plus transformers' `tojson`. Where Jinja returns a lazy
-// generator (`map`, `select`...), this returns the list it would produce.
+// generator (`map`, `select`...), this returns the list it would produce. The other Jinja
+// built-ins (`batch`, `groupby`, `truncate`...) fail only when a template runs them.
 
 extension Jinja {
     static func applyFilter(_ name: String, _ value: Value, _ args: CallArguments) throws -> Value {
-        guard let filter = filters[name] else { throw Failure("no filter named '\(name)'") }
+        guard let filter = filters[name] else {
+            throw Failure(jinjaFilterNames.contains(name) ? "the '\(name)' filter is not supported" : "No filter named '\(name)' found.")
+        }
         return try filter(value, args)
     }
 
     static func isFilter(_ name: String) -> Bool { filters[name] != nil }
+
+    /// All of Jinja's built-in filters (jinja2/filters.py), implemented here or not.
+    static let jinjaFilterNames: Set = [
+        "abs", "attr", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape",
+        "filesizeformat", "first", "float", "forceescape", "format", "groupby", "indent", "int", "items", "join",
+        "last", "length", "list", "lower", "map", "max", "min", "pprint", "random", "reject", "rejectattr",
+        "replace", "reverse", "round", "safe", "select", "selectattr", "slice", "sort", "string", "striptags",
+        "sum", "title", "tojson", "trim", "truncate", "unique", "upper", "urlencode", "urlize", "wordcount",
+        "wordwrap", "xmlattr",
+    ]
 
     typealias Filter = @Sendable (Value, CallArguments) throws -> Value
 

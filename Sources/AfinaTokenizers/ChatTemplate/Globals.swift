@@ -15,12 +15,12 @@ extension Jinja {
             }
             if let s = a[2] { step = try s.int(for: "range") }
             guard step != 0 else { throw Failure("range() arg 3 must not be zero") }
-            let values = stride(from: start, to: stop, by: step)
-            // Jinja's sandbox refuses ranges over MAX_RANGE items.
-            guard values.underestimatedCount <= 100_000 else {
+            // Jinja's sandbox refuses ranges over MAX_RANGE items (counted without overflow).
+            let span = step > 0 ? Double(stop) - Double(start) : Double(start) - Double(stop)
+            guard (span / Double(step.magnitude)).rounded(.up) <= 100_000 else {
                 throw Failure("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).")
             }
-            return .array(values.map(Value.int))
+            return .array(stride(from: start, to: stop, by: step).map(Value.int))
         },
         "namespace": { args in .namespace(Namespace(try dictionary(args, "namespace"))) },
         "dict": { args in .dict(try dictionary(args, "dict")) },

@@ -1,7 +1,7 @@
 // Runs the statements of a parsed template. Scopes follow Jinja's frames: `if` shares its
 // scope, each `for` iteration, macro call and `with`/`set`/`filter` block gets a fresh child
 // scope (so `set` inside a loop does not leak out, which is why templates use `namespace`),
-// starting with the names Scoping.swift found it owns undefined; a macro sees the scope it
+// starting with the names Analysis.swift found it owns undefined; a macro sees the scope it
 // was defined in. Expressions are in Interpreter+Expressions.swift.
 
 extension Jinja {

@@ -1,5 +1,5 @@
 // The namespace of the Jinja implementation and the errors its parts share. The files
-// follow the pipeline: Lexer -> Parser (AST) -> Scoping -> Interpreter, over Value.
+// follow the pipeline: Lexer -> Parser (AST) -> Analysis -> Interpreter, over Value.
 
 /// The Jinja dialect of Hugging Face chat templates: lexer, parser and interpreter live in
 /// this namespace so their names cannot clash with the rest of the module.

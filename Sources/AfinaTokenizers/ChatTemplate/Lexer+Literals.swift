@@ -114,6 +114,8 @@ extension Jinja.Lexer {
                 }
                 out.append(scalar)
                 i += width
+            case "N":
+                throw Jinja.syntaxError("\\N{name} escapes are not supported", at: location(i - 2))
             default:
                 out.append("\\")
                 out.append(e)

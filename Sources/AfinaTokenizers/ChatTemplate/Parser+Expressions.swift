@@ -324,7 +324,6 @@ extension Jinja.Parser {
             let location = current.location
             var name = try expectName()
             while skip(operator: ".") { name += "." + (try expectName()) }
-            guard Jinja.isFilter(name) else { throw Jinja.syntaxError("no filter named '\(name)'", at: location) }
             let arguments = isOperator("(") ? try parseCallArguments() : Jinja.Arguments()
             filters.append(Jinja.FilterCall(name: name, arguments: arguments, location: location))
         } while skip(operator: "|")
@@ -336,10 +335,8 @@ extension Jinja.Parser {
     private mutating func parseTest(_ base: Expr) throws -> Expr {
         let location = advance().location
         let negated = skip(name: "not")
-        let nameLocation = current.location
         var name = try expectName()
         while skip(operator: ".") { name += "." + (try expectName()) }
-        guard Jinja.isTest(name) else { throw Jinja.syntaxError("no test named '\(name)'", at: nameLocation) }
         var arguments = Jinja.Arguments()
         switch current.kind {
         case .op("("):

@@ -14,10 +14,10 @@ extension Jinja {
         var nesting = 0
         private static let maxNesting = 150
 
-        /// The template as its root frame, with every frame's scoping resolved.
+        /// The template as its root frame, analyzed (Analysis.swift) and ready to run.
         static func parse(_ source: String) throws -> Frame {
             var parser = Parser(tokens: try Lexer.tokenize(source))
-            return Scoping.resolve(Frame(nodes: try parser.subparse(until: [])))
+            return try Analysis.run(Frame(nodes: try parser.subparse(until: [])))
         }
 
         private init(tokens: [Token]) { self.tokens = tokens }
@@ -124,8 +124,12 @@ extension Jinja {
             }
         }
 
-        /// Parses the body of a block statement up to one of `endTags`, leaving that name current.
+        /// The body of a block statement, from the `%}` that ends its opening tag (after an
+        /// optional `:`, which Jinja accepts for Python's sake) up to one of `endTags`, which
+        /// is left as the current token.
         private mutating func block(_ tag: String, at location: Location, until endTags: [String]) throws -> [Node] {
+            _ = skip(operator: ":")
+            try expectBlockEnd()
             let saved = nesting
             defer { nesting = saved }
             try deepen()
@@ -150,7 +154,6 @@ extension Jinja {
             case "call": return node(try parseCallBlock(at: location))
             case "filter":
                 let filters = try parseFilterCalls(leadingPipe: false)
-                try expectBlockEnd()
                 let body = try block(tag, at: location, until: ["endfilter"])
                 try closeBlock()
                 return node(.filterBlock(filters: filters, body: Frame(nodes: body)))
@@ -165,7 +168,6 @@ extension Jinja {
                 return node(tag == "break" ? .breakLoop : .continueLoop)
             case "generation":
                 // transformers' assistant-mask extension: renders its body unchanged.
-                try expectBlockEnd()
                 let body = try block(tag, at: location, until: ["endgeneration"])
                 try closeBlock()
                 return body
@@ -190,7 +192,6 @@ extension Jinja {
             var branches: [(test: Expr, body: [Node])] = []
             var test = try parseTuple(withCondExpr: false)
             while true {
-                try expectBlockEnd()
                 let body = try block("if", at: location, until: ["elif", "else", "endif"])
                 branches.append((test, body))
                 let tag = try expectName()
@@ -200,7 +201,6 @@ extension Jinja {
                 }
                 var otherwise: [Node] = []
                 if tag == "else" {
-                    try expectBlockEnd()
                     otherwise = try block("if", at: location, until: ["endif"])
                     advance()
                 }
@@ -215,13 +215,11 @@ extension Jinja {
             let iterable = try parseTuple(withCondExpr: false, extraEnd: ["recursive"])
             let filter = skip(name: "if") ? try parseExpression() : nil
             if isName("recursive") { throw syntaxError("recursive loops are not supported", at: current.location) }
-            try expectBlockEnd()
             loopDepth += 1
             let body = try block("for", at: location, until: ["endfor", "else"])
             loopDepth -= 1
             var otherwise = Frame(nodes: [])
             if try expectName() == "else" {
-                try expectBlockEnd()
                 otherwise.nodes = try block("for", at: location, until: ["endfor"])
                 advance()
             }
@@ -237,7 +235,6 @@ extension Jinja {
                 return .set(target, value)
             }
             let filters = isOperator("|") ? try parseFilterCalls(leadingPipe: true) : []
-            try expectBlockEnd()
             let body = try block("set", at: location, until: ["endset"])
             try closeBlock()
             return .setBlock(target, body: Frame(nodes: body), filters: filters)
@@ -263,7 +260,6 @@ extension Jinja {
         private mutating func parseMacro(at location: Location) throws -> Node.Kind {
             let name = try expectName()
             let parameters = try parseSignature()
-            try expectBlockEnd()
             let savedDepth = loopDepth
             loopDepth = 0
             let body = try block("macro", at: location, until: ["endmacro"])
@@ -290,7 +286,6 @@ extension Jinja {
             let parameters = isOperator("(") ? try parseSignature() : []
             let call = try parseExpression()
             guard case .call = call.kind else { throw syntaxError("'call' expects a macro call", at: call.location) }
-            try expectBlockEnd()
             let savedDepth = loopDepth
             loopDepth = 0
             let body = try block("call", at: location, until: ["endcall"])
@@ -307,7 +302,6 @@ extension Jinja {
                 try expect(operator: "=")
                 assignments.append((target, try parseExpression()))
             }
-            advance()
             let body = try block("with", at: location, until: ["endwith"])
             try closeBlock()
             return .with(assignments: assignments, body: Frame(nodes: body))

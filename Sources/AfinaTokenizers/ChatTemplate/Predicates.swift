@@ -12,10 +12,18 @@ extension Jinja {
             let a = try args.bind(name, ["other"], required: 1)
             return try test(value, a[0]!)
         }
-        throw Failure("no test named '\(name)'")
+        throw Failure(jinjaTestNames.contains(name) ? "the '\(name)' test is not supported" : "No test named '\(name)' found.")
     }
 
     static func isTest(_ name: String) -> Bool { unaryTests[name] != nil || comparisonTests[name] != nil }
+
+    /// All of Jinja's built-in tests (jinja2/tests.py), implemented here or not.
+    static let jinjaTestNames: Set = [
+        "boolean", "callable", "defined", "divisibleby", "eq", "equalto", "escaped", "even", "false", "filter",
+        "float", "ge", "greaterthan", "gt", "in", "integer", "iterable", "le", "lessthan", "lower", "lt", "mapping",
+        "ne", "none", "number", "odd", "sameas", "sequence", "string", "test", "true", "undefined", "upper",
+        "==", "!=", "<", "<=", ">", ">=",
+    ]
 
     private static let unaryTests: [String: @Sendable (Value) throws -> Bool] = [
         "defined": { !$0.isUndefined },
