@@ -82,38 +82,18 @@ public enum SafetensorsWriter {
     private static func header(_ tensors: [Entry], metadata: [String: String]) -> String {
         var fields: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            let pairs = metadata.keys.sorted().map { "\(JSONText.quoted($0)):\(JSONText.quoted(metadata[$0]!))" }
             fields.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
         var offset = 0
         for t in tensors {
             let size = t.bytes.withUnsafeBytes { $0.count }
             let shape = t.shape.map(String.init).joined(separator: ",")
-            fields.append("\(jsonString(t.name)):{\"dtype\":\"\(t.dtype)\",\"shape\":[\(shape)],"
+            fields.append("\(JSONText.quoted(t.name)):{\"dtype\":\"\(t.dtype)\",\"shape\":[\(shape)],"
                 + "\"data_offsets\":[\(offset),\(offset + size)]}")
             offset += size
         }
         return "{" + fields.joined(separator: ",") + "}"
-    }
-
-    /// A JSON string literal escaped as serde_json does (quotes, backslash, control characters).
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -1,6 +1,8 @@
 // The `tojson` filter as transformers defines it: Python's `json.dumps(x, ensure_ascii=False,
 // indent=None, separators=None, sort_keys=False)`, so no HTML escaping (unlike Jinja's own).
 
+import AfinaFormats
+
 extension Jinja {
     struct JSONOptions {
         var ensureASCII = false
@@ -32,7 +34,7 @@ extension Jinja {
         case .int(let i): out += String(i)
         case .double(let d):
             out += d.isNaN ? "NaN" : d.isInfinite ? (d < 0 ? "-Infinity" : "Infinity") : formatFloat(d)
-        case .string(let s): writeJSONString(s, ensureASCII: options.ensureASCII, into: &out)
+        case .string(let s): out += JSONText.quoted(s, asciiOnly: options.ensureASCII)
         case .array(let items):
             try writeContainer("[", "]", items.count, options, level, into: &out) { i, out in
                 try writeJSON(items[i], options, level: level + 1, into: &out)
@@ -42,7 +44,7 @@ extension Jinja {
                 ? dict.entries.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) { $0.value < $1.value } }
                 : dict.entries
             try writeContainer("{", "}", entries.count, options, level, into: &out) { i, out in
-                writeJSONString(entries[i].key, ensureASCII: options.ensureASCII, into: &out)
+                out += JSONText.quoted(entries[i].key, asciiOnly: options.ensureASCII)
                 out += options.keySeparator
                 try writeJSON(entries[i].value, options, level: level + 1, into: &out)
             }
@@ -63,30 +65,5 @@ extension Jinja {
         }
         if let indent = options.indent { out += "\n" + String(repeating: indent, count: level) }
         out += close
-    }
-
-    private static func writeJSONString(_ s: String, ensureASCII: Bool, into out: inout String) {
-        out += "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if c.value < 0x20 || (ensureASCII && c.value > 0x7E) {
-                    for unit in String(c).utf16 {
-                        let hex = String(unit, radix: 16)
-                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                    }
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        out += "\""
     }
 }
