@@ -8,7 +8,7 @@ let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "has
 
 let package = Package(
     name: "Afina",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "afina", targets: ["afina"]),
         .library(name: "AfinaModels", targets: ["AfinaModels"]),

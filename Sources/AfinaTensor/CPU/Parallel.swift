@@ -1,5 +1,5 @@
-// Splitting work over the cores. Each hand-off costs tens of microseconds
-// (MACHINE-NOTES.md), so only work above `minimumWork` is split.
+// Splitting work over the cores (WorkerPool). Only work above `minimumWork` is split: a
+// hand-off still costs more than a tiny op.
 import Foundation
 
 enum Parallel {
@@ -14,12 +14,6 @@ enum Parallel {
             body(0..<count)
             return
         }
-        // Each chunk writes disjoint outputs, so sharing `body` across threads is safe.
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                body(count * c / chunks..<count * (c + 1) / chunks)
-            }
-        }
+        WorkerPool.shared.run(chunks) { c in body(count * c / chunks..<count * (c + 1) / chunks) }
     }
 }
