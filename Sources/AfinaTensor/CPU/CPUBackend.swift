@@ -1,13 +1,18 @@
 // The CPU backend: OpenBLAS for matrix products, SIMD Swift for the rest.
 // Quantized weights stay in their blocks and are dequantized row by row inside `linear`,
 // so memory stays near the file size.
+// All threading goes through WorkerPool: OpenBLAS runs single-threaded on slices of each
+// product, since its own threads and the pool's spinning workers fought over the cores
+// (measured: batch-8 decoding no faster than batch 1).
 import CAfinaKernels
 import COpenBLAS
 import Foundation
 
 public final class CPUBackend: HostBackend {
     public let name = "cpu"
-    public init() {}
+    private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
+
+    public init() { Self.singleThreadedBLAS }
 
     public func rmsNorm(_ x: Tensor, weight: Tensor, eps: Float) -> Tensor {
         let d = x.columns
@@ -25,8 +30,10 @@ public final class CPUBackend: HostBackend {
         precondition(weight.columns == k, "linear: \(x) times \(weight)")
         let out = zeros([n, m])
         if weight.dtype == .f32 {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(k),
-                        1, x.f32, Int32(k), weight.f32, Int32(k), 0, out.f32, Int32(m))
+            Parallel.forEach(m, workPerItem: n * k) { r in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(r.count), Int32(k), 1, x.f32,
+                            Int32(k), weight.f32 + r.lowerBound * k, Int32(k), 0, out.f32 + r.lowerBound, Int32(m))
+            }
         } else if n <= 4 {
             quantizedRowDots(x, weight, out)
         } else {
@@ -58,20 +65,19 @@ public final class CPUBackend: HostBackend {
     }
 
     /// Many rows of x (prefill, training): dequantize tiles of weight rows and multiply each
-    /// with BLAS, so only one tile is ever expanded to float32.
+    /// with BLAS, so only a tile per core is ever expanded to float32.
     private func quantizedTiledGEMM(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
-        let tileRows = max(16, min(m, (1 << 20) / k))
-        let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * k)
-        defer { tile.deallocate() }
-        for j0 in stride(from: 0, to: m, by: tileRows) {
-            let rows = min(tileRows, m - j0)
-            Parallel.forEach(rows, workPerItem: k * 4) { r in
-                Quant.dequantize(weight.dtype, weight.rowBytes(j0 + r.lowerBound), into: tile + r.lowerBound * k,
-                                 count: r.count * k)
+        let tileRows = max(16, min(m, (1 << 18) / k))
+        Parallel.forEach(m, workPerItem: n * k) { range in
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * k)
+            defer { tile.deallocate() }
+            for j0 in stride(from: range.lowerBound, to: range.upperBound, by: tileRows) {
+                let rows = min(tileRows, range.upperBound - j0)
+                Quant.dequantize(weight.dtype, weight.rowBytes(j0), into: tile, count: rows * k)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(rows), Int32(k),
+                            1, x.f32, Int32(k), tile, Int32(k), 0, out.f32 + j0, Int32(m))
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(rows), Int32(k),
-                        1, x.f32, Int32(k), tile, Int32(k), 0, out.f32 + j0, Int32(m))
         }
     }
 
@@ -125,10 +131,7 @@ public final class CPUBackend: HostBackend {
         let scale = 1 / Float(headDim).squareRoot()
         let jobs = spans.flatMap { span in (0..<heads).map { (span, $0) } }
         let work = spans.map { $0.count * ($0.past + $0.count) * headDim * 2 }.reduce(0, +)
-        // Spans with several queries go through BLAS, which threads itself; OpenBLAS called from
-        // several threads at once spends its time waiting (measured), so only decoding splits.
-        let decoding = spans.allSatisfy { $0.count == 1 }
-        Parallel.forEach(jobs.count, workPerItem: decoding ? work / max(jobs.count, 1) : 0) { range in
+        Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1)) { range in
             for (span, h) in jobs[range] {
                 let visible = span.past + span.count
                 let kvh = h / (heads / kvHeads)
