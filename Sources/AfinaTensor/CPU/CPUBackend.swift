@@ -45,7 +45,8 @@ public final class CPUBackend: HostBackend {
         return out
     }
 
-    /// Few rows of x (decoding): dequantize each weight row once and dot it with every x row.
+    /// Few rows of x (decoding): each weight row is read once and dotted with every x row,
+    /// by a fused C kernel (Q4_1, Q8_0) or after dequantizing it into `row` (other types).
     private func quantizedRowDots(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
         Parallel.forEach(m, workPerItem: k * n) { range in
