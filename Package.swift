@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
@@ -30,8 +31,12 @@ let package = Package(
                 dependencies: ["AfinaTensor", "AfinaFormats", "AfinaTokenizers", "AfinaHub",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: fastMath),
+        .target(name: "AfinaData", dependencies: ["AfinaTokenizers", "AfinaFormats", "AfinaHub"]),
+        .target(name: "AfinaTraining",
+                dependencies: ["AfinaModels", "AfinaData", .product(name: "Yams", package: "Yams")],
+                swiftSettings: fastMath),
         .executableTarget(name: "afina",
-                          dependencies: ["AfinaModels",
+                          dependencies: ["AfinaModels", "AfinaData", "AfinaTraining",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AfinaTensorTests", dependencies: ["AfinaTensor"]),
@@ -39,6 +44,8 @@ let package = Package(
         .testTarget(name: "AfinaTokenizersTests", dependencies: ["AfinaTokenizers"]),
         .testTarget(name: "AfinaModelsTests", dependencies: ["AfinaModels"]),
         .testTarget(name: "AfinaHubTests", dependencies: ["AfinaHub"]),
+        .testTarget(name: "AfinaDataTests", dependencies: ["AfinaData"]),
+        .testTarget(name: "AfinaTrainingTests", dependencies: ["AfinaTraining"]),
     ],
     swiftLanguageModes: [.v6]
 )

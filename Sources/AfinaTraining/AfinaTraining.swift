@@ -1,0 +1,1 @@
+// Fine-tuning: optimizers, schedules, LoRA, the training loop, checkpoints.
