@@ -49,6 +49,10 @@ public protocol Backend: AnyObject, Sendable {
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor
     /// Elementwise a + b (same shape).
     func add(_ a: Tensor, _ b: Tensor) -> Tensor
+    /// y += alpha * x, in place (same element count).
+    func axpy(_ alpha: Float, _ x: Tensor, into y: Tensor)
+    /// Elementwise a * b (same shape).
+    func multiply(_ a: Tensor, _ b: Tensor) -> Tensor
     /// silu(gate) * up, elementwise (same shape).
     func swiglu(gate: Tensor, up: Tensor) -> Tensor
     /// Rotary embedding (rotate-half convention of Hugging Face Llama) on x [N, heads*headDim],

@@ -6,15 +6,23 @@ import AfinaTensor
 
 public final class Llama: CausalLM, @unchecked Sendable {
     struct Layer {
-        let attnNorm, q, k, v, o: Tensor
-        let qBias, kBias, vBias: Tensor?
-        let mlpNorm, gate, up, down: Tensor
+        let attnNorm: Tensor
+        var q, k, v, o: Linear
+        let mlpNorm: Tensor
+        var gate, up, down: Linear
+
+        /// The linear layers with their Hugging Face module names (`self_attn.q_proj`).
+        var linears: [(module: String, path: WritableKeyPath<Layer, Linear>)] {
+            [("self_attn.q_proj", \.q), ("self_attn.k_proj", \.k), ("self_attn.v_proj", \.v),
+             ("self_attn.o_proj", \.o), ("mlp.gate_proj", \.gate), ("mlp.up_proj", \.up),
+             ("mlp.down_proj", \.down)]
+        }
     }
 
     public let config: LlamaConfig
     public let backend: any Backend
     let embed: Tensor       // [V, D]
-    let layers: [Layer]
+    var layers: [Layer]
     let norm: Tensor        // [D]
     let lmHead: Tensor      // [V, D], the embedding when tied
     let invFreq: [Float]    // [headDim / 2]
@@ -32,20 +40,20 @@ public final class Llama: CausalLM, @unchecked Sendable {
         embed = try w.take("model.embed_tokens.weight", shape: [v, d])
         layers = try (0..<config.layerCount).map { i in
             let p = "model.layers.\(i)."
-            let bias = config.attentionBias
+            func linear(_ module: String, _ shape: [Int], bias: Bool = false) throws -> Linear {
+                Linear(name: p + module, weight: try w.take(p + module + ".weight", shape: shape),
+                       bias: bias ? try w.take(p + module + ".bias", shape: [shape[0]]) : nil)
+            }
             return Layer(
                 attnNorm: try w.take(p + "input_layernorm.weight", shape: [d]),
-                q: try w.take(p + "self_attn.q_proj.weight", shape: [qDim, d]),
-                k: try w.take(p + "self_attn.k_proj.weight", shape: [kvDim, d]),
-                v: try w.take(p + "self_attn.v_proj.weight", shape: [kvDim, d]),
-                o: try w.take(p + "self_attn.o_proj.weight", shape: [d, qDim]),
-                qBias: bias ? try w.take(p + "self_attn.q_proj.bias", shape: [qDim]) : nil,
-                kBias: bias ? try w.take(p + "self_attn.k_proj.bias", shape: [kvDim]) : nil,
-                vBias: bias ? try w.take(p + "self_attn.v_proj.bias", shape: [kvDim]) : nil,
+                q: try linear("self_attn.q_proj", [qDim, d], bias: config.attentionBias),
+                k: try linear("self_attn.k_proj", [kvDim, d], bias: config.attentionBias),
+                v: try linear("self_attn.v_proj", [kvDim, d], bias: config.attentionBias),
+                o: try linear("self_attn.o_proj", [d, qDim]),
                 mlpNorm: try w.take(p + "post_attention_layernorm.weight", shape: [d]),
-                gate: try w.take(p + "mlp.gate_proj.weight", shape: [ff, d]),
-                up: try w.take(p + "mlp.up_proj.weight", shape: [ff, d]),
-                down: try w.take(p + "mlp.down_proj.weight", shape: [d, ff]))
+                gate: try linear("mlp.gate_proj", [ff, d]),
+                up: try linear("mlp.up_proj", [ff, d]),
+                down: try linear("mlp.down_proj", [d, ff]))
         }
         norm = try w.take("model.norm.weight", shape: [d])
         // A tied checkpoint may still carry a copy of the head; the embedding is used.
@@ -75,20 +83,17 @@ public final class Llama: CausalLM, @unchecked Sendable {
         var x = b.embedding(embed, ids: chunks.flatMap(\.tokens))                    // [N, D]
         for (i, layer) in layers.enumerated() {
             let attnIn = b.rmsNorm(x, weight: layer.attnNorm, eps: c.rmsNormEps)      // [N, D]
-            let q = b.rope(b.linear(attnIn, weight: layer.q, bias: layer.qBias),       // [N, H*hd]
-                           positions: positions, headDim: c.headDim, invFreq: invFreq)
-            let k = b.rope(b.linear(attnIn, weight: layer.k, bias: layer.kBias),       // [N, Hkv*hd]
-                           positions: positions, headDim: c.headDim, invFreq: invFreq)
-            let v = b.linear(attnIn, weight: layer.v, bias: layer.vBias)               // [N, Hkv*hd]
+            let q = b.rope(layer.q(attnIn, b), positions: positions, headDim: c.headDim, invFreq: invFreq)  // [N, H*hd]
+            let k = b.rope(layer.k(attnIn, b), positions: positions, headDim: c.headDim, invFreq: invFreq)  // [N, Hkv*hd]
+            let v = layer.v(attnIn, b)                                                   // [N, Hkv*hd]
             b.copyRows(k, into: cache.keys[i], at: cacheRows)
             b.copyRows(v, into: cache.values[i], at: cacheRows)
             let attn = b.attention(query: q, keys: cache.keys[i], values: cache.values[i], spans: spans,
                                    heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim)
-            x = b.add(x, b.linear(attn, weight: layer.o, bias: nil))
+            x = b.add(x, layer.o(attn, b))
             let mlpIn = b.rmsNorm(x, weight: layer.mlpNorm, eps: c.rmsNormEps)
-            let hidden = b.swiglu(gate: b.linear(mlpIn, weight: layer.gate, bias: nil),  // [N, FF]
-                                  up: b.linear(mlpIn, weight: layer.up, bias: nil))
-            x = b.add(x, b.linear(hidden, weight: layer.down, bias: nil))
+            let hidden = b.swiglu(gate: layer.gate(mlpIn, b), up: layer.up(mlpIn, b))   // [N, FF]
+            x = b.add(x, layer.down(hidden, b))
         }
         for chunk in chunks { cache.advance(slot: chunk.slot, by: chunk.tokens.count) }
         let rows = allPositions ? Array(0..<positions.count) : spans.map { $0.queryRow + $0.count - 1 }

@@ -147,7 +147,7 @@ public final class CPUBackend: HostBackend {
                     for t in 0..<visible { scores[t] = dot(q, k + t * Int(kvStride), headDim) * scale }
                     softmaxInPlace(scores, valid: visible, total: visible)
                     for d in 0..<headDim { out[d] = 0 }
-                    for t in 0..<visible { axpy(scores[t], v + t * Int(kvStride), out, headDim) }
+                    for t in 0..<visible { AfinaTensor.axpy(scores[t], v + t * Int(kvStride), out, headDim) }
                     continue
                 }
                 // scores [count, visible] = q [count, hd] * k [visible, hd]^T * scale

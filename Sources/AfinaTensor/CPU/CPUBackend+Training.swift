@@ -1,0 +1,110 @@
+// Fast training ops of the CPU backend: every product goes to OpenBLAS on slices split by the
+// worker pool (as in the forward); attention's backward recomputes softmax per (sequence,
+// key/value head) so each job owns the key and value gradient rows it writes.
+import COpenBLAS
+import Foundation
+
+extension CPUBackend: TrainingBackend {
+    public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let (n, k, m) = (a.rows, a.columns, b.columns)
+        precondition(b.rows == k, "matmul: \(a) times \(b)")
+        let out = zeros([n, m])
+        if b.dtype == .f32 {
+            Parallel.forEach(m, workPerItem: n * k) { r in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(r.count), Int32(k), 1, a.f32,
+                            Int32(k), b.f32 + r.lowerBound, Int32(m), 0, out.f32 + r.lowerBound, Int32(m))
+            }
+            return out
+        }
+        // A quantized frozen weight: each core expands tiles of its rows and accumulates.
+        let tileRows = max(16, min(k, (1 << 18) / m))
+        Parallel.forEach(n, workPerItem: k * m) { r in
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * m)
+            defer { tile.deallocate() }
+            for p0 in stride(from: 0, to: k, by: tileRows) {
+                let rows = min(tileRows, k - p0)
+                Quant.dequantize(b.dtype, b.rowBytes(p0), into: tile, count: rows * m)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(m), Int32(rows), 1,
+                            a.f32 + r.lowerBound * k + p0, Int32(k), tile, Int32(m), 1, out.f32 + r.lowerBound * m, Int32(m))
+            }
+        }
+        return out
+    }
+
+    public func accumulateWeightGradient(_ dy: Tensor, _ x: Tensor, alpha: Float, into gradient: Tensor) {
+        let (n, m, k) = (dy.rows, dy.columns, x.columns)
+        precondition(x.rows == n && gradient.rows == m && gradient.columns == k)
+        Parallel.forEach(m, workPerItem: n * k) { r in
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(r.count), Int32(k), Int32(n), alpha,
+                        dy.f32 + r.lowerBound, Int32(m), x.f32, Int32(k), 1, gradient.f32 + r.lowerBound * k, Int32(k))
+        }
+    }
+
+    public func attentionBackward(_ dy: Tensor, query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
+                                  heads: Int, kvHeads: Int, headDim: Int) -> (query: Tensor, keys: Tensor, values: Tensor) {
+        let (dq, dk, dv) = (zeros(query.shape), zeros(keys.shape), zeros(values.shape))
+        let (qStride, kvStride) = (heads * headDim, kvHeads * headDim)
+        let scale = 1 / Float(headDim).squareRoot()
+        let group = heads / kvHeads
+        let jobs = spans.flatMap { span in (0..<kvHeads).map { (span, $0) } }
+        let work = spans.map { $0.count * ($0.past + $0.count) * headDim * 5 * group }.reduce(0, +)
+        Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1)) { range in
+            for (span, kvh) in jobs[range] {
+                let (n, visible) = (span.count, span.past + span.count)
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: n * visible)
+                let dp = UnsafeMutablePointer<Float>.allocate(capacity: n * visible)
+                defer { p.deallocate(); dp.deallocate() }
+                let kvOffset = span.keyRow * kvStride + kvh * headDim
+                let (k, v) = (keys.f32 + kvOffset, values.f32 + kvOffset)
+                let (dkh, dvh) = (dk.f32 + kvOffset, dv.f32 + kvOffset)
+                for h in kvh * group..<(kvh + 1) * group {
+                    let qOffset = span.queryRow * qStride + h * headDim
+                    let (q, dyh, dqh) = (query.f32 + qOffset, dy.f32 + qOffset, dq.f32 + qOffset)
+                    func gemm(_ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, _ rows: Int, _ cols: Int, _ inner: Int,
+                              _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>,
+                              _ ldb: Int, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+                        cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(cols), Int32(inner), alpha, a, Int32(lda),
+                                    b, Int32(ldb), beta, c, Int32(ldc))
+                    }
+                    // P = softmax(Q Kᵀ * scale) [n, visible], as the forward computed it.
+                    gemm(CblasNoTrans, CblasTrans, n, visible, headDim, scale, q, qStride, k, kvStride, 0, p, visible)
+                    for i in 0..<n { softmaxInPlace(p + i * visible, valid: span.past + i + 1, total: visible) }
+                    // dV += Pᵀ dY;  dP = dY Vᵀ;  dS = P ⊙ (dP - rowsum(P ⊙ dP)) * scale.
+                    gemm(CblasTrans, CblasNoTrans, visible, headDim, n, 1, p, visible, dyh, qStride, 1, dvh, kvStride)
+                    gemm(CblasNoTrans, CblasTrans, n, visible, headDim, 1, dyh, qStride, v, kvStride, 0, dp, visible)
+                    for i in 0..<n {
+                        let (pr, dpr) = (p + i * visible, dp + i * visible)
+                        let weighted = dot(pr, dpr, visible)
+                        for t in 0..<visible { dpr[t] = pr[t] * (dpr[t] - weighted) * scale }
+                    }
+                    // dQ = dS K;  dK += dSᵀ Q.
+                    gemm(CblasNoTrans, CblasNoTrans, n, headDim, visible, 1, dp, visible, k, kvStride, 0, dqh, qStride)
+                    gemm(CblasTrans, CblasNoTrans, visible, headDim, n, 1, dp, visible, q, qStride, 1, dkh, kvStride)
+                }
+            }
+        }
+        return (dq, dk, dv)
+    }
+
+    public func crossEntropy(_ logits: Tensor, targets: [Int32], scale: Float) -> Double {
+        let v = logits.columns
+        precondition(logits.rows == targets.count)
+        let losses = UnsafeMutablePointer<Double>.allocate(capacity: targets.count)
+        defer { losses.deallocate() }
+        Parallel.forEach(targets.count, workPerItem: v * 8) { range in
+            for r in range {
+                let row = logits.f32 + r * v
+                var maxLogit = -Float.infinity
+                for j in 0..<v { maxLogit = max(maxLogit, row[j]) }
+                let target = row[Int(targets[r])] - maxLogit
+                var sum: Float = 0
+                for j in 0..<v { row[j] = expf(row[j] - maxLogit); sum += row[j] }
+                losses[r] = Double(logf(sum) - target)
+                let factor = scale / sum
+                for j in 0..<v { row[j] *= factor }
+                row[Int(targets[r])] -= scale
+            }
+        }
+        return (0..<targets.count).reduce(0) { $0 + losses[$1] }
+    }
+}

@@ -1,0 +1,109 @@
+// Training ops whose plain loops are also fast enough: elementwise work, normalisation and
+// optimizer updates, shared by the reference and CPU backends.
+import Foundation
+
+extension HostBackend {
+    public func embeddingBackward(_ dy: Tensor, ids: [Int32], into gradient: Tensor) {
+        let d = dy.columns
+        precondition(gradient.columns == d && dy.rows == ids.count)
+        for (i, id) in ids.enumerated() {
+            let (src, dst) = (dy.f32 + i * d, gradient.f32 + Int(id) * d)
+            for c in 0..<d { dst[c] += src[c] }
+        }
+    }
+
+    public func rmsNormBackward(_ dy: Tensor, x: Tensor, weight: Tensor, eps: Float, weightGradient: Tensor?) -> Tensor {
+        // y = x * r * w with r = (mean(x²) + eps)^-1/2:
+        // dx = r * (dy*w) - x * r³ / D * Σ(dy*w*x);  dw += Σ_rows dy * x * r.
+        let (n, d) = (x.rows, x.columns)
+        let dx = zeros(x.shape)
+        for row in 0..<n {
+            let (xs, dys, dxs) = (x.f32 + row * d, dy.f32 + row * d, dx.f32 + row * d)
+            var sumSquares: Float = 0, dot: Float = 0
+            for c in 0..<d {
+                sumSquares += xs[c] * xs[c]
+                dot += dys[c] * weight.f32[c] * xs[c]
+            }
+            let r = 1 / (sumSquares / Float(d) + eps).squareRoot()
+            let k = r * r * r * dot / Float(d)
+            for c in 0..<d { dxs[c] = r * dys[c] * weight.f32[c] - xs[c] * k }
+            if let g = weightGradient {
+                for c in 0..<d { g.f32[c] += dys[c] * xs[c] * r }
+            }
+        }
+        return dx
+    }
+
+    public func swigluBackward(_ dy: Tensor, gate: Tensor, up: Tensor) -> (gate: Tensor, up: Tensor) {
+        // out = silu(g) * u, silu(g) = g * s with s = sigmoid(g); silu'(g) = s * (1 + g * (1 - s)).
+        let (dGate, dUp) = (zeros(gate.shape), zeros(up.shape))
+        for i in 0..<gate.count {
+            let g = gate.f32[i]
+            let s = 1 / (1 + expf(-g))
+            dUp.f32[i] = dy.f32[i] * g * s
+            dGate.f32[i] = dy.f32[i] * up.f32[i] * s * (1 + g * (1 - s))
+        }
+        return (dGate, dUp)
+    }
+
+    public func accumulateBiasGradient(_ dy: Tensor, into gradient: Tensor) {
+        let m = dy.columns
+        for r in 0..<dy.rows { for j in 0..<m { gradient.f32[j] += dy.f32[r * m + j] } }
+    }
+
+    public func axpy(_ alpha: Float, _ x: Tensor, into y: Tensor) {
+        precondition(x.count == y.count, "axpy: \(x) into \(y)")
+        for i in 0..<x.count { y.f32[i] += alpha * x.f32[i] }
+    }
+
+    public func multiply(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.count == b.count)
+        let out = zeros(a.shape)
+        for i in 0..<a.count { out.f32[i] = a.f32[i] * b.f32[i] }
+        return out
+    }
+
+    public func scale(_ x: Tensor, by factor: Float) {
+        for i in 0..<x.count { x.f32[i] *= factor }
+    }
+
+    public func zero(_ x: Tensor) {
+        x.host.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: x.host.byteCount)
+    }
+
+    public func sumOfSquares(_ x: Tensor) -> Double {
+        var total: Double = 0
+        for i in 0..<x.count { total += Double(x.f32[i]) * Double(x.f32[i]) }
+        return total
+    }
+
+    public func adamW(_ parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, _ s: AdamWStep) {
+        // The scalars are rounded to float32 where PyTorch's kernels receive them.
+        let decay = Float(1 - s.learningRate * s.weightDecay)
+        let (oneMinusBeta1, beta2, oneMinusBeta2) = (Float(1 - s.beta1), Float(s.beta2), Float(1 - s.beta2))
+        let stepSize = Float(s.learningRate / (1 - pow(s.beta1, Double(s.step))))
+        let correction2Root = Float((1 - pow(s.beta2, Double(s.step))).squareRoot())
+        let eps = Float(s.epsilon)
+        let (p, g, mp, vp) = (parameter.f32, gradient.f32, m.f32, v.f32)
+        for i in 0..<parameter.count {
+            p[i] *= decay
+            mp[i] += oneMinusBeta1 * (g[i] - mp[i])          // lerp(m, g, 1 - β1) for weight < 0.5
+            vp[i] = vp[i] * beta2 + oneMinusBeta2 * g[i] * g[i]
+            let denom = vp[i].squareRoot() / correction2Root + eps
+            p[i] += -stepSize * (mp[i] / denom)
+        }
+    }
+
+    public func sgd(_ parameter: Tensor, gradient: Tensor, momentumBuffer: Tensor?, learningRate: Float,
+                    momentum: Float, weightDecay: Float, firstStep: Bool) {
+        let (p, g) = (parameter.f32, gradient.f32)
+        for i in 0..<parameter.count {
+            var d = g[i] + weightDecay * p[i]
+            if let buffer = momentumBuffer?.f32 {
+                buffer[i] = firstStep ? d : buffer[i] * momentum + d
+                d = buffer[i]
+            }
+            p[i] += -learningRate * d
+        }
+    }
+}
