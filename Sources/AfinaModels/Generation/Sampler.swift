@@ -96,10 +96,11 @@ func argmax(_ values: [Float]) -> Int {
 }
 
 /// xoshiro256** seeded by splitmix64: small, fast, and the same on every platform.
-struct Xoshiro256: Sendable {
+/// xoshiro256** (Blackman and Vigna), seeded through SplitMix64: fast, small-state, reproducible.
+public struct Xoshiro256: RandomNumberGenerator, Sendable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         var x = seed
         func splitmix() -> UInt64 {
             x &+= 0x9E37_79B9_7F4A_7C15
@@ -111,7 +112,7 @@ struct Xoshiro256: Sendable {
         s = (splitmix(), splitmix(), splitmix(), splitmix())
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
         let t = s.1 << 17
         s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
@@ -121,5 +122,5 @@ struct Xoshiro256: Sendable {
     }
 
     /// Uniform in [0, 1).
-    mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    public mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }

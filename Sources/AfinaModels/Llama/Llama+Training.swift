@@ -1,0 +1,200 @@
+// Training the Llama family: a forward pass that keeps what backward needs, and the backward
+// pass as one reverse walk over the layers (after llm.c's gpt2_forward / gpt2_backward).
+// Sequences are packed without padding; position ids restart and attention stays within each.
+import AfinaTensor
+
+extension Llama: TrainableModel {
+    public var trainingBackend: any TrainingBackend {
+        guard let b = backend as? any TrainingBackend else { preconditionFailure("\(backend.name) cannot train") }
+        return b
+    }
+
+    public func parameters(_ set: TrainableSet) -> [Parameter] {
+        var all: [Parameter] = []
+        for (i, layer) in layers.enumerated() {
+            let p = "model.layers.\(i)."
+            let linears = layer.linears.map { layer[keyPath: $0.path] }
+            switch set {
+            case .all:
+                all.append(Parameter(name: p + "input_layernorm.weight", value: layer.attnNorm))
+                all.append(Parameter(name: p + "post_attention_layernorm.weight", value: layer.mlpNorm))
+                for l in linears {
+                    all.append(Parameter(name: l.name + ".weight", value: l.weight))
+                    if let bias = l.bias { all.append(Parameter(name: l.name + ".bias", value: bias)) }
+                }
+            case .adapters:
+                for l in linears {
+                    guard let lora = l.lora else { continue }
+                    all.append(Parameter(name: l.name + ".lora_A.weight", value: lora.a))
+                    all.append(Parameter(name: l.name + ".lora_B.weight", value: lora.b))
+                }
+            }
+        }
+        if set == .all {
+            all.insert(Parameter(name: "model.embed_tokens.weight", value: embed), at: 0)
+            all.append(Parameter(name: "model.norm.weight", value: norm))
+            if lmHead !== embed { all.append(Parameter(name: "lm_head.weight", value: lmHead)) }
+        }
+        return all
+    }
+
+    /// What one layer's backward needs from its forward.
+    struct LayerActivations {
+        let x, attnIn, q, k, v, attn, x1, mlpIn, gate, up, hidden: Tensor
+        let masks: [String: Tensor]     // adapter dropout masks by module name
+    }
+
+    /// Where the sequences sit in the packed rows, shared by every layer.
+    struct Packing {
+        let spans: [AttentionSpan]
+        let positions: [Int32]
+        let dropoutSeed: UInt64
+    }
+
+    public func loss(_ batch: [TrainingSequence], gradients: Gradients?, lossScale: Float,
+                     dropoutSeed: UInt64, recompute: Bool) -> Double {
+        let b = trainingBackend
+        // The last token predicts nothing, so each sequence enters without it.
+        var ids: [Int32] = [], spans: [AttentionSpan] = [], positions: [Int32] = []
+        var targetRows: [Int] = [], targetIDs: [Int32] = []
+        for seq in batch where seq.tokens.count > 1 {
+            let n = seq.tokens.count - 1
+            spans.append(AttentionSpan(queryRow: ids.count, count: n, keyRow: ids.count, past: 0))
+            for i in 1...n where seq.targets[i] {
+                targetRows.append(ids.count + i - 1)
+                targetIDs.append(seq.tokens[i])
+            }
+            ids += seq.tokens[..<n]
+            positions += (0..<Int32(n))
+        }
+        guard !targetRows.isEmpty else { return 0 }
+        let packing = Packing(spans: spans, positions: positions, dropoutSeed: dropoutSeed)
+        let training = gradients != nil
+
+        var x = b.embedding(embed, ids: ids)                                           // [N, D]
+        var saved: [LayerActivations] = [], inputs: [Tensor] = []
+        for i in layers.indices {
+            let (out, acts) = forward(layer: i, x, packing, training: training)
+            if recompute { inputs.append(x) } else if training { saved.append(acts) }
+            x = out
+        }
+        let (loss, dHead) = head(x, rows: targetRows, targets: targetIDs, gradients: gradients, lossScale: lossScale)
+        guard let gradients, var dx = dHead else { return loss }
+        for i in layers.indices.reversed() {
+            let acts = recompute ? forward(layer: i, inputs[i], packing, training: true).1 : saved.removeLast()
+            dx = backward(layer: i, dx, acts, packing, gradients)
+        }
+        if let g = gradients[embed] { b.embeddingBackward(dx, ids: ids, into: g) }
+        return loss
+    }
+
+    /// Final norm, output head and cross-entropy on the rows that have targets, a chunk of
+    /// rows at a time so the [rows, V] logits stay small. Returns the summed loss and d/dx.
+    private func head(_ x: Tensor, rows: [Int], targets: [Int32], gradients: Gradients?,
+                      lossScale: Float) -> (Double, Tensor?) {
+        let b = trainingBackend
+        let dx = gradients.map { _ in b.zeros(x.shape) }
+        var loss: Double = 0
+        for start in stride(from: 0, to: rows.count, by: 256) {
+            let chunk = Array(rows[start..<min(start + 256, rows.count)])
+            let hidden = b.gatherRows(x, chunk)                                        // [T, D]
+            let normed = b.rmsNorm(hidden, weight: norm, eps: config.rmsNormEps)
+            let logits = b.linear(normed, weight: lmHead, bias: nil)                   // [T, V]
+            loss += b.crossEntropy(logits, targets: Array(targets[start..<start + chunk.count]), scale: lossScale)
+            guard let gradients, let dx else { continue }
+            let dLogits = logits                                                       // overwritten in place
+            if let g = gradients[lmHead] { b.accumulateWeightGradient(dLogits, normed, alpha: 1, into: g) }
+            let dNormed = b.matmul(dLogits, lmHead)                                    // [T, D]
+            let dHidden = b.rmsNormBackward(dNormed, x: hidden, weight: norm, eps: config.rmsNormEps,
+                                            weightGradient: gradients[norm])
+            b.copyRows(dHidden, into: dx, at: chunk)
+        }
+        return (loss, dx)
+    }
+
+    private func forward(layer i: Int, _ x: Tensor, _ p: Packing, training: Bool) -> (Tensor, LayerActivations) {
+        let (b, c, layer) = (trainingBackend, config, layers[i])
+        let masks = training ? dropoutMasks(layer: i, rows: x.rows, seed: p.dropoutSeed) : [:]
+        func apply(_ l: Linear, _ input: Tensor) -> Tensor { l(input, b, dropoutMask: masks[l.name]) }
+        let attnIn = b.rmsNorm(x, weight: layer.attnNorm, eps: c.rmsNormEps)           // [N, D]
+        let q = b.rope(apply(layer.q, attnIn), positions: p.positions, headDim: c.headDim, invFreq: invFreq)
+        let k = b.rope(apply(layer.k, attnIn), positions: p.positions, headDim: c.headDim, invFreq: invFreq)
+        let v = apply(layer.v, attnIn)                                                 // [N, Hkv*hd]
+        let attn = b.attention(query: q, keys: k, values: v, spans: p.spans,           // [N, H*hd]
+                               heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim)
+        let x1 = b.add(x, apply(layer.o, attn))
+        let mlpIn = b.rmsNorm(x1, weight: layer.mlpNorm, eps: c.rmsNormEps)
+        let gate = apply(layer.gate, mlpIn), up = apply(layer.up, mlpIn)              // [N, FF]
+        let hidden = b.swiglu(gate: gate, up: up)
+        let out = b.add(x1, apply(layer.down, hidden))
+        return (out, LayerActivations(x: x, attnIn: attnIn, q: q, k: k, v: v, attn: attn, x1: x1, mlpIn: mlpIn,
+                                      gate: gate, up: up, hidden: hidden, masks: masks))
+    }
+
+    /// d(loss)/d(layer input) from d(loss)/d(layer output), adding weight gradients on the way.
+    private func backward(layer i: Int, _ dOut: Tensor, _ a: LayerActivations, _ p: Packing,
+                          _ g: Gradients) -> Tensor {
+        let (b, c, layer) = (trainingBackend, config, layers[i])
+        func back(_ l: Linear, _ input: Tensor, _ dy: Tensor) -> Tensor {
+            linearBackward(l, input: input, dy: dy, mask: a.masks[l.name], g)
+        }
+        // MLP: out = x1 + down(swiglu(gate(mlpIn), up(mlpIn))), mlpIn = rmsNorm(x1).
+        let dHidden = back(layer.down, a.hidden, dOut)
+        let (dGate, dUp) = b.swigluBackward(dHidden, gate: a.gate, up: a.up)
+        let dMlpIn = back(layer.gate, a.mlpIn, dGate)
+        b.axpy(1, back(layer.up, a.mlpIn, dUp), into: dMlpIn)
+        let dx1 = b.rmsNormBackward(dMlpIn, x: a.x1, weight: layer.mlpNorm, eps: c.rmsNormEps,
+                                    weightGradient: g[layer.mlpNorm])
+        b.axpy(1, dOut, into: dx1)
+        // Attention: x1 = x + o(attention(rope(q(attnIn)), rope(k(attnIn)), v(attnIn))).
+        let dAttn = back(layer.o, a.attn, dx1)
+        let (dq, dk, dv) = b.attentionBackward(dAttn, query: a.q, keys: a.k, values: a.v, spans: p.spans,
+                                               heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim)
+        let inverse = invFreq.map { -$0 }
+        let dAttnIn = back(layer.q, a.attnIn, b.rope(dq, positions: p.positions, headDim: c.headDim, invFreq: inverse))
+        b.axpy(1, back(layer.k, a.attnIn, b.rope(dk, positions: p.positions, headDim: c.headDim, invFreq: inverse)),
+               into: dAttnIn)
+        b.axpy(1, back(layer.v, a.attnIn, dv), into: dAttnIn)
+        let dx = b.rmsNormBackward(dAttnIn, x: a.x, weight: layer.attnNorm, eps: c.rmsNormEps,
+                                   weightGradient: g[layer.attnNorm])
+        b.axpy(1, dx1, into: dx)
+        return dx
+    }
+
+    /// dx of a linear layer (and of its adapter), adding the weight, bias and adapter gradients.
+    private func linearBackward(_ l: Linear, input x: Tensor, dy: Tensor, mask: Tensor?, _ g: Gradients) -> Tensor {
+        let b = trainingBackend
+        if let gw = g[l.weight] { b.accumulateWeightGradient(dy, x, alpha: 1, into: gw) }
+        if let bias = l.bias, let gb = g[bias] { b.accumulateBiasGradient(dy, into: gb) }
+        let dx = b.matmul(dy, l.weight)                                                // [N, in]
+        guard let lora = l.lora else { return dx }
+        // y += s * (m ⊙ x) Aᵀ Bᵀ: with h = (m ⊙ x) Aᵀ, dB += s dyᵀ h, dh = s dy B,
+        // dA += dhᵀ (m ⊙ x), dx += m ⊙ (dh A).
+        let input = mask.map { b.multiply(x, $0) } ?? x
+        let h = b.linear(input, weight: lora.a, bias: nil)                             // [N, r]
+        if let gB = g[lora.b] { b.accumulateWeightGradient(dy, h, alpha: lora.scale, into: gB) }
+        let dh = b.matmul(dy, lora.b)                                                  // [N, r]
+        b.scale(dh, by: lora.scale)
+        if let gA = g[lora.a] { b.accumulateWeightGradient(dh, input, alpha: 1, into: gA) }
+        let dInput = b.matmul(dh, lora.a)                                              // [N, in]
+        b.axpy(1, mask.map { b.multiply(dInput, $0) } ?? dInput, into: dx)
+        return dx
+    }
+
+    /// Inverted-dropout masks (0 or 1/(1-p)) for the adapters of layer i, drawn from a seed
+    /// and the layer index so recomputation during backward draws the same ones.
+    private func dropoutMasks(layer i: Int, rows: Int, seed: UInt64) -> [String: Tensor] {
+        var masks: [String: Tensor] = [:]
+        var random = Xoshiro256(seed: seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
+        for (_, path) in layers[i].linears {
+            let l = layers[i][keyPath: path]
+            guard let lora = l.lora, lora.dropout > 0 else { continue }
+            let keep = 1 / (1 - lora.dropout)
+            let values = (0..<rows * l.weight.columns).map { _ in
+                Float(random.nextDouble()) < lora.dropout ? 0 : keep
+            }
+            masks[l.name] = trainingBackend.tensor(values, shape: [rows, l.weight.columns])
+        }
+        return masks
+    }
+}

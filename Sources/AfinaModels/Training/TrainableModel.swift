@@ -1,0 +1,68 @@
+// What training needs from a model: its parameters by checkpoint name, and the loss with its
+// gradients for a ragged batch of sequences (no padding: each sequence attends only to itself).
+import AfinaTensor
+
+/// One training sequence: token i gets loss when targets[i] (predicted from tokens[..<i]).
+public struct TrainingSequence: Sendable, Equatable {
+    public var tokens: [Int32]
+    public var targets: [Bool]
+
+    public init(tokens: [Int32], targets: [Bool]) {
+        precondition(tokens.count == targets.count, "one target flag per token")
+        (self.tokens, self.targets) = (tokens, targets)
+    }
+
+    public var targetCount: Int { targets.dropFirst().filter { $0 }.count }
+}
+
+/// A tensor training may update, with its Hugging Face name.
+public struct Parameter: @unchecked Sendable {
+    public let name: String
+    public let value: Tensor
+    /// Weight decay applies to matrices, not to norms and biases (as users expect).
+    public var decays: Bool { value.shape.count >= 2 }
+}
+
+/// Gradient tensors of a set of parameters, found by the parameter's tensor.
+public final class Gradients: @unchecked Sendable {
+    public let parameters: [Parameter]
+    private let byTensor: [ObjectIdentifier: Tensor]
+
+    public init(_ parameters: [Parameter], backend: any Backend) {
+        self.parameters = parameters
+        var map: [ObjectIdentifier: Tensor] = [:]
+        for p in parameters { map[ObjectIdentifier(p.value)] = backend.zeros(p.value.shape) }
+        byTensor = map
+    }
+
+    /// The gradient of `tensor`, or nil when it is frozen.
+    public subscript(_ tensor: Tensor) -> Tensor? { byTensor[ObjectIdentifier(tensor)] }
+    /// Gradients in parameter order.
+    public var tensors: [Tensor] { parameters.map { byTensor[ObjectIdentifier($0.value)]! } }
+}
+
+/// Which parts of a model train.
+public enum TrainableSet: Sendable, Equatable {
+    /// Every weight (full fine-tuning; weights must be float32).
+    case all
+    /// Only the low-rank adapters.
+    case adapters
+}
+
+/// A causal language model that can compute gradients.
+public protocol TrainableModel: CausalLM {
+    var trainingBackend: any TrainingBackend { get }
+    /// Parameters in a fixed order, named as in Hugging Face checkpoints (adapters as
+    /// `<module>.lora_A.weight`).
+    func parameters(_ set: TrainableSet) -> [Parameter]
+    /// Summed cross-entropy over all target tokens of `batch`. With `gradients`, also adds
+    /// d(lossScale * loss)/d(parameter) into them. `dropoutSeed` draws the adapter dropout masks;
+    /// `recompute` keeps only each layer's input and recomputes the rest during backward.
+    /// Adds low-rank adapters to the targeted modules: fresh (A random, B zero) or, with
+    /// `weights`, from saved tensors named `<module>.lora_A.weight` / `.lora_B.weight`.
+    func attachAdapters(_ settings: LoRAConfiguration, weights: [String: Tensor]?, seed: UInt64) throws
+    /// A copy with float32 weights of its own (full fine-tuning).
+    func floatCopy() throws -> Self
+    func loss(_ batch: [TrainingSequence], gradients: Gradients?, lossScale: Float,
+              dropoutSeed: UInt64, recompute: Bool) -> Double
+}

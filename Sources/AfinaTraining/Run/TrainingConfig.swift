@@ -1,0 +1,145 @@
+// The typed configuration of `afina train CONFIG.yaml [key=value ...]`: one struct, its
+// defaults, and the range checks. Reading YAML and overrides is in TrainingConfig+YAML.swift.
+// Modelled on torchtune's recipe configs and mlx-lm's CONFIG_DEFAULTS.
+
+/// Everything a fine-tuning run needs, decoded from YAML (nested maps; dotted names in
+/// `key=value` overrides). Precedence: command line over file over these defaults.
+///
+/// | key | default | meaning |
+/// |---|---|---|
+/// | `model` | required | catalog name, `.gguf` file or Hugging Face directory |
+/// | `method` | `lora` | `full`, `lora` or `qlora` |
+/// | `data.train` | required | training JSONL |
+/// | `data.validation` | none | validation JSONL |
+/// | `data.validation_fraction` | 0.05 if `eval_every` > 0 and no `data.validation`, else 0 | share of `data.train` held out for validation |
+/// | `data.max_length` | 512 | tokens per example; longer ones are truncated |
+/// | `lora.rank` | 8 | rank r of the update B·A |
+/// | `lora.alpha` | 16 | scale numerator: alpha/r (alpha/√r with `rslora`) |
+/// | `lora.dropout` | 0.0 | dropout on the LoRA input |
+/// | `lora.targets` | `[q_proj, v_proj]` | projections that get adapters |
+/// | `lora.rslora` | false | rank-stabilized scaling (Kalajdzievski 2023) |
+/// | `max_steps` / `epochs` | exactly one required | run length in optimizer steps or passes over the data |
+/// | `batch_size` | 4 | sequences per micro-batch |
+/// | `grad_accum` | 1 | micro-batches per optimizer step |
+/// | `learning_rate` | 2e-4 | peak learning rate |
+/// | `lr_schedule` | `cosine` | `constant`, `linear` or `cosine` decay to 0 after warm-up |
+/// | `warmup_steps` | 0 | linear warm-up from 0 |
+/// | `weight_decay` | 0.0 | decoupled (AdamW) or L2 (SGD) |
+/// | `optimizer` | `adamw` | `adamw` or `sgd` |
+/// | `adam_beta1`, `adam_beta2`, `adam_epsilon` | 0.9, 0.999, 1e-8 | AdamW moments |
+/// | `momentum` | 0.9 | SGD momentum |
+/// | `max_grad_norm` | 1.0 | global gradient-norm clip; 0 turns it off |
+/// | `seed` | 0 | data order, dropout and adapter initialization |
+/// | `output_dir` | required | run folder: checkpoints, metrics.jsonl, loss.svg |
+/// | `eval_every` | 0 | steps between validation passes; 0 turns them off |
+/// | `save_every` | 0 | steps between checkpoints; 0 saves only at the end |
+/// | `log_every` | 1 | steps between progress lines |
+/// | `early_stopping_patience` | 0 | evaluations without improvement before stopping; 0 turns it off |
+/// | `checkpointing` | false | recompute activations in backward to save memory |
+/// | `precision` | `fp32` | parameter and gradient precision |
+public struct TrainingConfig: Equatable, Sendable {
+    public enum Method: String, CaseIterable, Sendable { case full, lora, qlora }
+    public enum LRSchedule: String, CaseIterable, Sendable { case constant, linear, cosine }
+    public enum OptimizerKind: String, CaseIterable, Sendable { case adamw, sgd }
+    public enum Precision: String, CaseIterable, Sendable { case fp32 }
+
+    /// How long to train: a number of optimizer steps or of passes over the training set.
+    public enum Duration: Equatable, Sendable {
+        case steps(Int)
+        case epochs(Int)
+    }
+
+    public struct Data: Equatable, Sendable {
+        public var train: String
+        public var validation: String?
+        public var validationFraction: Double
+        public var maxLength: Int
+    }
+
+    public struct LoRA: Equatable, Sendable {
+        /// Module names `lora.targets` accepts, as in Hugging Face checkpoints.
+        public static let validTargets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+        public var rank: Int
+        public var alpha: Double
+        public var dropout: Double
+        public var targets: [String]
+        public var rslora: Bool
+
+        /// The factor applied to B·A x: alpha/r, or alpha/√r with rank-stabilized LoRA.
+        public var scale: Double { rslora ? alpha / Double(rank).squareRoot() : alpha / Double(rank) }
+    }
+
+    public var model: String
+    public var method: Method
+    public var data: Data
+    public var lora: LoRA
+    public var duration: Duration
+    public var batchSize: Int
+    public var gradAccum: Int
+    public var learningRate: Double
+    public var lrSchedule: LRSchedule
+    public var warmupSteps: Int
+    public var weightDecay: Double
+    public var optimizer: OptimizerKind
+    public var adamBeta1: Double
+    public var adamBeta2: Double
+    public var adamEpsilon: Double
+    public var momentum: Double
+    /// 0: no clipping.
+    public var maxGradNorm: Double
+    public var seed: UInt64
+    public var outputDir: String
+    /// 0: no validation passes.
+    public var evalEvery: Int
+    /// 0: a checkpoint only at the end.
+    public var saveEvery: Int
+    public var logEvery: Int
+    /// 0: no early stopping.
+    public var earlyStoppingPatience: Int
+    /// Recompute activations during backward instead of keeping them.
+    public var checkpointing: Bool
+    public var precision: Precision
+
+    /// Throws on values out of range or settings that contradict each other, naming the key.
+    public func validate() throws {
+        func check(_ ok: Bool, _ key: String, _ why: String) throws {
+            if !ok { throw TrainingConfigError.invalidValue(key: key, reason: why) }
+        }
+        try check(!model.isEmpty, "model", "must name a model")
+        try check(!data.train.isEmpty, "data.train", "must name a JSONL file")
+        try check((0..<1).contains(data.validationFraction), "data.validation_fraction", "must be in [0, 1)")
+        try check(data.validation == nil || data.validationFraction == 0, "data.validation_fraction",
+                  "must be 0 when data.validation is given")
+        try check(data.maxLength >= 2, "data.max_length", "must be at least 2")
+        try check(lora.rank > 0, "lora.rank", "must be positive")
+        try check(lora.alpha > 0 && lora.alpha.isFinite, "lora.alpha", "must be positive")
+        try check((0..<1).contains(lora.dropout), "lora.dropout", "must be in [0, 1)")
+        try check(!lora.targets.isEmpty, "lora.targets", "must list at least one module")
+        for target in lora.targets where !LoRA.validTargets.contains(target) {
+            try check(false, "lora.targets", "unknown module '\(target)' (valid: \(LoRA.validTargets.joined(separator: ", ")))")
+        }
+        try check(Set(lora.targets).count == lora.targets.count, "lora.targets", "lists a module twice")
+        switch duration {
+        case .steps(let n): try check(n > 0, "max_steps", "must be positive")
+        case .epochs(let n): try check(n > 0, "epochs", "must be positive")
+        }
+        try check(batchSize > 0, "batch_size", "must be positive")
+        try check(gradAccum > 0, "grad_accum", "must be positive")
+        try check(learningRate > 0 && learningRate.isFinite, "learning_rate", "must be positive")
+        try check(warmupSteps >= 0, "warmup_steps", "must not be negative")
+        try check(weightDecay >= 0 && weightDecay.isFinite, "weight_decay", "must not be negative")
+        try check((0..<1).contains(adamBeta1), "adam_beta1", "must be in [0, 1)")
+        try check((0..<1).contains(adamBeta2), "adam_beta2", "must be in [0, 1)")
+        try check(adamEpsilon > 0 && adamEpsilon.isFinite, "adam_epsilon", "must be positive")
+        try check((0..<1).contains(momentum), "momentum", "must be in [0, 1)")
+        try check(maxGradNorm >= 0 && maxGradNorm.isFinite, "max_grad_norm", "must not be negative (0 turns clipping off)")
+        try check(!outputDir.isEmpty, "output_dir", "must name the run folder")
+        try check(evalEvery >= 0, "eval_every", "must not be negative")
+        try check(evalEvery == 0 || data.validation != nil || data.validationFraction > 0, "eval_every",
+                  "needs validation data: set data.validation or data.validation_fraction")
+        try check(saveEvery >= 0, "save_every", "must not be negative")
+        try check(logEvery > 0, "log_every", "must be positive")
+        try check(earlyStoppingPatience >= 0, "early_stopping_patience", "must not be negative")
+        try check(earlyStoppingPatience == 0 || evalEvery > 0, "early_stopping_patience", "needs eval_every > 0")
+    }
+}

@@ -1,0 +1,107 @@
+// Loss and every gradient of tiny random Llamas against PyTorch / peft
+// (fixtures: scripts/make_training_fixtures.py). Tolerance: per tensor,
+// max |afina - torch| <= 1e-4 * max |torch|.
+import AfinaFormats
+import AfinaTensor
+import Foundation
+import XCTest
+@testable import AfinaModels
+
+/// The fixture batch: three ragged sequences with their target flags.
+func trainingBatch() throws -> [TrainingSequence] {
+    struct Record: Decodable { let tokens: [Int32]; let targets: [Bool] }
+    let data = try Data(contentsOf: fixtureRoot.appendingPathComponent("training/batch.json"))
+    return try JSONDecoder().decode([Record].self, from: data).map { TrainingSequence(tokens: $0.tokens, targets: $0.targets) }
+}
+
+/// Tensors of a fixture safetensors file as floats, by name.
+func fixtureTensors(_ path: String, backend: any Backend) throws -> [String: [Float]] {
+    let file = try SafetensorsFile(url: fixtureRoot.appendingPathComponent(path))
+    var out: [String: [Float]] = [:]
+    for name in file.tensorNames {
+        let t = try file.tensor(named: name)
+        out[name] = backend.floats(backend.tensor(bytes: t.bytes, dtype: t.dtype, shape: t.shape, owner: nil))
+    }
+    return out
+}
+
+func assertRelativelyClose(_ actual: [Float], _ expected: [Float], _ tolerance: Float, _ what: String,
+                           file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(actual.count, expected.count, what, file: file, line: line)
+    let scale = max(expected.map(abs).max() ?? 0, 1e-30)
+    let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
+    XCTAssertLessThanOrEqual(worst / scale, tolerance, "\(what): max error \(worst) of scale \(scale)",
+                             file: file, line: line)
+}
+
+final class TrainingGradientTests: XCTestCase {
+    let backend = CPUBackend()
+
+    func model(_ variant: String) throws -> Llama {
+        let dir = try HFDirectory(url: fixtureRoot.appendingPathComponent("models/\(variant)"))
+        return try (ModelLoader.network(huggingFace: dir, backend: backend).0 as! Llama).floatCopy()
+    }
+
+    func checkFullGradients(_ variant: String, recompute: Bool) throws {
+        let model = try model(variant)
+        let batch = try trainingBatch()
+        let reference = try fixtureTensors("training/\(variant)/grads.safetensors", backend: backend)
+        let parameters = model.parameters(.all)
+        XCTAssertEqual(Set(parameters.map(\.name)), Set(reference.keys).subtracting(["loss"]))
+        let gradients = Gradients(parameters, backend: backend)
+        let count = batch.map(\.targetCount).reduce(0, +)
+        let loss = model.loss(batch, gradients: gradients, lossScale: 1 / Float(count), dropoutSeed: 0,
+                              recompute: recompute)
+        XCTAssertEqual(Float(loss) / Float(count), reference["loss"]![0], accuracy: 1e-5 * reference["loss"]![0])
+        for p in parameters {
+            assertRelativelyClose(backend.floats(gradients[p.value]!), reference[p.name]!, 1e-4, "\(variant) \(p.name)")
+        }
+    }
+
+    func testEveryGradientMatchesPyTorch() throws {
+        for variant in ["llama", "llama3-rope", "qwen2"] { try checkFullGradients(variant, recompute: false) }
+    }
+
+    func testRecomputedActivationsGiveTheSameGradients() throws {
+        try checkFullGradients("qwen2", recompute: true)
+    }
+
+    func loraModel() throws -> Llama {
+        let model = try model("llama3-rope")
+        let adapter = try SafetensorsFile(url: fixtureRoot.appendingPathComponent("training/lora/adapter_model.safetensors"))
+        var weights: [String: Tensor] = [:]
+        for name in adapter.tensorNames {
+            let t = try adapter.tensor(named: name)
+            weights[String(name.dropFirst("base_model.model.".count))] =
+                backend.tensor(bytes: t.bytes, dtype: t.dtype, shape: t.shape, owner: nil)
+        }
+        try model.attachAdapters(LoRAConfiguration(rank: 4, alpha: 8, targets: LoRAConfiguration.allLinearModules,
+                                                   rsLoRA: true), weights: weights, seed: 0)
+        return model
+    }
+
+    func testLoRAGradientsMatchPeft() throws {
+        let model = try loraModel()
+        let batch = try trainingBatch()
+        let reference = try fixtureTensors("training/lora/grads.safetensors", backend: backend)
+        let parameters = model.parameters(.adapters)
+        XCTAssertEqual(parameters.count, 2 * 7 * 2)
+        let gradients = Gradients(parameters, backend: backend)
+        let count = batch.map(\.targetCount).reduce(0, +)
+        let loss = model.loss(batch, gradients: gradients, lossScale: 1 / Float(count), dropoutSeed: 0, recompute: false)
+        XCTAssertEqual(Float(loss) / Float(count), reference["loss"]![0], accuracy: 1e-5 * reference["loss"]![0])
+        for p in parameters {
+            let peftName = "base_model.model." + p.name.replacingOccurrences(of: ".weight", with: ".default.weight")
+            assertRelativelyClose(backend.floats(gradients[p.value]!), reference[peftName]!, 1e-4, p.name)
+        }
+    }
+
+    func testAdapterLogitsMatchPeft() throws {
+        let model = try loraModel()
+        let reference = try fixtureTensors("training/lora/logits.safetensors", backend: backend)
+        let ids = try trainingBatch()[0].tokens
+        let cache = model.makeCache(slots: 1, capacity: ids.count)
+        let logits = try model.logits([SequenceChunk(slot: 0, tokens: ids)], cache: cache, allPositions: true)
+        assertRelativelyClose(backend.floats(logits), reference["logits"]!, 1e-5, "logits with adapter")
+    }
+}
