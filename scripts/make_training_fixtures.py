@@ -5,7 +5,11 @@ under Tests/Fixtures/training/:
   batch.json                    three ragged sequences: tokens, and which tokens get loss
   <variant>/grads.safetensors   loss (mean over target tokens) and d loss / d every parameter
   qwen2/adamw.safetensors       parameters after 2 AdamW steps (decay on matrices only,
-                                gradient norm clipped to 1.0), and the pre-clip norms
+                                gradient norm clipped to 1.0), the pre-clip norms, and the
+                                clipped gradients each step used (`step<k>.<name>`): Adam
+                                divides by sqrt(v), so a gradient that is 0 in exact arithmetic
+                                (k_proj.bias) moves its parameter by ±lr on rounding noise
+                                alone; the rule itself is checked from these gradients
   llama/sgd.safetensors         parameters after 2 SGD steps (momentum 0.9, L2 decay 0.01)
   lora/                         a peft adapter (rsLoRA, r=4, all 7 projections, B nonzero)
                                 saved by peft, its gradients, and logits of base + adapter
@@ -70,13 +74,15 @@ def write_adamw(variant):
     plain = [p for n, p in params(model).items() if p.ndim < 2]
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=0.1), dict(params=plain, weight_decay=0.0)],
                             lr=1e-2, betas=(0.9, 0.999), eps=1e-8, foreach=False)
-    norms = []
-    for _ in range(2):
+    norms, used = [], {}
+    for k in range(2):
         opt.zero_grad()
         loss_of(model).backward()
         norms.append(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0, foreach=False).item())
+        used.update({f"step{k + 1}.{n}": p.grad.detach().clone() for n, p in params(model).items()})
         opt.step()
     out = {n: p.detach().contiguous() for n, p in params(model).items()}
+    out.update(used)
     out["grad_norms"] = torch.tensor(norms)
     save_file(out, os.path.join(ROOT, variant, "adamw.safetensors"))
 
@@ -108,6 +114,7 @@ def write_lora():
     with open(os.path.join(out, "adapter_config.json")) as f:
         config = json.load(f)
     config["base_model_name_or_path"] = "Tests/Fixtures/models/llama3-rope"  # not this machine's path
+    config["target_modules"] = sorted(config["target_modules"])  # peft writes a set
     with open(os.path.join(out, "adapter_config.json"), "w") as f:
         json.dump(config, f, indent=2, sort_keys=True)
     loss = loss_of(model)

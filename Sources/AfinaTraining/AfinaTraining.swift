@@ -1,1 +1,0 @@
-// Fine-tuning: optimizers, schedules, LoRA, the training loop, checkpoints.
