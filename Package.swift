@@ -35,8 +35,9 @@ let package = Package(
         .target(name: "AfinaTraining",
                 dependencies: ["AfinaModels", "AfinaData", .product(name: "Yams", package: "Yams")],
                 swiftSettings: fastMath),
+        .target(name: "AfinaEval", dependencies: ["AfinaModels", "AfinaData"]),
         .executableTarget(name: "afina",
-                          dependencies: ["AfinaModels", "AfinaData", "AfinaTraining",
+                          dependencies: ["AfinaModels", "AfinaData", "AfinaTraining", "AfinaEval",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AfinaTensorTests", dependencies: ["AfinaTensor"]),
@@ -46,6 +47,7 @@ let package = Package(
         .testTarget(name: "AfinaHubTests", dependencies: ["AfinaHub"]),
         .testTarget(name: "AfinaDataTests", dependencies: ["AfinaData"]),
         .testTarget(name: "AfinaTrainingTests", dependencies: ["AfinaTraining"]),
+        .testTarget(name: "AfinaEvalTests", dependencies: ["AfinaEval"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,6 +16,13 @@ public final class HostStorage: TensorStorage, @unchecked Sendable {
         owner = nil
     }
 
+    /// Fresh memory with unspecified contents, for results every element of which is written.
+    public init(uninitializedByteCount byteCount: Int) {
+        self.byteCount = byteCount
+        pointer = .allocate(byteCount: max(byteCount, 1), alignment: 64)
+        owner = nil
+    }
+
     /// Borrowed memory, valid while `owner` lives.
     public init(borrowing pointer: UnsafeRawPointer, byteCount: Int, owner: AnyObject) {
         self.pointer = UnsafeMutableRawPointer(mutating: pointer)

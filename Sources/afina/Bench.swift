@@ -7,7 +7,7 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (not tests): print a table, or JSON.", subcommands: [BenchGenerate.self])
+        abstract: "Benchmarks (not tests): print a table, or JSON.", subcommands: [BenchGenerate.self, BenchTrain.self])
 }
 
 struct BenchGenerate: ParsableCommand {

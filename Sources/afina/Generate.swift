@@ -27,6 +27,8 @@ struct Generate: ParsableCommand {
 
     @Option(help: "A pulled model name, a .gguf file or a Hugging Face directory.")
     var model: String = ModelCatalog.defaultModel
+    @Option(help: "A LoRA adapter directory in peft's layout (as `afina train` writes), applied unmerged.")
+    var adapter: String?
     @Option(help: "Raw prompt text, tokenized as is.") var prompt: String?
     @Option(help: "A user message, rendered with the chat template.") var chat: String?
     @Option(help: "System message for --chat.") var system: String?
@@ -43,7 +45,7 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try ModelLoader.load(model)
+        let loaded = try ModelLoader.load(model, adapter: adapter.map { URL(fileURLWithPath: $0) })
         let promptIDs = try chat.map { try loaded.chatPrompt(user: $0, system: system) }
             ?? loaded.tokenizer.encode(prompt!)
         let request = GenerationRequest(prompt: promptIDs, maxTokens: maxTokens, sampling: sampling.parameters,

@@ -52,3 +52,18 @@ extension Llama {
                                                               source: "float32 copy"), backend: b)
     }
 }
+
+extension Llama {
+    /// A float32 copy with every adapter folded into its base weight: W + scale · B A.
+    public func merged() throws -> Llama {
+        guard let b = backend as? any TrainingBackend else { throw ModelError.invalidArgument("\(backend.name) cannot merge") }
+        let copy = try floatCopy()
+        for (i, layer) in layers.enumerated() {
+            for (_, path) in layer.linears {
+                guard let lora = layer[keyPath: path].lora else { continue }
+                b.axpy(lora.scale, b.matmul(lora.b, lora.a), into: copy.layers[i][keyPath: path].weight)
+            }
+        }
+        return copy
+    }
+}

@@ -43,11 +43,24 @@ public enum ModelLoader {
             + ModelCatalog.entries.map(\.name).joined(separator: ", ") + ")")
     }
 
-    public static func load(_ spec: String, backend: any Backend = CPUBackend()) throws -> LoadedModel {
+    /// Loads `spec`, with the LoRA adapter in peft's layout at `adapter` applied unmerged.
+    /// `spec` may itself be an adapter directory: its base_model_name_or_path is loaded under it.
+    public static func load(_ spec: String, adapter: URL? = nil, backend: any Backend = CPUBackend()) throws -> LoadedModel {
+        if adapter == nil, let base = PEFTAdapter.baseModel(ofDirectory: spec) {
+            return try load(base, adapter: URL(fileURLWithPath: spec), backend: backend)
+        }
         let url = try resolve(spec)
         var isDirectory: ObjCBool = false
         FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-        return isDirectory.boolValue ? try loadHuggingFace(url, backend: backend) : try loadGGUF(url, backend: backend)
+        let loaded = isDirectory.boolValue ? try loadHuggingFace(url, backend: backend) : try loadGGUF(url, backend: backend)
+        if let adapter {
+            guard let model = loaded.model as? any TrainableModel else {
+                throw ModelError.invalidArgument("\(loaded.info.architecture) models cannot take adapters")
+            }
+            let (settings, weights) = try PEFTAdapter.read(adapter, backend: backend)
+            try model.attachAdapters(settings, weights: weights, seed: 0)
+        }
+        return loaded
     }
 
     static func loadGGUF(_ url: URL, backend: any Backend) throws -> LoadedModel {

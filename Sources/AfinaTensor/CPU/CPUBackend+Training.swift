@@ -1,6 +1,7 @@
 // Fast training ops of the CPU backend: every product goes to OpenBLAS on slices split by the
 // worker pool (as in the forward); attention's backward recomputes softmax per (sequence,
 // key/value head) so each job owns the key and value gradient rows it writes.
+import CAfinaKernels
 import COpenBLAS
 import Foundation
 
@@ -9,6 +10,13 @@ extension CPUBackend: TrainingBackend {
         let (n, k, m) = (a.rows, a.columns, b.columns)
         precondition(b.rows == k, "matmul: \(a) times \(b)")
         let out = zeros([n, m])
+        if b.dtype == .f32, n >= Self.rowSplitMinimum {
+            Parallel.forEach(n, workPerItem: m * k) { r in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(m), Int32(k), 1,
+                            a.f32 + r.lowerBound * k, Int32(k), b.f32, Int32(m), 0, out.f32 + r.lowerBound * m, Int32(m))
+            }
+            return out
+        }
         if b.dtype == .f32 {
             Parallel.forEach(m, workPerItem: n * k) { r in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(r.count), Int32(k), 1, a.f32,
@@ -89,22 +97,75 @@ extension CPUBackend: TrainingBackend {
     public func crossEntropy(_ logits: Tensor, targets: [Int32], scale: Float) -> Double {
         let v = logits.columns
         precondition(logits.rows == targets.count)
-        let losses = UnsafeMutablePointer<Double>.allocate(capacity: targets.count)
-        defer { losses.deallocate() }
-        Parallel.forEach(targets.count, workPerItem: v * 8) { range in
-            for r in range {
-                let row = logits.f32 + r * v
-                var maxLogit = -Float.infinity
-                for j in 0..<v { maxLogit = max(maxLogit, row[j]) }
-                let target = row[Int(targets[r])] - maxLogit
-                var sum: Float = 0
-                for j in 0..<v { row[j] = expf(row[j] - maxLogit); sum += row[j] }
-                losses[r] = Double(logf(sum) - target)
-                let factor = scale / sum
-                for j in 0..<v { row[j] *= factor }
-                row[Int(targets[r])] -= scale
+        var losses = [Double](repeating: 0, count: targets.count)
+        losses.withUnsafeMutableBufferPointer { losses in
+            Parallel.forEach(targets.count, workPerItem: v * 8) { range in
+                for r in range {
+                    let row = logits.f32 + r * v
+                    var maxLogit = -Float.infinity
+                    for j in 0..<v { maxLogit = max(maxLogit, row[j]) }
+                    let target = row[Int(targets[r])] - maxLogit
+                    let sum = afina_exp_shifted(row, v, maxLogit)
+                    losses[r] = Double(logf(sum) - target)
+                    let factor = scale / sum
+                    var j = 0
+                    while j + 16 <= v { storeVec(loadVec(row + j) * factor, row + j); j += 16 }
+                    while j < v { row[j] *= factor; j += 1 }
+                    row[Int(targets[r])] -= scale
+                }
             }
         }
-        return (0..<targets.count).reduce(0) { $0 + losses[$1] }
+        return losses.reduce(0, +)
+    }
+
+    // MARK: Elementwise ops, split over the cores
+
+    public func axpy(_ alpha: Float, _ x: Tensor, into y: Tensor) {
+        precondition(x.count == y.count, "axpy: \(x) into \(y)")
+        elementwise(x.count) { i, n in AfinaTensor.axpy(alpha, x.f32 + i, y.f32 + i, n) }
+    }
+
+    public func multiply(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.count == b.count)
+        let out = uninitialized(a.shape)
+        elementwise(a.count) { i, n in for j in i..<i + n { out.f32[j] = a.f32[j] * b.f32[j] } }
+        return out
+    }
+
+    public func scale(_ x: Tensor, by factor: Float) {
+        elementwise(x.count) { i, n in for j in i..<i + n { x.f32[j] *= factor } }
+    }
+
+    public func swigluBackward(_ dy: Tensor, gate: Tensor, up: Tensor) -> (gate: Tensor, up: Tensor) {
+        let (dGate, dUp) = (uninitialized(gate.shape), uninitialized(up.shape))
+        elementwise(gate.count) { i, n in
+            afina_swiglu_backward(dy.f32 + i, gate.f32 + i, up.f32 + i, dGate.f32 + i, dUp.f32 + i, n)
+        }
+        return (dGate, dUp)
+    }
+
+    public func rmsNormBackward(_ dy: Tensor, x: Tensor, weight: Tensor, eps: Float, weightGradient: Tensor?) -> Tensor {
+        // As the reference; rows split over the cores, each chunk summing its own weight gradient.
+        let (n, d) = (x.rows, x.columns)
+        let dx = uninitialized(x.shape)
+        let chunks = min(Parallel.cores, n)
+        let partial = zeros([chunks, d])
+        WorkerPool.shared.run(chunks) { c in
+            let g = partial.f32 + c * d
+            let scaled = UnsafeMutablePointer<Float>.allocate(capacity: d)
+            defer { scaled.deallocate() }
+            for row in n * c / chunks..<n * (c + 1) / chunks {
+                let (xs, dys, dxs) = (x.f32 + row * d, dy.f32 + row * d, dx.f32 + row * d)
+                for j in 0..<d { scaled[j] = dys[j] * weight.f32[j] }
+                let r = 1 / (dot(xs, xs, d) / Float(d) + eps).squareRoot()
+                let k = r * r * r * dot(scaled, xs, d) / Float(d)
+                for j in 0..<d { dxs[j] = r * scaled[j] - xs[j] * k }
+                if weightGradient != nil { for j in 0..<d { g[j] += dys[j] * xs[j] * r } }
+            }
+        }
+        if let weightGradient {
+            for c in 0..<chunks { AfinaTensor.axpy(1, partial.f32 + c * d, weightGradient.f32, d) }
+        }
+        return dx
     }
 }

@@ -10,17 +10,27 @@ import Foundation
 
 public final class CPUBackend: HostBackend {
     public let name = "cpu"
-    private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
+    private static let setUp: Void = {
+        openblas_set_num_threads(1)
+        afina_keep_freed_memory()
+    }()
 
-    public init() { Self.singleThreadedBLAS }
+    public init() { Self.setUp }
+
+    /// Products with at least this many rows are split over the cores by rows (each core
+    /// multiplies its rows by the whole weight), fewer by weight columns. Measured on
+    /// 1024 x 576 x 1536: 177 GFLOP/s split by rows, 101 by columns (2 cores).
+    static let rowSplitMinimum = 64
 
     public func rmsNorm(_ x: Tensor, weight: Tensor, eps: Float) -> Tensor {
         let d = x.columns
-        let out = zeros(x.shape)
-        for r in 0..<x.rows {
-            let (src, dst) = (x.f32 + r * d, out.f32 + r * d)
-            let inv = 1 / (dot(src, src, d) / Float(d) + eps).squareRoot()
-            for c in 0..<d { dst[c] = src[c] * inv * weight.f32[c] }
+        let out = uninitialized(x.shape)
+        Parallel.forEach(x.rows, workPerItem: d * 4) { rows in
+            for r in rows {
+                let (src, dst) = (x.f32 + r * d, out.f32 + r * d)
+                let inv = 1 / (dot(src, src, d) / Float(d) + eps).squareRoot()
+                for c in 0..<d { dst[c] = src[c] * inv * weight.f32[c] }
+            }
         }
         return out
     }
@@ -29,7 +39,12 @@ public final class CPUBackend: HostBackend {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
         precondition(weight.columns == k, "linear: \(x) times \(weight)")
         let out = zeros([n, m])
-        if weight.dtype == .f32 {
+        if weight.dtype == .f32, n >= Self.rowSplitMinimum {
+            Parallel.forEach(n, workPerItem: m * k) { r in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r.count), Int32(m), Int32(k), 1,
+                            x.f32 + r.lowerBound * k, Int32(k), weight.f32, Int32(k), 0, out.f32 + r.lowerBound * m, Int32(m))
+            }
+        } else if weight.dtype == .f32 {
             Parallel.forEach(m, workPerItem: n * k) { r in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(r.count), Int32(k), 1, x.f32,
                             Int32(k), weight.f32 + r.lowerBound * k, Int32(k), 0, out.f32 + r.lowerBound, Int32(m))
@@ -84,41 +99,41 @@ public final class CPUBackend: HostBackend {
 
     public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(a.count == b.count)
-        let out = zeros(a.shape)
-        let n = a.count
-        var i = 0
-        while i + 16 <= n { storeVec(loadVec(a.f32 + i) + loadVec(b.f32 + i), out.f32 + i); i += 16 }
-        while i < n { out.f32[i] = a.f32[i] + b.f32[i]; i += 1 }
+        let out = uninitialized(a.shape)
+        elementwise(a.count) { i, n in
+            var j = 0
+            while j + 16 <= n { storeVec(loadVec(a.f32 + i + j) + loadVec(b.f32 + i + j), out.f32 + i + j); j += 16 }
+            while j < n { out.f32[i + j] = a.f32[i + j] + b.f32[i + j]; j += 1 }
+        }
         return out
     }
 
     public func swiglu(gate: Tensor, up: Tensor) -> Tensor {
         precondition(gate.count == up.count)
-        let out = zeros(gate.shape)
-        for i in 0..<gate.count {
-            let g = gate.f32[i]
-            out.f32[i] = g / (1 + expf(-g)) * up.f32[i]
-        }
+        let out = uninitialized(gate.shape)
+        elementwise(gate.count) { i, n in afina_swiglu(gate.f32 + i, up.f32 + i, out.f32 + i, n) }
         return out
     }
 
     public func rope(_ x: Tensor, positions: [Int32], headDim: Int, invFreq: [Float]) -> Tensor {
         let half = headDim / 2
-        let out = zeros(x.shape)
-        var cosines = [Float](repeating: 0, count: half), sines = cosines
-        for r in 0..<x.rows {
-            for i in 0..<half {
-                // Angle rounded to float32 first, as PyTorch computes it.
-                let angle = Double(Float(positions[r]) * invFreq[i])
-                cosines[i] = Float(cos(angle))
-                sines[i] = Float(sin(angle))
-            }
-            for h in 0..<(x.columns / headDim) {
-                let (src, dst) = (x.f32 + r * x.columns + h * headDim, out.f32 + r * x.columns + h * headDim)
+        let out = uninitialized(x.shape)
+        Parallel.forEach(x.rows, workPerItem: x.columns * 4 + half * 40) { rows in
+            var cosines = [Float](repeating: 0, count: half), sines = cosines
+            for r in rows {
                 for i in 0..<half {
-                    let (x1, x2) = (src[i], src[i + half])
-                    dst[i] = x1 * cosines[i] - x2 * sines[i]
-                    dst[i + half] = x2 * cosines[i] + x1 * sines[i]
+                    // Angle rounded to float32 first, as PyTorch computes it.
+                    let angle = Double(Float(positions[r]) * invFreq[i])
+                    cosines[i] = Float(cos(angle))
+                    sines[i] = Float(sin(angle))
+                }
+                for h in 0..<(x.columns / headDim) {
+                    let (src, dst) = (x.f32 + r * x.columns + h * headDim, out.f32 + r * x.columns + h * headDim)
+                    for i in 0..<half {
+                        let (x1, x2) = (src[i], src[i + half])
+                        dst[i] = x1 * cosines[i] - x2 * sines[i]
+                        dst[i + half] = x2 * cosines[i] + x1 * sines[i]
+                    }
                 }
             }
         }
@@ -169,9 +184,24 @@ public final class CPUBackend: HostBackend {
 @inline(__always) func softmaxInPlace(_ p: UnsafeMutablePointer<Float>, valid: Int, total: Int) {
     var maxValue = -Float.infinity
     for t in 0..<valid { maxValue = max(maxValue, p[t]) }
-    var sum: Float = 0
-    for t in 0..<valid { p[t] = expf(p[t] - maxValue); sum += p[t] }
-    let inv = 1 / sum
+    let inv = 1 / afina_exp_shifted(p, valid, maxValue)
     for t in 0..<valid { p[t] *= inv }
     for t in valid..<total { p[t] = 0 }
+}
+
+extension CPUBackend {
+    /// A float32 tensor whose every element the caller will write.
+    func uninitialized(_ shape: [Int]) -> Tensor {
+        Tensor(shape: shape, dtype: .f32,
+               storage: HostStorage(uninitializedByteCount: shape.reduce(1, *) * MemoryLayout<Float>.stride))
+    }
+
+    /// body(start, count) over chunks of 0..<n, split over the cores when worth it.
+    func elementwise(_ n: Int, _ body: (Int, Int) -> Void) {
+        let chunk = 4096
+        Parallel.forEach((n + chunk - 1) / chunk, workPerItem: chunk * 4) { blocks in
+            let start = blocks.lowerBound * chunk
+            body(start, min(blocks.upperBound * chunk, n) - start)
+        }
+    }
 }

@@ -22,16 +22,10 @@ struct ConfigSection {
             throw TrainingConfigError.wrongType(key: path.isEmpty ? "(top level)" : path,
                                                 expected: "a mapping of keys", found: node.summary)
         }
-        var entries: [String: Node] = [:]
-        order = []
-        for (key, value) in mapping {
-            let name = key.scalar?.string ?? "\(key)"
-            guard entries.updateValue(value, forKey: name) == nil else {
-                throw TrainingConfigError.duplicateKey(prefix + name)
-            }
-            order.append(name)
-        }
-        self.entries = entries
+        // Yams already rejects duplicate keys as a syntax error.
+        let names = mapping.map { $0.key.scalar?.string ?? "\($0.key)" }
+        entries = Dictionary(zip(names, mapping.map(\.value)), uniquingKeysWith: { first, _ in first })
+        order = names
     }
 
     /// The value at `key`, or nil when absent or null.

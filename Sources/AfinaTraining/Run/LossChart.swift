@@ -19,14 +19,14 @@ public enum LossChart {
                 + "viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\" font-size=\"12\">",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
             "<text x=\"\(width / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"16\">\(escaped(title))</text>",
-            "<rect x=\"\(plot.left)\" y=\"\(plot.top)\" width=\"\(plot.right - plot.left)\" "
-                + "height=\"\(plot.bottom - plot.top)\" fill=\"none\" stroke=\"#333\"/>",
         ]
+        let frame = "<rect x=\"\(plot.left)\" y=\"\(plot.top)\" width=\"\(plot.right - plot.left)\" "
+            + "height=\"\(plot.bottom - plot.top)\" fill=\"none\" stroke=\"#333\"/>"
         guard !all.isEmpty else {
             svg.append("<text x=\"\(width / 2)\" y=\"\(height / 2)\" text-anchor=\"middle\">no loss recorded yet</text>")
-            return (svg + ["</svg>"]).joined(separator: "\n") + "\n"
+            return (svg + [frame, "</svg>"]).joined(separator: "\n") + "\n"
         }
-        let xs = Axis(all.map(\.x)), ys = Axis(all.map(\.y))
+        let xs = ChartAxis(all.map(\.x)), ys = ChartAxis(all.map(\.y))
         func px(_ x: Double) -> Double { plot.left + (x - xs.low) / (xs.high - xs.low) * (plot.right - plot.left) }
         func py(_ y: Double) -> Double { plot.bottom - (y - ys.low) / (ys.high - ys.low) * (plot.bottom - plot.top) }
 
@@ -39,6 +39,7 @@ public enum LossChart {
             svg.append(line(plot.left, py(tick), plot.right, py(tick), color: "#e5e5e5"))
             svg.append(label(plot.left - 8, py(tick) + 4, "end", ys.format(tick)))
         }
+        svg.append(frame)  // over the grid lines at the edges
         svg.append(label((plot.left + plot.right) / 2, Double(height) - 12, "middle", "step"))
         svg.append("<text transform=\"translate(16 \((plot.top + plot.bottom) / 2)) rotate(-90)\" "
             + "text-anchor=\"middle\">loss</text>")
@@ -93,7 +94,7 @@ public enum LossChart {
 
 /// A value range widened to round numbers, with about five evenly spaced ticks inside
 /// ("nice numbers", Heckbert, Graphics Gems 1990).
-struct Axis {
+struct ChartAxis {
     let low: Double, high: Double, step: Double
 
     init(_ values: [Double]) {

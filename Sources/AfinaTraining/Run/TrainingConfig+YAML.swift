@@ -28,7 +28,7 @@ extension TrainingConfig {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw TrainingConfigError.invalidValue(key: "config", reason: "cannot read \(path): \(error.localizedDescription)")
+            throw TrainingConfigError.unreadable(path: path, message: error.localizedDescription)
         }
         try self.init(yaml: text, overrides: overrides, source: path)
     }

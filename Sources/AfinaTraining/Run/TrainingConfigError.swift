@@ -4,9 +4,9 @@
 public enum TrainingConfigError: Error, Equatable, CustomStringConvertible {
     /// The text is not YAML; `source` is the file or override it came from.
     case syntax(source: String, message: String)
+    case unreadable(path: String, message: String)
     /// A key the config does not have, with the valid keys at that level.
     case unknownKey(String, valid: [String])
-    case duplicateKey(String)
     case wrongType(key: String, expected: String, found: String)
     case missingKey(String)
     case invalidValue(key: String, reason: String)
@@ -16,8 +16,8 @@ public enum TrainingConfigError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .syntax(source, message): "\(source): not valid YAML: \(message)"
+        case let .unreadable(path, message): "\(path): \(message)"
         case let .unknownKey(key, valid): "unknown key '\(key)' (valid here: \(valid.joined(separator: ", ")))"
-        case .duplicateKey(let key): "key '\(key)' appears twice"
         case let .wrongType(key, expected, found): "\(key): expected \(expected), found \(found)"
         case .missingKey(let key): "missing required key '\(key)'"
         case let .invalidValue(key, reason): "\(key): \(reason)"

@@ -1,0 +1,55 @@
+// Writing a Llama-family model as a Hugging Face directory that transformers loads:
+// config.json, model.safetensors (float32, HF names), and the tokenizer files of the base
+// when it was itself a Hugging Face directory.
+import AfinaTensor
+import AfinaTokenizers
+import Foundation
+
+extension LlamaConfig {
+    /// config.json contents (transformers 4 keys, which transformers 5 also reads).
+    public func huggingFaceJSON(bosID: Int32?, eosID: Int32?) throws -> [String: Any] {
+        var json: [String: Any] = [
+            "architectures": [modelType == "qwen2" ? "Qwen2ForCausalLM" : modelType == "mistral" ? "MistralForCausalLM"
+                : "LlamaForCausalLM"],
+            "model_type": modelType, "vocab_size": vocabularySize, "hidden_size": hiddenSize,
+            "intermediate_size": intermediateSize, "num_hidden_layers": layerCount, "num_attention_heads": headCount,
+            "num_key_value_heads": kvHeadCount, "head_dim": headDim, "rms_norm_eps": Double(rmsNormEps),
+            "max_position_embeddings": contextLength, "tie_word_embeddings": tieWordEmbeddings,
+            "rope_theta": rope.theta, "hidden_act": "silu", "torch_dtype": "float32",
+            "bos_token_id": bosID.map { Int($0) } ?? NSNull(), "eos_token_id": eosID.map { Int($0) } ?? NSNull(),
+        ]
+        if modelType == "llama" { json["attention_bias"] = attentionBias; json["mlp_bias"] = false }
+        switch rope.scaling {
+        case .none: break
+        case .linear(let factor): json["rope_scaling"] = ["rope_type": "linear", "factor": Double(factor)]
+        case let .llama3(factor, low, high, original):
+            json["rope_scaling"] = ["rope_type": "llama3", "factor": Double(factor), "low_freq_factor": Double(low),
+                                    "high_freq_factor": Double(high), "original_max_position_embeddings": original]
+        case .divisors:
+            throw ModelError.invalidArgument("this model's RoPE frequencies come as GGUF divisors, which config.json cannot express")
+        }
+        return json
+    }
+}
+
+extension Llama {
+    /// Writes config.json and model.safetensors into `directory`, and copies the tokenizer
+    /// files of `tokenizerDirectory` (a Hugging Face base) when given.
+    public func writeHuggingFace(to directory: URL, tokenizer: Tokenizer, tokenizerDirectory: URL?) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        let json = try config.huggingFaceJSON(bosID: tokenizer.bosID, eosID: tokenizer.eosID)
+        try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+            .write(to: directory.appendingPathComponent("config.json"), options: .atomic)
+        try TensorFiles.write(parameters(.all).map { ($0.name, $0.value) }, backend: backend, metadata: ["format": "pt"],
+                              to: directory.appendingPathComponent("model.safetensors"))
+        guard let source = tokenizerDirectory else { return }
+        for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
+                     "generation_config.json", "vocab.json", "merges.txt"] {
+            let (from, to) = (source.appendingPathComponent(name), directory.appendingPathComponent(name))
+            guard fm.fileExists(atPath: from.path) else { continue }
+            try? fm.removeItem(at: to)
+            try fm.copyItem(at: from, to: to)
+        }
+    }
+}

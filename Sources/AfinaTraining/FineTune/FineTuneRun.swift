@@ -1,0 +1,112 @@
+// The `afina train` recipe: supervised fine-tuning (full, LoRA or QLoRA-style) from a
+// TrainingConfig, with a run folder holding the resolved config, metrics.jsonl, loss.svg,
+// checkpoints/ and the final adapter/ (or model/). Progress goes through a callback.
+import AfinaData
+import AfinaModels
+import AfinaTensor
+import AfinaTokenizers
+import Foundation
+
+public final class FineTuneRun: @unchecked Sendable {
+    public let config: TrainingConfig
+    public let directory: URL
+    public let trainer: Trainer
+    public let validation: [TrainingSequence]
+    public let memory: MemoryEstimate
+    /// Notes for the user made while preparing (truncated examples, split sizes...).
+    public private(set) var notes: [String] = []
+    let base: LoadedModel
+    var state: LoopState
+
+    var checkpoints: URL { directory.appendingPathComponent("checkpoints") }
+    static func loRA(_ config: TrainingConfig) -> LoRAConfiguration {
+        LoRAConfiguration(rank: config.lora.rank, alpha: config.lora.alpha, dropout: config.lora.dropout,
+                          targets: config.lora.targets, rsLoRA: config.lora.rslora)
+    }
+
+    /// Prepares a run: loads the model and data, and resumes from the run folder's latest
+    /// checkpoint when `resume` is set.
+    public init(config: TrainingConfig, resume: Bool, backend: any TrainingBackend = CPUBackend()) throws {
+        self.config = config
+        directory = URL(fileURLWithPath: config.outputDir)
+        base = try ModelLoader.load(config.model, backend: backend)
+        guard let loaded = base.model as? any TrainableModel else {
+            throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be trained yet")
+        }
+        let model: any TrainableModel
+        let trainable: [Parameter]
+        switch config.method {
+        case .full:
+            model = try loaded.floatCopy()
+            trainable = model.parameters(.all)
+        case .lora, .qlora:
+            // LoRA trains over a float32 copy of the base (fastest products); QLoRA keeps the
+            // base in its file's quantized blocks and expands tiles inside each product.
+            model = config.method == .lora ? try loaded.floatCopy() : loaded
+            try model.attachAdapters(Self.loRA(config), weights: nil, seed: config.seed)
+            trainable = model.parameters(.adapters)
+        }
+        let (train, validation, notes) = try Self.prepareData(config, base)
+        self.validation = validation
+        self.notes = notes
+        let optimizer = Optimizer(trainable, settings: config.optimizer == .adamw
+            ? .adamW(beta1: config.adamBeta1, beta2: config.adamBeta2, epsilon: config.adamEpsilon,
+                     weightDecay: config.weightDecay)
+            : .sgd(momentum: config.momentum, weightDecay: config.weightDecay), backend: backend)
+        let perStep = config.batchSize * config.gradAccum
+        let totalSteps: Int
+        switch config.duration {
+        case .steps(let n): totalSteps = n
+        case .epochs(let n): totalSteps = n * (train.count + perStep - 1) / perStep
+        }
+        trainer = Trainer(model: model, optimizer: optimizer, examples: train, settings: Trainer.Settings(
+            batchSize: config.batchSize, gradAccum: config.gradAccum, learningRate: config.learningRate,
+            schedule: LearningRateSchedule(rawValue: config.lrSchedule.rawValue)!, warmupSteps: config.warmupSteps,
+            totalSteps: totalSteps, maxGradNorm: config.maxGradNorm, seed: config.seed,
+            recompute: config.checkpointing))
+        state = LoopState(step: 0, sampler: trainer.sampler, bestValidationLoss: nil, evaluationsWithoutImprovement: 0)
+        let longest = train.map(\.tokens.count).sorted().suffix(config.batchSize).reduce(0, +)
+        let frozen = model.parameters(.all).filter { p in !trainable.contains { $0.value === p.value } }
+            .map { $0.value.storage.byteCount }.reduce(0, +)
+        memory = MemoryEstimate(config: (model as? Llama)?.config ?? (loaded as! Llama).config, trainable: trainable,
+                                frozenBytes: frozen, optimizerSlots: config.optimizer == .adamw ? 2 : 1,
+                                tokensPerMicroBatch: longest, recompute: config.checkpointing)
+        if resume {
+            guard let latest = try Checkpoint.completed(in: checkpoints).last else {
+                throw TrainingError.badCheckpoint("no checkpoint to resume in \(checkpoints.path)")
+            }
+            state = try Checkpoint.restore(trainer, from: latest)
+            self.notes.append("resumed from \(latest.lastPathComponent)")
+        }
+    }
+
+    /// Training and validation sequences: the validation file, or a seeded share of the
+    /// training file.
+    static func prepareData(_ config: TrainingConfig, _ base: LoadedModel) throws
+        -> ([TrainingSequence], [TrainingSequence], [String]) {
+        let renderer = ExampleRenderer(tokenizer: base.tokenizer, chatTemplate: base.chatTemplate,
+                                       maxLength: config.data.maxLength)
+        var notes: [String] = []
+        func load(_ path: String) throws -> [TrainingSequence] {
+            let rendered = try renderer.render(file: URL(fileURLWithPath: path))
+            if rendered.truncated > 0 {
+                notes.append("warning: \(rendered.truncated) examples of \(path) were longer than "
+                    + "data.max_length=\(config.data.maxLength) tokens and were truncated")
+            }
+            if rendered.dropped > 0 { notes.append("warning: \(rendered.dropped) examples of \(path) had no answer tokens left and were dropped") }
+            return rendered.examples.map { TrainingSequence(tokens: $0.tokens, targets: $0.targets) }
+        }
+        var train = try load(config.data.train)
+        var validation: [TrainingSequence] = []
+        if let path = config.data.validation {
+            validation = try load(path)
+        } else if config.data.validationFraction > 0 {
+            let split = DataSplit(count: train.count, validationFraction: config.data.validationFraction, seed: config.seed)
+            validation = split.validation.map { train[$0] }
+            train = split.train.map { train[$0] }
+        }
+        guard !train.isEmpty else { throw TrainingError.invalidSetup("\(config.data.train): no training examples") }
+        notes.append("\(train.count) training and \(validation.count) validation examples")
+        return (train, validation, notes)
+    }
+}

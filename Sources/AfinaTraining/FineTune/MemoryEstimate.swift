@@ -1,0 +1,34 @@
+// Peak memory of a training run, estimated before it starts from the model's shapes:
+// weights (as stored), trainable float32 copies, gradients, optimizer state, and the
+// activations one micro-batch keeps for backward.
+import AfinaModels
+
+public struct MemoryEstimate: Sendable {
+    public var weights: Int
+    public var gradients: Int
+    public var optimizerState: Int
+    public var activations: Int
+    public var total: Int { weights + gradients + optimizerState + activations }
+
+    /// `frozenBytes`: bytes of the weights that do not train (quantized or float32).
+    public init(config: LlamaConfig, trainable: [Parameter], frozenBytes: Int, optimizerSlots: Int,
+                tokensPerMicroBatch: Int, recompute: Bool) {
+        let trainableBytes = trainable.map { $0.value.count * 4 }.reduce(0, +)
+        weights = frozenBytes + trainableBytes
+        gradients = trainableBytes
+        optimizerState = trainableBytes * optimizerSlots
+        // Per token and layer, backward keeps: x, attnIn, x1, mlpIn (D each), q, attn (H*hd),
+        // k, v (Hkv*hd), gate, up, hidden (FF); recomputation keeps only x per layer and one
+        // layer's worth in flight. The output head works on 256 rows at a time.
+        let c = config
+        let perLayer = 4 * c.hiddenSize + 2 * c.headCount * c.headDim + 2 * c.kvHeadCount * c.headDim + 3 * c.intermediateSize
+        let kept = recompute ? c.layerCount * c.hiddenSize + perLayer : c.layerCount * perLayer
+        activations = 4 * tokensPerMicroBatch * (kept + 2 * perLayer) + 4 * 256 * c.vocabularySize * 2
+    }
+
+    public var summary: String {
+        func gib(_ bytes: Int) -> String { String(format: "%.2f GiB", Double(bytes) / 1_073_741_824) }
+        return "peak memory estimate \(gib(total)): weights \(gib(weights)), gradients \(gib(gradients)), "
+            + "optimizer \(gib(optimizerState)), activations \(gib(activations))"
+    }
+}

@@ -1,0 +1,100 @@
+// One optimizer step at a time: draw micro-batches, accumulate gradients, clip, update.
+// The loss is averaged over the target tokens of the whole effective batch (all k
+// micro-batches), so accumulating k micro-batches equals one k-times larger batch.
+import AfinaData
+import AfinaModels
+import AfinaTensor
+import Foundation
+
+/// What one optimizer step did.
+public struct StepResult: Sendable {
+    public var step: Int
+    /// Mean cross-entropy per target token.
+    public var loss: Double
+    public var learningRate: Double
+    /// Global gradient norm before clipping.
+    public var gradientNorm: Double
+    /// Tokens the model read (inputs), and how many of them had targets.
+    public var tokens: Int
+    public var targetTokens: Int
+}
+
+public final class Trainer: @unchecked Sendable {
+    public struct Settings: Sendable {
+        public var batchSize: Int
+        public var gradAccum: Int
+        public var learningRate: Double
+        public var schedule: LearningRateSchedule
+        public var warmupSteps: Int
+        public var totalSteps: Int
+        public var maxGradNorm: Double
+        public var seed: UInt64
+        /// Recompute activations during backward (less memory, about a third more compute).
+        public var recompute: Bool
+
+        public init(batchSize: Int, gradAccum: Int, learningRate: Double, schedule: LearningRateSchedule,
+                    warmupSteps: Int, totalSteps: Int, maxGradNorm: Double, seed: UInt64, recompute: Bool) {
+            (self.batchSize, self.gradAccum, self.learningRate, self.schedule) = (batchSize, gradAccum, learningRate, schedule)
+            (self.warmupSteps, self.totalSteps, self.maxGradNorm) = (warmupSteps, totalSteps, maxGradNorm)
+            (self.seed, self.recompute) = (seed, recompute)
+        }
+    }
+
+    public let model: any TrainableModel
+    public let optimizer: Optimizer
+    public let settings: Settings
+    public let examples: [TrainingSequence]
+    /// The data position: which examples come next (saved in checkpoints).
+    public var sampler: BatchSampler
+    private let gradients: Gradients
+
+    public var step: Int { optimizer.step }
+    var backend: any TrainingBackend { model.trainingBackend }
+
+    public init(model: any TrainableModel, optimizer: Optimizer, examples: [TrainingSequence], settings: Settings) {
+        (self.model, self.optimizer, self.examples, self.settings) = (model, optimizer, examples, settings)
+        sampler = BatchSampler(count: examples.count, seed: settings.seed)
+        gradients = Gradients(optimizer.parameters, backend: model.trainingBackend)
+    }
+
+    /// Draws the next effective batch and applies one update. A non-finite loss stops before
+    /// the update, so the weights stay as they were.
+    public func trainStep() throws -> StepResult {
+        let microBatches = (0..<settings.gradAccum).map { _ in sampler.next(batchSize: settings.batchSize).map { examples[$0] } }
+        let targetCount = microBatches.joined().map(\.targetCount).reduce(0, +)
+        let tokens = microBatches.joined().map { $0.tokens.count - 1 }.reduce(0, +)
+        for g in gradients.tensors { backend.zero(g) }
+        var lossSum: Double = 0
+        for (i, batch) in microBatches.enumerated() {
+            // Dropout masks differ per step and micro-batch but repeat on resume.
+            let seed = settings.seed &+ UInt64(step * settings.gradAccum + i) &* 0xD1B5_4A32_D192_ED03
+            lossSum += model.loss(batch, gradients: gradients, lossScale: 1 / Float(max(targetCount, 1)),
+                                  dropoutSeed: seed, recompute: settings.recompute)
+        }
+        let loss = lossSum / Double(max(targetCount, 1))
+        guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, loss: loss, checkpoint: nil) }
+        let norm = clipGradientNorm(gradients, maxNorm: settings.maxGradNorm, backend: backend)
+        guard norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, loss: norm, checkpoint: nil) }
+        let rate = learningRate(forUpdate: step + 1)
+        optimizer.update(gradients, learningRate: rate)
+        return StepResult(step: step, loss: loss, learningRate: rate, gradientNorm: norm, tokens: tokens,
+                          targetTokens: targetCount)
+    }
+
+    /// The learning rate of update `k` (1-based).
+    public func learningRate(forUpdate k: Int) -> Double {
+        settings.learningRate * settings.schedule.multiplier(step: k - 1, warmupSteps: settings.warmupSteps,
+                                                             totalSteps: settings.totalSteps)
+    }
+
+    /// Mean cross-entropy per target token over `set`, without gradients.
+    public func evaluate(_ set: [TrainingSequence]) -> Double {
+        var (sum, count) = (0.0, 0)
+        for start in stride(from: 0, to: set.count, by: settings.batchSize) {
+            let batch = Array(set[start..<min(start + settings.batchSize, set.count)])
+            sum += model.loss(batch, gradients: nil, lossScale: 1, dropoutSeed: 0, recompute: false)
+            count += batch.map(\.targetCount).reduce(0, +)
+        }
+        return count == 0 ? .nan : sum / Double(count)
+    }
+}

@@ -1,0 +1,66 @@
+// afina bench train: training tokens/s and peak memory on random token batches.
+// The PyTorch baselines come from scripts/bench_train_baseline.py on the same machine.
+import AfinaHub
+import AfinaModels
+import AfinaTraining
+import ArgumentParser
+import Foundation
+
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training tokens/s and peak memory (default: batch 4 x 256 tokens, LoRA r=16 on all linear layers).")
+
+    @Option(help: "A pulled model name, a .gguf file or a Hugging Face directory.")
+    var model: String = ModelCatalog.defaultModel
+    @Option(help: "full, lora or qlora.") var method: TrainingConfig.Method = .lora
+    @Option(help: "Sequences per step.") var batch = 4
+    @Option(name: .customLong("sequence-length"), help: "Tokens per sequence.") var sequenceLength = 256
+    @Option(help: "Measured optimizer steps (after one warm-up step).") var steps = 3
+    @Option(help: "LoRA rank.") var rank = 16
+    @Flag(help: "Recompute activations in backward (less memory).") var recompute = false
+    @Flag(help: "Print {\"tokens_per_second\":X,\"peak_rss_bytes\":N}.") var json = false
+
+    func validate() throws {
+        guard batch > 0, sequenceLength > 1, steps > 0, rank > 0 else {
+            throw ValidationError("--batch, --steps and --rank must be positive, --sequence-length above 1")
+        }
+    }
+
+    func run() throws {
+        let loaded = try ModelLoader.load(model)
+        guard let base = loaded.model as? any TrainableModel else { throw ValidationError("model cannot train") }
+        let trainable: any TrainableModel = method == .qlora ? base : try base.floatCopy()
+        if method != .full {
+            try trainable.attachAdapters(LoRAConfiguration(rank: rank, alpha: Double(2 * rank),
+                                                           targets: LoRAConfiguration.allLinearModules),
+                                         weights: nil, seed: 0)
+        }
+        let parameters = trainable.parameters(method == .full ? .all : .adapters)
+        let optimizer = Optimizer(parameters, settings: .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0),
+                                  backend: trainable.trainingBackend)
+        var random = Xoshiro256(seed: 1)
+        let examples = (0..<batch * (steps + 1)).map { _ in
+            TrainingSequence(tokens: (0...sequenceLength).map { _ in Int32(random.next() % UInt64(trainable.vocabularySize)) },
+                             targets: [false] + Array(repeating: true, count: sequenceLength))
+        }
+        let trainer = Trainer(model: trainable, optimizer: optimizer, examples: examples, settings: Trainer.Settings(
+            batchSize: batch, gradAccum: 1, learningRate: 1e-5, schedule: .constant, warmupSteps: 0,
+            totalSteps: steps + 1, maxGradNorm: 1, seed: 0, recompute: recompute))
+        _ = try trainer.trainStep()  // warm-up
+        let started = Date()
+        for _ in 0..<steps { _ = try trainer.trainStep() }
+        let speed = Double(batch * sequenceLength * steps) / Date().timeIntervalSince(started)
+        let peak = peakResidentBytes()
+        if json {
+            let object: [String: Any] = ["tokens_per_second": speed, "peak_rss_bytes": peak, "method": method.rawValue]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print("\(method.rawValue) fine-tuning of \(loaded.info.path): batch \(batch) x \(sequenceLength) tokens, "
+                + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print(String(format: "%.1f tokens/s, peak RSS %d MiB", speed, peak / 1_048_576))
+        }
+    }
+}
+
+extension TrainingConfig.Method: ExpressibleByArgument {}

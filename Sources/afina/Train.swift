@@ -1,0 +1,63 @@
+// afina train: supervised fine-tuning from a YAML config, or resuming a run folder.
+import AfinaModels
+import AfinaTraining
+import ArgumentParser
+import Foundation
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fine-tune a model (full, LoRA or QLoRA-style) from a YAML config.",
+        discussion: """
+            Examples:
+              afina train configs/spelling-lora.yaml
+              afina train configs/spelling-lora.yaml lora.rank=16 learning_rate=1e-4 max_steps=50
+              afina train --resume runs/spelling
+            The run folder (output_dir) gets config.yaml (every key resolved), metrics.jsonl,
+            loss.svg, checkpoints/ and the result: adapter/ (peft layout) or model/.
+            """)
+
+    @Argument(help: "A YAML config, then key=value overrides (dotted keys, e.g. lora.rank=16).")
+    var arguments: [String] = []
+    @Option(help: "Continue the run in this folder from its latest checkpoint.") var resume: String?
+
+    func validate() throws {
+        if resume == nil && arguments.isEmpty { throw ValidationError("give a config file or --resume RUN_DIR") }
+        if resume != nil && !arguments.isEmpty { throw ValidationError("--resume takes no config or overrides") }
+    }
+
+    func run() throws {
+        let config: TrainingConfig
+        if let resume {
+            config = try TrainingConfig(contentsOfFile: resume + "/config.yaml")
+        } else {
+            config = try TrainingConfig(contentsOfFile: arguments[0], overrides: Array(arguments.dropFirst()))
+        }
+        let run = try FineTuneRun(config: config, resume: resume != nil)
+        for note in run.notes { printError(note) }
+        printError(run.memory.summary)
+        var bar = ProgressBar(totalSteps: run.totalSteps, logEvery: config.logEvery)
+        let started = Date(), firstStep = run.trainer.step + 1
+        try run.run { event in
+            switch event {
+            case let .step(result, speed):
+                bar.update(step: result.step, loss: result.loss, tokensPerSecond: speed,
+                           elapsedSeconds: Date().timeIntervalSince(started), firstStep: firstStep)
+            case let .validation(step, loss):
+                bar.finish()
+                printError(String(format: "step %d: validation loss %.4f", step, loss))
+            case .checkpoint(let url):
+                bar.finish()
+                printError("saved \(url.path)")
+            case .earlyStop(let step):
+                bar.finish()
+                printError("early stop at step \(step): validation loss stopped improving")
+            }
+            return true
+        }
+        bar.finish()
+        let output = config.method == .full ? "model" : "adapter"
+        print("wrote \(config.outputDir)/\(output)")
+    }
+}
+
+func printError(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }

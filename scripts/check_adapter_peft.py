@@ -1,0 +1,47 @@
+"""Checks that an adapter written by `afina train` loads in peft and gives the same numbers
+as `afina generate --adapter`: greedy tokens equal, and the top-5 log-probabilities at every
+generated position within 2e-3 (the base is the Q4_1 GGUF, which transformers dequantizes to
+the same float32 weights; the rest is float32 summation order).
+
+Run: python3 scripts/check_adapter_peft.py ADAPTER_DIR [--afina .build/release/afina]
+Needs: scripts/requirements.txt, and the float32 export of the base that
+scripts/make_real_model_fixtures.py writes to ~/.cache/afina/reference/smollm2-135m-instruct-hf.
+"""
+import argparse, json, os, subprocess
+import torch
+from peft import PeftModel
+from transformers import AutoModelForCausalLM
+
+CACHE = os.path.expanduser(os.environ.get("AFINA_CACHE", "~/.cache/afina"))
+BASE = os.path.join(CACHE, "reference", "smollm2-135m-instruct-hf")
+PROMPTS = ["Correct the spelling of this word: recieve", "Correct the spelling of this word: accomodate",
+           "Write one sentence about the sea."]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("adapter")
+    ap.add_argument("--afina", default=".build/release/afina")
+    ap.add_argument("--tokens", type=int, default=12)
+    args = ap.parse_args()
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(BASE, dtype=torch.float32), args.adapter).eval()
+    worst, same = 0.0, True
+    for prompt in PROMPTS:
+        out = json.loads(subprocess.run([args.afina, "generate", "--adapter", args.adapter, "--chat", prompt,
+                                         "--max-tokens", str(args.tokens), "--json"],
+                                        check=True, capture_output=True, text=True).stdout)
+        ids = out["prompt_ids"] + out["ids"]
+        with torch.no_grad():
+            logp = torch.log_softmax(model(input_ids=torch.tensor([ids])).logits[0].float(), -1)
+        for i, step in enumerate(out["logprobs"]):
+            row = logp[len(out["prompt_ids"]) - 1 + i]
+            same &= int(row.argmax()) == step["id"]
+            for t in step["top"]:
+                worst = max(worst, abs(float(row[t["id"]]) - t["logprob"]))
+        print(f"{prompt!r}: afina {out['text']!r}")
+    print(f"greedy tokens identical: {same}; max |log-prob difference| over top-5: {worst:.2e}")
+    raise SystemExit(0 if same and worst <= 2e-3 else 1)
+
+
+if __name__ == "__main__":
+    main()
