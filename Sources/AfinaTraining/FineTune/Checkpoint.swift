@@ -35,7 +35,9 @@ public enum Checkpoint {
         try encoder.encode(state).write(to: temporary.appendingPathComponent("state.json"))
         try? fm.removeItem(at: final)
         try fm.moveItem(at: temporary, to: final)
-        for old in try completed(in: directory) where old != final { try? fm.removeItem(at: old) }
+        for old in try completed(in: directory) where old.lastPathComponent != final.lastPathComponent {
+            try? fm.removeItem(at: old)
+        }
         return final
     }
 
