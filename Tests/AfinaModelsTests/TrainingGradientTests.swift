@@ -3,6 +3,7 @@
 // max |afina - torch| <= 1e-4 * max |torch|.
 import AfinaFormats
 import AfinaTensor
+import AfinaTokenizers
 import Foundation
 import XCTest
 @testable import AfinaModels
@@ -33,6 +34,23 @@ func assertRelativelyClose(_ actual: [Float], _ expected: [Float], _ tolerance: 
     XCTAssertLessThanOrEqual(worst / scale, tolerance, "\(what): max error \(worst) of scale \(scale)",
                              file: file, line: line)
 }
+
+/// The tiny llama3-rope model with peft's saved adapter (rsLoRA, r=4, all projections).
+func fixtureLoRAModel(backend: CPUBackend) throws -> Llama {
+        let dir = try HFDirectory(url: fixtureRoot.appendingPathComponent("models/llama3-rope"))
+        let model = try (ModelLoader.network(huggingFace: dir, backend: backend).0 as! Llama).floatCopy()
+        let adapter = try SafetensorsFile(url: fixtureRoot.appendingPathComponent("training/lora/adapter_model.safetensors"))
+        var weights: [String: Tensor] = [:]
+        for name in adapter.tensorNames {
+            let t = try adapter.tensor(named: name)
+            weights[String(name.dropFirst("base_model.model.".count))] =
+                backend.tensor(bytes: t.bytes, dtype: t.dtype, shape: t.shape, owner: nil)
+        }
+        try model.attachAdapters(LoRAConfiguration(rank: 4, alpha: 8, targets: LoRAConfiguration.allLinearModules,
+                                                   rsLoRA: true), weights: weights, seed: 0)
+        return model
+    }
+
 
 final class TrainingGradientTests: XCTestCase {
     let backend = CPUBackend()
@@ -66,19 +84,7 @@ final class TrainingGradientTests: XCTestCase {
         try checkFullGradients("qwen2", recompute: true)
     }
 
-    func loraModel() throws -> Llama {
-        let model = try model("llama3-rope")
-        let adapter = try SafetensorsFile(url: fixtureRoot.appendingPathComponent("training/lora/adapter_model.safetensors"))
-        var weights: [String: Tensor] = [:]
-        for name in adapter.tensorNames {
-            let t = try adapter.tensor(named: name)
-            weights[String(name.dropFirst("base_model.model.".count))] =
-                backend.tensor(bytes: t.bytes, dtype: t.dtype, shape: t.shape, owner: nil)
-        }
-        try model.attachAdapters(LoRAConfiguration(rank: 4, alpha: 8, targets: LoRAConfiguration.allLinearModules,
-                                                   rsLoRA: true), weights: weights, seed: 0)
-        return model
-    }
+    func loraModel() throws -> Llama { try fixtureLoRAModel(backend: backend) }
 
     func testLoRAGradientsMatchPeft() throws {
         let model = try loraModel()
@@ -103,5 +109,23 @@ final class TrainingGradientTests: XCTestCase {
         let cache = model.makeCache(slots: 1, capacity: ids.count)
         let logits = try model.logits([SequenceChunk(slot: 0, tokens: ids)], cache: cache, allPositions: true)
         assertRelativelyClose(backend.floats(logits), reference["logits"]!, 1e-5, "logits with adapter")
+    }
+}
+
+final class MergeTests: XCTestCase {
+    let backend = CPUBackend()
+
+    func testMergedModelWrittenAsHuggingFaceGivesTheAdapterLogits() throws {
+        let adapted = try fixtureLoRAModel(backend: backend)
+        let reference = try fixtureTensors("training/lora/logits.safetensors", backend: backend)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("afina-merged-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tokenizerless = try Tokenizer(directory: fixtureRoot.appendingPathComponent("tokenizer/smollm2"))
+        try adapted.merged().writeHuggingFace(to: directory, tokenizer: tokenizerless, tokenizerDirectory: nil)
+        let reloaded = try ModelLoader.network(huggingFace: HFDirectory(url: directory), backend: backend).0
+        let ids = try trainingBatch()[0].tokens
+        let logits = try reloaded.logits([SequenceChunk(slot: 0, tokens: ids)],
+                                         cache: reloaded.makeCache(slots: 1, capacity: ids.count), allPositions: true)
+        assertRelativelyClose(backend.floats(logits), reference["logits"]!, 1e-5, "merged logits")
     }
 }
