@@ -1,7 +1,8 @@
 """Checks that an adapter written by `afina train` loads in peft and gives the same numbers
 as `afina generate --adapter`: greedy tokens equal, and the top-5 log-probabilities at every
 generated position within 2e-3 (the base is the Q4_1 GGUF, which transformers dequantizes to
-the same float32 weights; the rest is float32 summation order).
+the same float32 weights; the rest is float32 summation order). Then `afina merge` writes a
+Hugging Face directory, which transformers loads; its logits must be within 2e-3 of peft's.
 
 Run: python3 scripts/check_adapter_peft.py ADAPTER_DIR [--afina .build/release/afina]
 Needs: scripts/requirements.txt, and the float32 export of the base that
@@ -40,7 +41,15 @@ def main():
                 worst = max(worst, abs(float(row[t["id"]]) - t["logprob"]))
         print(f"{prompt!r}: afina {out['text']!r}")
     print(f"greedy tokens identical: {same}; max |log-prob difference| over top-5: {worst:.2e}")
-    raise SystemExit(0 if same and worst <= 2e-3 else 1)
+    merged_dir = os.path.join(args.adapter, "..", "merged-check")
+    subprocess.run([args.afina, "merge", "smollm2-135m-instruct", args.adapter, merged_dir], check=True,
+                   capture_output=True)
+    merged = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=torch.float32).eval()
+    ids = torch.tensor([list(range(1, 40))])
+    with torch.no_grad():
+        gap = (merged(input_ids=ids).logits - model(input_ids=ids).logits).abs().max().item()
+    print(f"afina merge -> transformers: max |logit difference| to peft {gap:.2e}")
+    raise SystemExit(0 if same and worst <= 2e-3 and gap <= 2e-3 else 1)
 
 
 if __name__ == "__main__":
