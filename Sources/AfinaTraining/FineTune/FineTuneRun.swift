@@ -84,7 +84,7 @@ public final class FineTuneRun: @unchecked Sendable {
     /// training file.
     static func prepareData(_ config: TrainingConfig, _ base: LoadedModel) throws
         -> ([TrainingSequence], [TrainingSequence], [String]) {
-        let renderer = ExampleRenderer(tokenizer: base.tokenizer, chatTemplate: base.chatTemplate,
+        let renderer = try ExampleRenderer(tokenizer: base.tokenizer, chatTemplate: base.chatTemplate,
                                        maxLength: config.data.maxLength)
         var notes: [String] = []
         func load(_ path: String) throws -> [TrainingSequence] {

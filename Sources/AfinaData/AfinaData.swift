@@ -1,1 +1,0 @@
-// Training data: JSONL records in the formats people use, rendered and masked for training.
