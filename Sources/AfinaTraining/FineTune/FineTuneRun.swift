@@ -29,6 +29,11 @@ public final class FineTuneRun: @unchecked Sendable {
     public init(config: TrainingConfig, resume: Bool, backend: any TrainingBackend = CPUBackend()) throws {
         self.config = config
         directory = URL(fileURLWithPath: config.outputDir)
+        let earlier = try Checkpoint.completed(in: directory.appendingPathComponent("checkpoints"))
+        if !resume, !earlier.isEmpty {
+            throw TrainingError.invalidSetup("\(config.outputDir) holds checkpoints of an earlier run: continue it with "
+                + "`afina train --resume \(config.outputDir)`, or choose another output_dir (or delete that folder)")
+        }
         base = try ModelLoader.load(config.model, backend: backend)
         guard let loaded = base.model as? any TrainableModel else {
             throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be trained yet")
