@@ -19,6 +19,7 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Measured optimizer steps (after one warm-up step).") var steps = 3
     @Option(help: "LoRA rank.") var rank = 16
     @Flag(help: "Recompute activations in backward (less memory).") var recompute = false
+    @Option(name: .customLong("tokens-per-pass"), help: "Most tokens per forward/backward pass.") var tokensPerPass = 512
     @Flag(help: "Print {\"tokens_per_second\":X,\"peak_rss_bytes\":N}.") var json = false
 
     func validate() throws {
@@ -46,7 +47,7 @@ struct BenchTrain: ParsableCommand {
         }
         let trainer = Trainer(model: trainable, optimizer: optimizer, examples: examples, settings: Trainer.Settings(
             batchSize: batch, gradAccum: 1, learningRate: 1e-5, schedule: .constant, warmupSteps: 0,
-            totalSteps: steps + 1, maxGradNorm: 1, seed: 0, recompute: recompute))
+            totalSteps: steps + 1, maxGradNorm: 1, seed: 0, recompute: recompute, tokensPerPass: tokensPerPass))
         _ = try trainer.trainStep()  // warm-up
         let started = Date()
         for _ in 0..<steps { _ = try trainer.trainStep() }

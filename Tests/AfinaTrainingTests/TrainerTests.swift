@@ -20,7 +20,8 @@ final class TrainerTests: XCTestCase {
         }
     }
 
-    func trainer(batchSize: Int, gradAccum: Int, dropout: Double = 0, seed: UInt64 = 7) throws -> Trainer {
+    func trainer(batchSize: Int, gradAccum: Int, dropout: Double = 0, seed: UInt64 = 7,
+                 tokensPerPass: Int = 512) throws -> Trainer {
         let model = try tinyModel("llama3-rope", backend: backend)
         try model.attachAdapters(LoRAConfiguration(rank: 4, alpha: 8, dropout: dropout,
                                                    targets: LoRAConfiguration.allLinearModules),
@@ -34,7 +35,7 @@ final class TrainerTests: XCTestCase {
                                   backend: backend)
         return Trainer(model: model, optimizer: optimizer, examples: try examples(), settings: Trainer.Settings(
             batchSize: batchSize, gradAccum: gradAccum, learningRate: 1e-2, schedule: .cosine, warmupSteps: 1,
-            totalSteps: 6, maxGradNorm: 1, seed: seed, recompute: false))
+            totalSteps: 6, maxGradNorm: 1, seed: seed, recompute: false, tokensPerPass: tokensPerPass))
     }
 
     func weights(_ t: Trainer) -> [[Float]] { t.optimizer.parameters.map { backend.floats($0.value) } }
@@ -51,6 +52,19 @@ final class TrainerTests: XCTestCase {
         for (x, y) in zip(weights(large), weights(accumulated)) {
             let worst = zip(x, y).map { abs($0 - $1) }.max()!
             XCTAssertLessThanOrEqual(worst, 1e-5 * x.map(abs).max()!)
+        }
+    }
+
+    func testSplittingAMicroBatchIntoPassesChangesNothing() throws {
+        let whole = try trainer(batchSize: 4, gradAccum: 1)
+        let split = try trainer(batchSize: 4, gradAccum: 1, tokensPerPass: 8)
+        XCTAssertEqual(split.passes(Array(try examples().prefix(4))).count, 4, "one sequence per pass")
+        for _ in 0..<2 {
+            let (a, b) = (try whole.trainStep(), try split.trainStep())
+            XCTAssertEqual(a.loss, b.loss, accuracy: 1e-6 * a.loss)
+        }
+        for (x, y) in zip(weights(whole), weights(split)) {
+            XCTAssertLessThanOrEqual(zip(x, y).map { abs($0 - $1) }.max()!, 1e-5 * x.map(abs).max()!)
         }
     }
 

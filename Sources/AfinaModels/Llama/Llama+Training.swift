@@ -38,9 +38,11 @@ extension Llama: TrainableModel {
         return all
     }
 
-    /// What one layer's backward needs from its forward.
+    /// What one layer's backward needs from its forward. The norms' outputs and the SwiGLU
+    /// product are cheap elementwise work, so backward recomputes them instead of keeping
+    /// them (a third less activation memory).
     struct LayerActivations {
-        let x, attnIn, q, k, v, attn, x1, mlpIn, gate, up, hidden: Tensor
+        let x, q, k, v, attn, x1, gate, up: Tensor
         let masks: [String: Tensor]     // adapter dropout masks by module name
     }
 
@@ -127,8 +129,7 @@ extension Llama: TrainableModel {
         let gate = apply(layer.gate, mlpIn), up = apply(layer.up, mlpIn)              // [N, FF]
         let hidden = b.swiglu(gate: gate, up: up)
         let out = b.add(x1, apply(layer.down, hidden))
-        return (out, LayerActivations(x: x, attnIn: attnIn, q: q, k: k, v: v, attn: attn, x1: x1, mlpIn: mlpIn,
-                                      gate: gate, up: up, hidden: hidden, masks: masks))
+        return (out, LayerActivations(x: x, q: q, k: k, v: v, attn: attn, x1: x1, gate: gate, up: up, masks: masks))
     }
 
     /// d(loss)/d(layer input) from d(loss)/d(layer output), adding weight gradients on the way.
@@ -139,10 +140,11 @@ extension Llama: TrainableModel {
             linearBackward(l, input: input, dy: dy, mask: a.masks[l.name], g)
         }
         // MLP: out = x1 + down(swiglu(gate(mlpIn), up(mlpIn))), mlpIn = rmsNorm(x1).
-        let dHidden = back(layer.down, a.hidden, dOut)
+        let dHidden = back(layer.down, b.swiglu(gate: a.gate, up: a.up), dOut)
         let (dGate, dUp) = b.swigluBackward(dHidden, gate: a.gate, up: a.up)
-        let dMlpIn = back(layer.gate, a.mlpIn, dGate)
-        b.axpy(1, back(layer.up, a.mlpIn, dUp), into: dMlpIn)
+        let mlpIn = b.rmsNorm(a.x1, weight: layer.mlpNorm, eps: c.rmsNormEps)
+        let dMlpIn = back(layer.gate, mlpIn, dGate)
+        b.axpy(1, back(layer.up, mlpIn, dUp), into: dMlpIn)
         let dx1 = b.rmsNormBackward(dMlpIn, x: a.x1, weight: layer.mlpNorm, eps: c.rmsNormEps,
                                     weightGradient: g[layer.mlpNorm])
         b.axpy(1, dOut, into: dx1)
@@ -151,10 +153,11 @@ extension Llama: TrainableModel {
         let (dq, dk, dv) = b.attentionBackward(dAttn, query: a.q, keys: a.k, values: a.v, spans: p.spans,
                                                heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim)
         let inverse = invFreq.map { -$0 }
-        let dAttnIn = back(layer.q, a.attnIn, b.rope(dq, positions: p.positions, headDim: c.headDim, invFreq: inverse))
-        b.axpy(1, back(layer.k, a.attnIn, b.rope(dk, positions: p.positions, headDim: c.headDim, invFreq: inverse)),
+        let attnIn = b.rmsNorm(a.x, weight: layer.attnNorm, eps: c.rmsNormEps)
+        let dAttnIn = back(layer.q, attnIn, b.rope(dq, positions: p.positions, headDim: c.headDim, invFreq: inverse))
+        b.axpy(1, back(layer.k, attnIn, b.rope(dk, positions: p.positions, headDim: c.headDim, invFreq: inverse)),
                into: dAttnIn)
-        b.axpy(1, back(layer.v, a.attnIn, dv), into: dAttnIn)
+        b.axpy(1, back(layer.v, attnIn, dv), into: dAttnIn)
         let dx = b.rmsNormBackward(dAttnIn, x: a.x, weight: layer.attnNorm, eps: c.rmsNormEps,
                                    weightGradient: g[layer.attnNorm])
         b.axpy(1, dx1, into: dx)

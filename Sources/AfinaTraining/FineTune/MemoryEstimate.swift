@@ -17,11 +17,11 @@ public struct MemoryEstimate: Sendable {
         weights = frozenBytes + trainableBytes
         gradients = trainableBytes
         optimizerState = trainableBytes * optimizerSlots
-        // Per token and layer, backward keeps: x, attnIn, x1, mlpIn (D each), q, attn (H*hd),
-        // k, v (Hkv*hd), gate, up, hidden (FF); recomputation keeps only x per layer and one
-        // layer's worth in flight. The output head works on 256 rows at a time.
+        // Per token and layer, backward keeps: x, x1 (D each), q, attn (H*hd), k, v (Hkv*hd),
+        // gate, up (FF); recomputation keeps only x per layer and one layer's worth in flight.
+        // The output head works on 256 rows at a time.
         let c = config
-        let perLayer = 4 * c.hiddenSize + 2 * c.headCount * c.headDim + 2 * c.kvHeadCount * c.headDim + 3 * c.intermediateSize
+        let perLayer = 2 * c.hiddenSize + 2 * c.headCount * c.headDim + 2 * c.kvHeadCount * c.headDim + 2 * c.intermediateSize
         let kept = recompute ? c.layerCount * c.hiddenSize + perLayer : c.layerCount * perLayer
         activations = 4 * tokensPerMicroBatch * (kept + 2 * perLayer) + 4 * 256 * c.vocabularySize * 2
     }

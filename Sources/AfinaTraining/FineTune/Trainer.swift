@@ -31,12 +31,18 @@ public final class Trainer: @unchecked Sendable {
         public var seed: UInt64
         /// Recompute activations during backward (less memory, about a third more compute).
         public var recompute: Bool
+        /// Most tokens one forward/backward pass holds activations for: a micro-batch with
+        /// more is split into passes whose gradients add up (exact, since the loss is a sum
+        /// scaled by the effective batch's target count). Products of 512 rows still run at
+        /// full BLAS speed, and activation memory stops growing with the batch.
+        public var tokensPerPass: Int
 
         public init(batchSize: Int, gradAccum: Int, learningRate: Double, schedule: LearningRateSchedule,
-                    warmupSteps: Int, totalSteps: Int, maxGradNorm: Double, seed: UInt64, recompute: Bool) {
+                    warmupSteps: Int, totalSteps: Int, maxGradNorm: Double, seed: UInt64, recompute: Bool,
+                    tokensPerPass: Int = 512) {
             (self.batchSize, self.gradAccum, self.learningRate, self.schedule) = (batchSize, gradAccum, learningRate, schedule)
             (self.warmupSteps, self.totalSteps, self.maxGradNorm) = (warmupSteps, totalSteps, maxGradNorm)
-            (self.seed, self.recompute) = (seed, recompute)
+            (self.seed, self.recompute, self.tokensPerPass) = (seed, recompute, tokensPerPass)
         }
     }
 
@@ -66,10 +72,12 @@ public final class Trainer: @unchecked Sendable {
         for g in gradients.tensors { backend.zero(g) }
         var lossSum: Double = 0
         for (i, batch) in microBatches.enumerated() {
-            // Dropout masks differ per step and micro-batch but repeat on resume.
-            let seed = settings.seed &+ UInt64(step * settings.gradAccum + i) &* 0xD1B5_4A32_D192_ED03
-            lossSum += model.loss(batch, gradients: gradients, lossScale: 1 / Float(max(targetCount, 1)),
-                                  dropoutSeed: seed, recompute: settings.recompute)
+            for (j, pass) in passes(batch).enumerated() {
+                // Dropout masks differ per step and pass but repeat on resume.
+                let seed = settings.seed &+ UInt64((step * settings.gradAccum + i) * 1024 + j) &* 0xD1B5_4A32_D192_ED03
+                lossSum += model.loss(pass, gradients: gradients, lossScale: 1 / Float(max(targetCount, 1)),
+                                      dropoutSeed: seed, recompute: settings.recompute)
+            }
         }
         let loss = lossSum / Double(max(targetCount, 1))
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, loss: loss, checkpoint: nil) }
@@ -79,6 +87,21 @@ public final class Trainer: @unchecked Sendable {
         optimizer.update(gradients, learningRate: rate)
         return StepResult(step: step, loss: loss, learningRate: rate, gradientNorm: norm, tokens: tokens,
                           targetTokens: targetCount)
+    }
+
+    /// Consecutive runs of `batch` holding at most `tokensPerPass` tokens (at least one sequence).
+    func passes(_ batch: [TrainingSequence]) -> [[TrainingSequence]] {
+        var passes: [[TrainingSequence]] = [[]]
+        var tokens = 0
+        for sequence in batch {
+            if !passes[passes.count - 1].isEmpty, tokens + sequence.tokens.count > settings.tokensPerPass {
+                passes.append([])
+                tokens = 0
+            }
+            passes[passes.count - 1].append(sequence)
+            tokens += sequence.tokens.count
+        }
+        return passes
     }
 
     /// The learning rate of update `k` (1-based).
