@@ -55,15 +55,15 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// Compares the (clipped) gradients of one step: Adam's later updates would amplify the
+    /// float rounding of tiny gradient entries into differences of order lr.
     func testSplittingAMicroBatchIntoPassesChangesNothing() throws {
         let whole = try trainer(batchSize: 4, gradAccum: 1)
         let split = try trainer(batchSize: 4, gradAccum: 1, tokensPerPass: 8)
         XCTAssertEqual(split.passes(Array(try examples().prefix(4))).count, 4, "one sequence per pass")
-        for _ in 0..<2 {
-            let (a, b) = (try whole.trainStep(), try split.trainStep())
-            XCTAssertEqual(a.loss, b.loss, accuracy: 1e-6 * a.loss)
-        }
-        for (x, y) in zip(weights(whole), weights(split)) {
+        let (a, b) = (try whole.trainStep(), try split.trainStep())
+        XCTAssertEqual(a.loss, b.loss, accuracy: 1e-6 * a.loss)
+        for (x, y) in zip(whole.gradients.tensors.map(backend.floats), split.gradients.tensors.map(backend.floats)) {
             XCTAssertLessThanOrEqual(zip(x, y).map { abs($0 - $1) }.max()!, 1e-5 * x.map(abs).max()!)
         }
     }

@@ -52,7 +52,7 @@ public final class Trainer: @unchecked Sendable {
     public let examples: [TrainingSequence]
     /// The data position: which examples come next (saved in checkpoints).
     public var sampler: BatchSampler
-    private let gradients: Gradients
+    let gradients: Gradients
 
     public var step: Int { optimizer.step }
     var backend: any TrainingBackend { model.trainingBackend }
