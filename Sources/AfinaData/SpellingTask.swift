@@ -62,17 +62,4 @@ public enum SpellingTask {
                      validation: Array(order[heldOut..<(heldOut + validation)]),
                      heldOut: Array(order[..<heldOut]))
     }
-
-    /// Whether a model's answer is the reference word: surrounding whitespace and one final
-    /// period are ignored, case is not.
-    public static func exactMatch(prediction: String, reference: String) -> Bool {
-        normalized(prediction) == normalized(reference)
-    }
-
-    private static func normalized(_ text: String) -> Substring {
-        var trimmed = Substring(text).drop { $0.isWhitespace }
-        while trimmed.last?.isWhitespace == true { trimmed.removeLast() }
-        if trimmed.last == "." { trimmed.removeLast() }
-        return trimmed
-    }
 }
