@@ -26,11 +26,13 @@ struct Merge: ParsableCommand {
         var isDirectory: ObjCBool = false
         FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory)
         try llama.merged().writeHuggingFace(to: URL(fileURLWithPath: output), tokenizer: loaded.tokenizer,
-                                            tokenizerDirectory: isDirectory.boolValue ? source : nil)
+                                            tokenizerDirectory: isDirectory.boolValue ? source : nil,
+                                            tokenizerFrom: base)
         print("wrote \(output)")
         if !isDirectory.boolValue {
-            printError("note: the base is a GGUF file, so \(output) has no tokenizer files; "
-                + "copy tokenizer.json and tokenizer_config.json from the model's Hugging Face repository")
+            printError("note: the base is a GGUF file, so \(output) has no tokenizer files (Afina uses the base's, "
+                + "named in afina.json); for other tools copy tokenizer.json and tokenizer_config.json from the "
+                + "model's Hugging Face repository")
         }
     }
 }

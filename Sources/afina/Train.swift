@@ -10,10 +10,12 @@ struct Train: ParsableCommand {
         discussion: """
             Examples:
               afina train configs/spelling-lora.yaml
-              afina train configs/spelling-lora.yaml lora.rank=16 learning_rate=1e-4 max_steps=50
-              afina train --resume runs/spelling
-            The run folder (output_dir) gets config.yaml (every key resolved), metrics.jsonl,
-            loss.svg, checkpoints/ and the result: adapter/ (peft layout) or model/.
+              afina train configs/spelling-lora.yaml lora.rank=8 max_steps=50
+              afina train --resume runs/spelling-lora
+
+            The run folder (output_dir) gets config.yaml (every key resolved), metrics.jsonl, \
+            loss.svg, checkpoints/ and the result: adapter/ (peft layout) or model/. A run \
+            killed at any moment resumes from its latest checkpoint with --resume.
             """)
 
     @Argument(help: "A YAML config, then key=value overrides (dotted keys, e.g. lora.rank=16).")

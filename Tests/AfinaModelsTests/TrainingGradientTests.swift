@@ -129,3 +129,23 @@ final class MergeTests: XCTestCase {
         assertRelativelyClose(backend.floats(logits), reference["logits"]!, 1e-5, "merged logits")
     }
 }
+
+extension MergeTests {
+    func testDirectoryWrittenFromAGGUFBaseLoadsWithTheBasesTokenizer() throws {
+        guard (try? ModelLoader.resolve("smollm2-135m-instruct")) != nil else {
+            throw XCTSkip("run `afina pull smollm2-135m-instruct` first")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("afina-from-gguf-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = try fixtureLoRAModel(backend: backend)
+        let someTokenizer = try Tokenizer(directory: fixtureRoot.appendingPathComponent("tokenizer/smollm2"))
+        try model.merged().writeHuggingFace(to: directory, tokenizer: someTokenizer, tokenizerDirectory: nil,
+                                            tokenizerFrom: "smollm2-135m-instruct")
+        let loaded = try ModelLoader.load(directory.path)
+        XCTAssertEqual(loaded.tokenizer.vocabularySize, 49152)
+        let base = try Tokenizer(gguf: GGUFFile(url: ModelLoader.resolve("smollm2-135m-instruct")))
+        XCTAssertEqual(loaded.tokenizer.encode("Hello, wörld 123", addSpecial: false),
+                       base.encode("Hello, wörld 123", addSpecial: false))
+        XCTAssertNotNil(loaded.chatTemplate)
+    }
+}

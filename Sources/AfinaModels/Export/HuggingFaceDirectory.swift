@@ -34,8 +34,11 @@ extension LlamaConfig {
 
 extension Llama {
     /// Writes config.json and model.safetensors into `directory`, and copies the tokenizer
-    /// files of `tokenizerDirectory` (a Hugging Face base) when given.
-    public func writeHuggingFace(to directory: URL, tokenizer: Tokenizer, tokenizerDirectory: URL?) throws {
+    /// files of `tokenizerDirectory` (a Hugging Face base) when given. A GGUF base has no
+    /// tokenizer files to copy: `tokenizerFrom` (its model spec) then goes into afina.json,
+    /// so Afina loads the directory with the base's tokenizer and chat template.
+    public func writeHuggingFace(to directory: URL, tokenizer: Tokenizer, tokenizerDirectory: URL?,
+                                 tokenizerFrom: String? = nil) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         let json = try config.huggingFaceJSON(bosID: tokenizer.bosID, eosID: tokenizer.eosID)
@@ -43,7 +46,11 @@ extension Llama {
             .write(to: directory.appendingPathComponent("config.json"), options: .atomic)
         try TensorFiles.write(parameters(.all).map { ($0.name, $0.value) }, backend: backend, metadata: ["format": "pt"],
                               to: directory.appendingPathComponent("model.safetensors"))
-        guard let source = tokenizerDirectory else { return }
+        guard let source = tokenizerDirectory else {
+            guard let tokenizerFrom else { return }
+            let note = try JSONSerialization.data(withJSONObject: ["tokenizer_from": tokenizerFrom], options: [.sortedKeys])
+            return try note.write(to: directory.appendingPathComponent("afina.json"), options: .atomic)
+        }
         for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
                      "generation_config.json", "vocab.json", "merges.txt"] {
             let (from, to) = (source.appendingPathComponent(name), directory.appendingPathComponent(name))

@@ -73,8 +73,24 @@ public enum ModelLoader {
     static func loadHuggingFace(_ url: URL, backend: any Backend) throws -> LoadedModel {
         let directory = try HFDirectory(url: url)
         let (model, info) = try network(huggingFace: directory, backend: backend)
+        if let base = tokenizerSource(of: url) {
+            // Weights fine-tuned from a GGUF base: the tokenizer is the base's.
+            let file = try GGUFFile(url: try resolve(base))
+            return LoadedModel(model: model, tokenizer: try Tokenizer(gguf: file),
+                               chatTemplate: try? file.string("tokenizer.chat_template"), info: info)
+        }
         return LoadedModel(model: model, tokenizer: try Tokenizer(directory: url),
                            chatTemplate: try directory.chatTemplate(), info: info)
+    }
+
+    /// The GGUF model whose tokenizer a directory without tokenizer.json names in
+    /// afina.json (`{"tokenizer_from": SPEC}`), as `Llama.writeHuggingFace` writes it.
+    static func tokenizerSource(of url: URL) -> String? {
+        let fm = FileManager.default
+        guard !fm.fileExists(atPath: url.appendingPathComponent("tokenizer.json").path),
+              let data = try? Data(contentsOf: url.appendingPathComponent("afina.json")),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return json["tokenizer_from"] as? String
     }
 
     /// The network of a GGUF file (no tokenizer).

@@ -63,7 +63,7 @@ extension FineTuneRun {
         try writeOutput()
     }
 
-    /// The trained result: `adapter/` in peft's layout, or `model/` as safetensors.
+    /// The trained result: `adapter/` in peft's layout, or `model/` as a Hugging Face directory.
     func writeOutput() throws {
         let backend = trainer.backend
         switch config.method {
@@ -71,10 +71,13 @@ extension FineTuneRun {
             try PEFTAdapter.write(trainer.optimizer.parameters, settings: Self.loRA(config), baseModel: config.model,
                                   backend: backend, to: directory.appendingPathComponent("adapter"))
         case .full:
-            let folder = directory.appendingPathComponent("model")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try TensorFiles.write(trainer.optimizer.parameters.map { ($0.name, $0.value) }, backend: backend,
-                                  metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"))
+            guard let llama = trainer.model as? Llama else {
+                throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be written yet")
+            }
+            let source = URL(fileURLWithPath: base.info.path)
+            let isDirectory = (try? source.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
+            try llama.writeHuggingFace(to: directory.appendingPathComponent("model"), tokenizer: base.tokenizer,
+                                       tokenizerDirectory: isDirectory == true ? source : nil, tokenizerFrom: config.model)
         }
     }
 }
