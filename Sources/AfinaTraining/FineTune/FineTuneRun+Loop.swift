@@ -58,6 +58,10 @@ extension FineTuneRun {
             }
             if !keepGoing { break }
         }
+        // The final state, so a finished (or stopped) run can be continued with more steps.
+        if lastCheckpoint?.lastPathComponent != String(format: "step-%06d", state.step) {
+            _ = onEvent(.checkpoint(try Checkpoint.write(trainer, state: state, to: checkpoints)))
+        }
         try LossChart.write(MetricsLog.read(metrics.url), to: directory.appendingPathComponent("loss.svg"),
                             title: "\(config.method.rawValue) fine-tuning of \(URL(fileURLWithPath: config.model).lastPathComponent)")
         try writeOutput()
