@@ -66,16 +66,21 @@ public final class FineTuneRun: @unchecked Sendable {
         }
         trainer = Trainer(model: model, optimizer: optimizer, examples: train, settings: Trainer.Settings(
             batchSize: config.batchSize, gradAccum: config.gradAccum, learningRate: config.learningRate,
-            schedule: LearningRateSchedule(rawValue: config.lrSchedule.rawValue)!, warmupSteps: config.warmupSteps,
+            schedule: config.lrSchedule, warmupSteps: config.warmupSteps,
             totalSteps: totalSteps, maxGradNorm: config.maxGradNorm, seed: config.seed,
             recompute: config.checkpointing))
         state = LoopState(step: 0, sampler: trainer.sampler, bestValidationLoss: nil, evaluationsWithoutImprovement: 0)
-        let longest = train.map(\.tokens.count).sorted().suffix(config.batchSize).reduce(0, +)
+        guard let llama = model as? Llama else {
+            throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be trained yet")
+        }
+        // The largest pass: the longest micro-batch, cut at tokensPerPass (whole sequences).
+        let lengths = train.map(\.tokens.count).sorted()
+        let pass = min(lengths.suffix(config.batchSize).reduce(0, +), trainer.settings.tokensPerPass + (lengths.last ?? 0))
         let frozen = model.parameters(.all).filter { p in !trainable.contains { $0.value === p.value } }
             .map { $0.value.storage.byteCount }.reduce(0, +)
-        memory = MemoryEstimate(config: (model as? Llama)?.config ?? (loaded as! Llama).config, trainable: trainable,
-                                frozenBytes: frozen, optimizerSlots: config.optimizer == .adamw ? 2 : 1,
-                                tokensPerMicroBatch: longest, recompute: config.checkpointing)
+        memory = MemoryEstimate(config: llama.config, trainable: trainable, frozenBytes: frozen,
+                                optimizerSlots: config.optimizer == .adamw ? 2 : 1,
+                                tokensPerPass: pass, recompute: config.checkpointing)
         if resume {
             guard let latest = try Checkpoint.completed(in: checkpoints).last else {
                 throw TrainingError.badCheckpoint("no checkpoint to resume in \(checkpoints.path)")

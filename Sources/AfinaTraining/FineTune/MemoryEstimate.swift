@@ -12,7 +12,7 @@ public struct MemoryEstimate: Sendable {
 
     /// `frozenBytes`: bytes of the weights that do not train (quantized or float32).
     public init(config: LlamaConfig, trainable: [Parameter], frozenBytes: Int, optimizerSlots: Int,
-                tokensPerMicroBatch: Int, recompute: Bool) {
+                tokensPerPass: Int, recompute: Bool) {
         let trainableBytes = trainable.map { $0.value.count * 4 }.reduce(0, +)
         weights = frozenBytes + trainableBytes
         gradients = trainableBytes
@@ -23,7 +23,7 @@ public struct MemoryEstimate: Sendable {
         let c = config
         let perLayer = 2 * c.hiddenSize + 2 * c.headCount * c.headDim + 2 * c.kvHeadCount * c.headDim + 2 * c.intermediateSize
         let kept = recompute ? c.layerCount * c.hiddenSize + perLayer : c.layerCount * perLayer
-        activations = 4 * tokensPerMicroBatch * (kept + 2 * perLayer) + 4 * 256 * c.vocabularySize * 2
+        activations = 4 * tokensPerPass * (kept + 2 * perLayer) + 4 * 256 * c.vocabularySize * 2
     }
 
     public var summary: String {

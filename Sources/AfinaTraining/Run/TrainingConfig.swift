@@ -39,7 +39,7 @@
 /// | `precision` | `fp32` | parameter and gradient precision |
 public struct TrainingConfig: Equatable, Sendable {
     public enum Method: String, CaseIterable, Sendable { case full, lora, qlora }
-    public enum LRSchedule: String, CaseIterable, Sendable { case constant, linear, cosine }
+    public typealias LRSchedule = LearningRateSchedule
     public enum OptimizerKind: String, CaseIterable, Sendable { case adamw, sgd }
     public enum Precision: String, CaseIterable, Sendable { case fp32 }
 
