@@ -72,7 +72,7 @@ extension FineTuneRun {
         let backend = trainer.backend
         switch config.method {
         case .lora, .qlora:
-            try PEFTAdapter.write(trainer.optimizer.parameters, settings: Self.loRA(config), baseModel: config.model,
+            try PEFTAdapter.write(trainer.optimizer.parameters, settings: config.lora, baseModel: config.model,
                                   backend: backend, to: directory.appendingPathComponent("adapter"))
         case .full:
             guard let llama = trainer.model as? Llama else {

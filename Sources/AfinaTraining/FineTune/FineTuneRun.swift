@@ -19,10 +19,6 @@ public final class FineTuneRun: @unchecked Sendable {
     var state: LoopState
 
     var checkpoints: URL { directory.appendingPathComponent("checkpoints") }
-    static func loRA(_ config: TrainingConfig) -> LoRAConfiguration {
-        LoRAConfiguration(rank: config.lora.rank, alpha: config.lora.alpha, dropout: config.lora.dropout,
-                          targets: config.lora.targets, rsLoRA: config.lora.rslora)
-    }
 
     /// Prepares a run: loads the model and data, and resumes from the run folder's latest
     /// checkpoint when `resume` is set.
@@ -48,7 +44,7 @@ public final class FineTuneRun: @unchecked Sendable {
             // LoRA trains over a float32 copy of the base (fastest products); QLoRA keeps the
             // base in its file's quantized blocks and expands tiles inside each product.
             model = config.method == .lora ? try loaded.floatCopy() : loaded
-            try model.attachAdapters(Self.loRA(config), weights: nil, seed: config.seed)
+            try model.attachAdapters(config.lora, weights: nil, seed: config.seed)
             trainable = model.parameters(.adapters)
         }
         let (train, validation, notes) = try Self.prepareData(config, base)

@@ -50,7 +50,7 @@ extension TrainingConfig {
         self.lora = LoRA(rank: try lora.int("rank", default: 8), alpha: try lora.double("alpha", default: 16),
                          dropout: try lora.double("dropout", default: 0),
                          targets: try lora.strings("targets") ?? ["q_proj", "v_proj"],
-                         rslora: try lora.bool("rslora", default: false))
+                         rsLoRA: try lora.bool("rslora", default: false))
         try lora.rejectUnknownKeys()
 
         switch try (top.int("max_steps"), top.int("epochs")) {
@@ -122,7 +122,7 @@ extension TrainingConfig {
         add("alpha", "\(lora.alpha)", indent: true)
         add("dropout", "\(lora.dropout)", indent: true)
         add("targets", "[" + lora.targets.map(yamlQuoted).joined(separator: ", ") + "]", indent: true)
-        add("rslora", "\(lora.rslora)", indent: true)
+        add("rslora", "\(lora.rsLoRA)", indent: true)
         switch duration {
         case .steps(let n): add("max_steps", "\(n)")
         case .epochs(let n): add("epochs", "\(n)")

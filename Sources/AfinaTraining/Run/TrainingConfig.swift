@@ -1,6 +1,7 @@
 // The typed configuration of `afina train CONFIG.yaml [key=value ...]`: one struct, its
 // defaults, and the range checks. Reading YAML and overrides is in TrainingConfig+YAML.swift.
 // Modelled on torchtune's recipe configs and mlx-lm's CONFIG_DEFAULTS.
+import AfinaModels
 
 /// Everything a fine-tuning run needs, decoded from YAML (nested maps; dotted names in
 /// `key=value` overrides). Precedence: command line over file over these defaults.
@@ -56,18 +57,8 @@ public struct TrainingConfig: Equatable, Sendable {
         public var maxLength: Int
     }
 
-    public struct LoRA: Equatable, Sendable {
-        /// Module names `lora.targets` accepts, as in Hugging Face checkpoints.
-        public static let validTargets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-        public var rank: Int
-        public var alpha: Double
-        public var dropout: Double
-        public var targets: [String]
-        public var rslora: Bool
-
-        /// The factor applied to B·A x: alpha/r, or alpha/√r with rank-stabilized LoRA.
-        public var scale: Double { rslora ? alpha / Double(rank).squareRoot() : alpha / Double(rank) }
-    }
+    /// The `lora:` section is the model's own adapter settings.
+    public typealias LoRA = LoRAConfiguration
 
     public var model: String
     public var method: Method
@@ -115,8 +106,8 @@ public struct TrainingConfig: Equatable, Sendable {
         try check(lora.alpha > 0 && lora.alpha.isFinite, "lora.alpha", "must be positive")
         try check((0..<1).contains(lora.dropout), "lora.dropout", "must be in [0, 1)")
         try check(!lora.targets.isEmpty, "lora.targets", "must list at least one module")
-        for target in lora.targets where !LoRA.validTargets.contains(target) {
-            try check(false, "lora.targets", "unknown module '\(target)' (valid: \(LoRA.validTargets.joined(separator: ", ")))")
+        for target in lora.targets where !LoRA.allLinearModules.contains(target) {
+            try check(false, "lora.targets", "unknown module '\(target)' (valid: \(LoRA.allLinearModules.joined(separator: ", ")))")
         }
         try check(Set(lora.targets).count == lora.targets.count, "lora.targets", "lists a module twice")
         switch duration {

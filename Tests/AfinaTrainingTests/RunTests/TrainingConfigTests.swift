@@ -26,7 +26,7 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(c.method, .lora)
         XCTAssertEqual(c.duration, .steps(100))
         XCTAssertEqual(c.lora, TrainingConfig.LoRA(rank: 8, alpha: 16, dropout: 0, targets: ["q_proj", "v_proj"],
-                                                   rslora: false))
+                                                   rsLoRA: false))
         XCTAssertEqual(c.data.maxLength, 512)
         XCTAssertEqual(c.data.validationFraction, 0, "nothing evaluates, so nothing is held out")
         XCTAssertEqual(c.batchSize, 4)
@@ -54,7 +54,7 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(c.lora.rank, 16)
         XCTAssertEqual(c.learningRate, 1e-4)
         XCTAssertEqual(c.lora.targets, ["q_proj", "k_proj", "o_proj"])
-        XCTAssertTrue(c.lora.rslora)
+        XCTAssertTrue(c.lora.rsLoRA)
         XCTAssertEqual(c.lora.scale, 4, accuracy: 1e-12, "rsLoRA scales by alpha / sqrt(rank)")
     }
 
