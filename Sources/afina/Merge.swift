@@ -7,9 +7,11 @@ struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Merge a LoRA adapter into its base model and write a Hugging Face safetensors directory.",
         discussion: """
-            Each adapted weight becomes W + scale * B A (float32). The directory holds config.json,
-            model.safetensors and, when the base is a Hugging Face directory, its tokenizer files.
-            Example: afina merge smollm2-135m-instruct runs/spelling/adapter merged/
+            Each adapted weight becomes W + scale * B A (float32). The directory holds config.json, \
+            model.safetensors and, when the base is a Hugging Face directory, its tokenizer files; \
+            from a GGUF base, afina.json names the base, whose tokenizer Afina then uses.
+
+            Example: afina merge smollm2-135m-instruct runs/spelling-lora/adapter merged/
             """)
 
     @Argument(help: "Base model: a pulled name, a .gguf file or a Hugging Face directory.") var base: String
