@@ -38,6 +38,9 @@ public protocol Backend: AnyObject, Sendable {
     func tensor(bytes: UnsafeRawBufferPointer, dtype: DType, shape: [Int], owner: AnyObject?) -> Tensor
     /// The elements as float32 (dequantized when needed).
     func floats(_ tensor: Tensor) -> [Float]
+    /// Promises that `weight` will not change again, so products may keep derived forms of it
+    /// (packed or converted copies).
+    func declareConstant(_ weight: Tensor)
 
     // MARK: Ops (results are new float32 tensors unless the name says otherwise)
     /// Rows of `table` [V, D] picked by `ids`: [ids.count, D].

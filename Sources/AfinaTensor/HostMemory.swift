@@ -75,6 +75,8 @@ extension HostBackend {
         return Tensor(shape: shape, dtype: dtype, storage: storage)
     }
 
+    public func declareConstant(_ weight: Tensor) {}
+
     public func floats(_ tensor: Tensor) -> [Float] {
         [Float](unsafeUninitializedCapacity: tensor.count) { buffer, n in
             Quant.dequantize(tensor.dtype, tensor.host.pointer, into: buffer.baseAddress!, count: tensor.count)

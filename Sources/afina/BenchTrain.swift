@@ -2,6 +2,7 @@
 // The PyTorch baselines come from scripts/bench_train_baseline.py on the same machine.
 import AfinaHub
 import AfinaModels
+import AfinaTensor
 import AfinaTraining
 import ArgumentParser
 import Foundation
@@ -18,6 +19,8 @@ struct BenchTrain: ParsableCommand {
     @Option(name: .customLong("sequence-length"), help: "Tokens per sequence.") var sequenceLength = 256
     @Option(help: "Measured optimizer steps (after one warm-up step).") var steps = 3
     @Option(help: "LoRA rank.") var rank = 16
+    @Option(help: "Input precision of the large products: fp32, or bf16 (AVX-512 BF16 CPUs).")
+    var precision: ProductPrecision = .fp32
     @Flag(help: "Recompute activations in backward (less memory).") var recompute = false
     @Option(name: .customLong("tokens-per-pass"), help: "Most tokens per forward/backward pass.") var tokensPerPass = 512
     @Flag(help: "Print {\"tokens_per_second\":X,\"peak_rss_bytes\":N}.") var json = false
@@ -29,7 +32,7 @@ struct BenchTrain: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try ModelLoader.load(model)
+        let loaded = try ModelLoader.load(model, backend: CPUBackend(precision: precision))
         guard let base = loaded.model as? any TrainableModel else { throw ValidationError("model cannot train") }
         let trainable: any TrainableModel = method == .qlora ? base : try base.floatCopy()
         if method != .full {
@@ -54,10 +57,11 @@ struct BenchTrain: ParsableCommand {
         let speed = Double(batch * sequenceLength * steps) / Date().timeIntervalSince(started)
         let peak = peakResidentBytes()
         if json {
-            let object: [String: Any] = ["tokens_per_second": speed, "peak_rss_bytes": peak, "method": method.rawValue]
+            let object: [String: Any] = ["tokens_per_second": speed, "peak_rss_bytes": peak, "method": method.rawValue,
+                                         "precision": precision.rawValue]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            print("\(method.rawValue) fine-tuning of \(loaded.info.path): batch \(batch) x \(sequenceLength) tokens, "
+            print("\(method.rawValue) fine-tuning (\(precision.rawValue) products) of \(loaded.info.path): batch \(batch) x \(sequenceLength) tokens, "
                 + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
             print(String(format: "%.1f tokens/s, peak RSS %d MiB", speed, peak / 1_048_576))
         }
@@ -65,3 +69,4 @@ struct BenchTrain: ParsableCommand {
 }
 
 extension TrainingConfig.Method: ExpressibleByArgument {}
+extension ProductPrecision: ExpressibleByArgument {}

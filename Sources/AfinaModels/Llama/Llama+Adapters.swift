@@ -33,6 +33,8 @@ extension Llama {
         if let left = remaining, !left.isEmpty {
             throw ModelError.unexpectedWeights(left.keys.sorted(), source: "adapter")
         }
+        // Under adapters the base is frozen.
+        for p in parameters(.all) { backend.declareConstant(p.value) }
     }
 
     private func takeAdapter(_ weights: inout [String: Tensor], _ name: String, shape: [Int]) throws -> Tensor {

@@ -10,6 +10,10 @@ extension CPUBackend: TrainingBackend {
         let (n, k, m) = (a.rows, a.columns, b.columns)
         precondition(b.rows == k, "matmul: \(a) times \(b)")
         let out = zeros([n, m])
+        if b.dtype == .f32, n >= Self.rowSplitMinimum, usesBF16 {
+            bf16Product(a, b, transposed: false, into: out)
+            return out
+        }
         if b.dtype == .f32, n >= Self.rowSplitMinimum {
             Parallel.forEach(n, workPerItem: m * k) { r in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r.count), Int32(m), Int32(k), 1,

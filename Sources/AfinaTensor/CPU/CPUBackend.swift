@@ -15,7 +15,24 @@ public final class CPUBackend: HostBackend {
         afina_keep_freed_memory()
     }()
 
-    public init() { Self.setUp }
+    /// Input precision of large products (bf16 only where the CPU has AVX-512 BF16).
+    public let precision: ProductPrecision
+    let packedWeights = PackedWeightCache()
+
+    public init(precision: ProductPrecision) {
+        Self.setUp
+        self.precision = precision.available
+    }
+
+    public init() {
+        Self.setUp
+        precision = .fp32
+    }
+
+    /// Products may keep derived forms of `weight` (bf16 packings): it will not change.
+    public func declareConstant(_ weight: Tensor) {
+        if usesBF16, weight.dtype == .f32 { packedWeights.declareConstant(weight) }
+    }
 
     /// Products with at least this many rows are split over the cores by rows (each core
     /// multiplies its rows by the whole weight), fewer by weight columns. Measured on
@@ -39,7 +56,9 @@ public final class CPUBackend: HostBackend {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
         precondition(weight.columns == k, "linear: \(x) times \(weight)")
         let out = zeros([n, m])
-        if weight.dtype == .f32, n >= Self.rowSplitMinimum {
+        if weight.dtype == .f32, n >= Self.rowSplitMinimum, usesBF16 {
+            bf16Product(x, weight, transposed: true, into: out)
+        } else if weight.dtype == .f32, n >= Self.rowSplitMinimum {
             Parallel.forEach(n, workPerItem: m * k) { r in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r.count), Int32(m), Int32(k), 1,
                             x.f32 + r.lowerBound * k, Int32(k), weight.f32, Int32(k), 0, out.f32 + r.lowerBound * m, Int32(m))

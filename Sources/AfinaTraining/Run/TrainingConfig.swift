@@ -2,6 +2,7 @@
 // defaults, and the range checks. Reading YAML and overrides is in TrainingConfig+YAML.swift.
 // Modelled on torchtune's recipe configs and mlx-lm's CONFIG_DEFAULTS.
 import AfinaModels
+import AfinaTensor
 
 /// Everything a fine-tuning run needs, decoded from YAML (nested maps; dotted names in
 /// `key=value` overrides). Precedence: command line over file over these defaults.
@@ -37,12 +38,13 @@ import AfinaModels
 /// | `log_every` | 1 | steps between progress lines |
 /// | `early_stopping_patience` | 0 | evaluations without improvement before stopping; 0 turns it off |
 /// | `checkpointing` | false | recompute activations in backward to save memory |
-/// | `precision` | `fp32` | parameter and gradient precision |
+/// | `precision` | `fp32` | `bf16`: products take bfloat16 inputs (AVX-512 BF16 CPUs; fp32 elsewhere), weights stay fp32 |
 public struct TrainingConfig: Equatable, Sendable {
     public enum Method: String, CaseIterable, Sendable { case full, lora, qlora }
     public typealias LRSchedule = LearningRateSchedule
     public enum OptimizerKind: String, CaseIterable, Sendable { case adamw, sgd }
-    public enum Precision: String, CaseIterable, Sendable { case fp32 }
+    /// Input precision of the large products; weights, gradients and optimizer state stay fp32.
+    public typealias Precision = ProductPrecision
 
     /// How long to train: a number of optimizer steps or of passes over the training set.
     public enum Duration: Equatable, Sendable {

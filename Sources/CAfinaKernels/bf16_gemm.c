@@ -1,0 +1,113 @@
+// bfloat16 products in outer-product form: an 8 x 32 tile of C lives in 16 zmm accumulators;
+// each k-pair of A is broadcast and multiplied into two 16-lane vectors of B's k-pairs
+// (vdpbf16ps), so no horizontal reductions are needed. B is packed once per product into
+// 32-column panels ([k/2][32][2]); A is converted to bfloat16 rows (round to nearest even).
+#include "bf16_gemm.h"
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#define BF16 __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl")))
+
+int afina_has_bf16(void) { return __builtin_cpu_supports("avx512bf16"); }
+
+// Round to nearest even; NaN is not preserved (a NaN loss stops training anyway).
+static inline unsigned short to_bf16(float x) {
+    uint32_t b;
+    memcpy(&b, &x, 4);
+    return (unsigned short)((b + 0x7fff + ((b >> 16) & 1)) >> 16);
+}
+
+static long pairs(long k) { return (k + 1) / 2; }
+
+long afina_bf16_packed_size(long k, long m) { return ((m + 31) / 32) * pairs(k) * 64; }
+
+void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m, unsigned short *out,
+                       long panel0, long panel1) {
+    long kq = pairs(k);
+    for (long p = panel0; p < panel1; p++) {
+        unsigned short *panel = out + p * kq * 64;
+        for (long j = 0; j < 32; j++) {
+            long col = p * 32 + j;
+            if (transposed) {
+                // Column col of B is row col of the given matrix: k contiguous floats.
+                const float *row = b + col * ldb;
+                for (long r = 0; r < 2 * kq; r++) panel[(r / 2) * 64 + j * 2 + (r & 1)] = col < m && r < k ? to_bf16(row[r]) : 0;
+            }
+        }
+        if (!transposed) {
+            for (long r = 0; r < 2 * kq; r++) {
+                const float *row = b + r * ldb + p * 32;
+                unsigned short *dst = panel + (r / 2) * 64 + (r & 1);
+                long valid = r < k ? (m - p * 32 < 32 ? m - p * 32 : 32) : 0;
+                for (long j = 0; j < valid; j++) dst[j * 2] = to_bf16(row[j]);
+                for (long j = valid; j < 32; j++) dst[j * 2] = 0;
+            }
+        }
+    }
+}
+
+void afina_bf16_convert_a(const float *a, long lda, int transposed, long k, unsigned short *out,
+                          long row0, long row1) {
+    long width = 2 * pairs(k);
+    for (long i = row0; i < row1; i++) {
+        unsigned short *dst = out + i * width;
+        if (transposed) { for (long p = 0; p < k; p++) dst[p] = to_bf16(a[p * lda + i]); }
+        else { const float *src = a + i * lda; for (long p = 0; p < k; p++) dst[p] = to_bf16(src[p]); }
+        if (width > k) dst[k] = 0;
+    }
+}
+
+BF16 static void tile(const unsigned short *a, long kq, const unsigned short *panel, long rows, long cols,
+                      float alpha, int accumulate, float *c, long ldc) {
+    __m512 acc[8][2];
+    for (int r = 0; r < 8; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    const uint32_t *arow = (const uint32_t *)a;
+    if (rows == 8) {
+        for (long q = 0; q < kq; q++) {
+            __m512bh b0 = (__m512bh)_mm512_loadu_si512(panel + q * 64);
+            __m512bh b1 = (__m512bh)_mm512_loadu_si512(panel + q * 64 + 32);
+            for (int r = 0; r < 8; r++) {
+                __m512bh av = (__m512bh)_mm512_set1_epi32((int)arow[r * kq + q]);
+                acc[r][0] = _mm512_dpbf16_ps(acc[r][0], av, b0);
+                acc[r][1] = _mm512_dpbf16_ps(acc[r][1], av, b1);
+            }
+        }
+    } else {
+        for (long q = 0; q < kq; q++) {
+            __m512bh b0 = (__m512bh)_mm512_loadu_si512(panel + q * 64);
+            __m512bh b1 = (__m512bh)_mm512_loadu_si512(panel + q * 64 + 32);
+            for (int r = 0; r < rows; r++) {
+                __m512bh av = (__m512bh)_mm512_set1_epi32((int)arow[r * kq + q]);
+                acc[r][0] = _mm512_dpbf16_ps(acc[r][0], av, b0);
+                acc[r][1] = _mm512_dpbf16_ps(acc[r][1], av, b1);
+            }
+        }
+    }
+    __m512 scale = _mm512_set1_ps(alpha);
+    for (int r = 0; r < rows; r++)
+        for (int h = 0; h < 2; h++) {
+            long valid = cols - 16 * h;
+            if (valid <= 0) break;
+            __mmask16 mask = valid >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << valid) - 1);
+            float *out = c + r * ldc + 16 * h;
+            __m512 v = _mm512_mul_ps(acc[r][h], scale);
+            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, out));
+            _mm512_mask_storeu_ps(out, mask, v);
+        }
+}
+
+BF16 void afina_bf16_gemm(const unsigned short *a, long k, const unsigned short *packed, long m, float alpha,
+                          int accumulate, float *c, long ldc, long row0, long row1) {
+    long kq = pairs(k), panels = (m + 31) / 32;
+    for (long i0 = row0; i0 < row1; i0 += 96) {  // a block of A rows stays in L2 across panels
+        long i1 = i0 + 96 < row1 ? i0 + 96 : row1;
+        for (long p = 0; p < panels; p++) {
+            long cols = m - p * 32 < 32 ? m - p * 32 : 32;
+            for (long i = i0; i < i1; i += 8) {
+                long rows = i1 - i < 8 ? i1 - i : 8;
+                tile(a + i * 2 * kq, kq, packed + p * kq * 64, rows, cols, alpha, accumulate, c + i * ldc + p * 32, ldc);
+            }
+        }
+    }
+}

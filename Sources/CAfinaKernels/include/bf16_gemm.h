@@ -1,0 +1,25 @@
+// Matrix products with bfloat16 inputs and float32 accumulation (AVX-512 BF16, vdpbf16ps),
+// about twice OpenBLAS's float32 sgemm per core on this project's machine (measured: 200 vs
+// 76-99 GFLOP/s). Debian's OpenBLAS is built without its sbgemm. Callers check
+// afina_has_bf16() first; the kernels are compiled for AVX-512 BF16 only inside this file.
+#pragma once
+
+/// Whether this CPU has AVX-512 BF16.
+int afina_has_bf16(void);
+/// Number of uint16 elements `afina_bf16_pack_b` writes for a [k, m] right-hand side.
+long afina_bf16_packed_size(long k, long m);
+/// Packs panels [panel0, panel1) of the right-hand side B of C = A B: 32-column panels of
+/// k-pairs. With `transposed` == 0, B is [k, m] row-major (element (p, j) at b[p * ldb + j]);
+/// otherwise B is given as its transpose [m, k] (element (p, j) at b[j * ldb + p]). Pads
+/// with zeros.
+void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m, unsigned short *out,
+                       long panel0, long panel1);
+/// Converts rows [row0, row1) of A [n, k] to bfloat16 rows of k rounded up to even
+/// (zero-padded); with `transposed`, A is given as its transpose [k, n] (element (i, p) at
+/// a[p * lda + i]).
+void afina_bf16_convert_a(const float *a, long lda, int transposed, long k, unsigned short *out,
+                          long row0, long row1);
+/// C[i, j] = alpha * sum_p A[i, p] B[p, j] (+ C[i, j] when `accumulate`) for rows
+/// i in [row0, row1): A from afina_bf16_convert_a, B from afina_bf16_pack_b.
+void afina_bf16_gemm(const unsigned short *a, long k, const unsigned short *packed, long m, float alpha,
+                     int accumulate, float *c, long ldc, long row0, long row1);

@@ -1,0 +1,62 @@
+// bfloat16 products against the float32 reference loops. Inputs are rounded to bfloat16
+// (8 significant bits, relative error <= 2^-9 each), so each product term is off by about
+// 2^-8 relative; with random signs the sums stay within 1e-2 of the largest output.
+import XCTest
+@testable import AfinaTensor
+
+final class BF16ProductTests: XCTestCase {
+    let reference = ReferenceBackend()
+
+    func backend() throws -> CPUBackend {
+        let b = CPUBackend(precision: .bf16)
+        guard b.precision == .bf16 else { throw XCTSkip("this CPU has no AVX-512 BF16") }
+        return b
+    }
+
+    func random(_ shape: [Int], seed: UInt64) -> Tensor {
+        var state = seed
+        let values = (0..<shape.reduce(1, *)).map { _ -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int(state >> 40) % 2001 - 1000) / 1000
+        }
+        return reference.tensor(values, shape: shape)
+    }
+
+    func assertClose(_ actual: [Float], _ expected: [Float], _ what: String) {
+        let scale = expected.map(abs).max()!
+        let worst = zip(actual, expected).map { abs($0 - $1) }.max()!
+        XCTAssertGreaterThan(scale, 0)
+        XCTAssertLessThanOrEqual(worst / scale, 1e-2, "\(what): max error \(worst) of \(scale)")
+        XCTAssertGreaterThan(worst, 0, "\(what): bf16 rounding should show")
+    }
+
+    func testBF16ProductsMatchTheFloat32ReferenceWithinBF16Rounding() throws {
+        let b = try backend()
+        for (n, k, m) in [(70, 37, 45), (64, 576, 96), (130, 64, 33)] {
+            let x = random([n, k], seed: 1), w = random([m, k], seed: 2), dy = random([n, m], seed: 3)
+            assertClose(b.floats(b.linear(x, weight: w, bias: nil)),
+                        reference.floats(reference.linear(x, weight: w, bias: nil)), "x·Wᵀ \(n)x\(k)x\(m)")
+            assertClose(b.floats(b.matmul(dy, w)), reference.floats(reference.matmul(dy, w)), "dy·W \(n)x\(m)x\(k)")
+            let (g1, g2) = (random([m, k], seed: 4), random([m, k], seed: 4))
+            b.accumulateWeightGradient(dy, x, alpha: 0.5, into: g1)
+            reference.accumulateWeightGradient(dy, x, alpha: 0.5, into: g2)
+            assertClose(b.floats(g1), reference.floats(g2), "g += dyᵀx \(m)x\(n)x\(k)")
+        }
+    }
+
+    func testConstantWeightsKeepTheirPackingAndGiveTheSameProducts() throws {
+        let b = try backend()
+        let x = random([96, 64], seed: 5), w = random([40, 64], seed: 6), dy = random([96, 40], seed: 7)
+        let (plain, plainBack) = (b.floats(b.linear(x, weight: w, bias: nil)), b.floats(b.matmul(dy, w)))
+        b.declareConstant(w)
+        for _ in 0..<2 {
+            XCTAssertEqual(b.floats(b.linear(x, weight: w, bias: nil)), plain)
+            XCTAssertEqual(b.floats(b.matmul(dy, w)), plainBack)
+        }
+    }
+
+    func testWithoutBF16HardwareTheBackendFallsBackToFloat32() {
+        XCTAssertEqual(CPUBackend(precision: .bf16).precision, ProductPrecision.bf16.available)
+        XCTAssertEqual(CPUBackend().precision, .fp32)
+    }
+}
