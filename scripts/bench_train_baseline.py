@@ -2,8 +2,9 @@
 
 Same work for all: SmolLM2-135M-Instruct, batch 4 x 256 random tokens, loss on every token,
 AdamW; full fine-tuning and LoRA r=16 (alpha 32) on all linear layers. PyTorch runs fp32 and
-bf16 autocast (its fastest CPU mode); every configuration runs in its own process so its
-peak RSS is its own. Prints a table with Afina's ratio to each PyTorch mode.
+bf16 autocast (its fastest CPU mode), Afina fp32 and bf16 products (`--precision`); every
+configuration runs in its own process so its peak RSS is its own. Prints a table with
+Afina's ratio to each PyTorch mode.
 
 Run: python3 scripts/bench_train_baseline.py [--afina .build/release/afina] [--threads 2] [--steps 3]
 Needs: scripts/requirements.txt (torch, transformers, peft, accelerate, gguf).
@@ -67,10 +68,12 @@ def main():
         torch_runs = {p: run_json([sys.executable, __file__, "--worker", method, p, "--threads", str(args.threads),
                                    "--steps", str(args.steps)]) for p in ["fp32", "bf16"]}
         for afina_method in ([method] if method == "full" else ["lora", "qlora"]):
-            a = run_json([args.afina, "bench", "train", "--method", afina_method, "--steps", str(args.steps), "--json"])
-            rows.append((afina_method, a, torch_runs))
+            for precision in ["fp32", "bf16"]:
+                a = run_json([args.afina, "bench", "train", "--method", afina_method, "--precision", precision,
+                              "--steps", str(args.steps), "--json"])
+                rows.append((f"{afina_method} {precision}", a, torch_runs))
     print(f"batch {BATCH} x {LENGTH} tokens, {args.threads} threads; tokens/s (peak RSS MiB)")
-    print("method | Afina fp32 | PyTorch fp32 | PyTorch bf16 autocast | Afina / fp32 | Afina / bf16 | memory / fp32")
+    print("Afina method, products | Afina | PyTorch fp32 | PyTorch bf16 autocast | Afina / fp32 | Afina / bf16 | memory / fp32")
     print("---|---|---|---|---|---|---")
     for method, a, t in rows:
         f, b = t["fp32"], t["bf16"]
