@@ -47,19 +47,18 @@ void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m,
     }
 }
 
-void afina_bf16_convert_a(const float *a, long lda, int transposed, long k, unsigned short *out,
-                          long row0, long row1) {
+void afina_bf16_convert_a(const float *a, long k, unsigned short *out, long row0, long row1) {
     long width = 2 * pairs(k);
     for (long i = row0; i < row1; i++) {
         unsigned short *dst = out + i * width;
-        if (transposed) { for (long p = 0; p < k; p++) dst[p] = to_bf16(a[p * lda + i]); }
-        else { const float *src = a + i * lda; for (long p = 0; p < k; p++) dst[p] = to_bf16(src[p]); }
+        const float *src = a + i * k;
+        for (long p = 0; p < k; p++) dst[p] = to_bf16(src[p]);
         if (width > k) dst[k] = 0;
     }
 }
 
 BF16 static void tile(const unsigned short *a, long kq, const unsigned short *panel, long rows, long cols,
-                      float alpha, int accumulate, float *c, long ldc) {
+                      float *c, long ldc) {
     __m512 acc[8][2];
     for (int r = 0; r < 8; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
     const uint32_t *arow = (const uint32_t *)a;
@@ -84,21 +83,17 @@ BF16 static void tile(const unsigned short *a, long kq, const unsigned short *pa
             }
         }
     }
-    __m512 scale = _mm512_set1_ps(alpha);
     for (int r = 0; r < rows; r++)
         for (int h = 0; h < 2; h++) {
             long valid = cols - 16 * h;
             if (valid <= 0) break;
             __mmask16 mask = valid >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << valid) - 1);
-            float *out = c + r * ldc + 16 * h;
-            __m512 v = _mm512_mul_ps(acc[r][h], scale);
-            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, out));
-            _mm512_mask_storeu_ps(out, mask, v);
+            _mm512_mask_storeu_ps(c + r * ldc + 16 * h, mask, acc[r][h]);
         }
 }
 
-BF16 void afina_bf16_gemm(const unsigned short *a, long k, const unsigned short *packed, long m, float alpha,
-                          int accumulate, float *c, long ldc, long row0, long row1) {
+BF16 void afina_bf16_gemm(const unsigned short *a, long k, const unsigned short *packed, long m, float *c, long ldc,
+                          long row0, long row1) {
     long kq = pairs(k), panels = (m + 31) / 32;
     for (long i0 = row0; i0 < row1; i0 += 96) {  // a block of A rows stays in L2 across panels
         long i1 = i0 + 96 < row1 ? i0 + 96 : row1;
@@ -106,7 +101,7 @@ BF16 void afina_bf16_gemm(const unsigned short *a, long k, const unsigned short 
             long cols = m - p * 32 < 32 ? m - p * 32 : 32;
             for (long i = i0; i < i1; i += 8) {
                 long rows = i1 - i < 8 ? i1 - i : 8;
-                tile(a + i * 2 * kq, kq, packed + p * kq * 64, rows, cols, alpha, accumulate, c + i * ldc + p * 32, ldc);
+                tile(a + i * 2 * kq, kq, packed + p * kq * 64, rows, cols, c + i * ldc + p * 32, ldc);
             }
         }
     }

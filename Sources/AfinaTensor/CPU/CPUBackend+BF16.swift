@@ -63,8 +63,8 @@ extension CPUBackend {
         let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: n * 2 * ((k + 1) / 2))
         defer { rows.deallocate() }
         Parallel.forEach(n, workPerItem: k * m) { r in
-            afina_bf16_convert_a(a.f32, k, 0, k, rows, r.lowerBound, r.upperBound)
-            afina_bf16_gemm(rows, k, packed.values, m, 1, 0, c.f32, m, r.lowerBound, r.upperBound)
+            afina_bf16_convert_a(a.f32, k, rows, r.lowerBound, r.upperBound)
+            afina_bf16_gemm(rows, k, packed.values, m, c.f32, m, r.lowerBound, r.upperBound)
         }
         withExtendedLifetime(packed) {}
     }

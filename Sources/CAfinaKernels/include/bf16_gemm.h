@@ -14,12 +14,10 @@ long afina_bf16_packed_size(long k, long m);
 /// with zeros.
 void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m, unsigned short *out,
                        long panel0, long panel1);
-/// Converts rows [row0, row1) of A [n, k] to bfloat16 rows of k rounded up to even
-/// (zero-padded); with `transposed`, A is given as its transpose [k, n] (element (i, p) at
-/// a[p * lda + i]).
-void afina_bf16_convert_a(const float *a, long lda, int transposed, long k, unsigned short *out,
-                          long row0, long row1);
-/// C[i, j] = alpha * sum_p A[i, p] B[p, j] (+ C[i, j] when `accumulate`) for rows
-/// i in [row0, row1): A from afina_bf16_convert_a, B from afina_bf16_pack_b.
-void afina_bf16_gemm(const unsigned short *a, long k, const unsigned short *packed, long m, float alpha,
-                     int accumulate, float *c, long ldc, long row0, long row1);
+/// Converts rows [row0, row1) of A [n, k] (row-major) to bfloat16 rows of k rounded up to
+/// even (zero-padded).
+void afina_bf16_convert_a(const float *a, long k, unsigned short *out, long row0, long row1);
+/// C[i, j] = sum_p A[i, p] B[p, j] for rows i in [row0, row1): A from afina_bf16_convert_a,
+/// B from afina_bf16_pack_b.
+void afina_bf16_gemm(const unsigned short *a, long k, const unsigned short *packed, long m, float *c, long ldc,
+                     long row0, long row1);
