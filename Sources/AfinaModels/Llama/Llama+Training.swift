@@ -51,6 +51,8 @@ extension Llama: TrainableModel {
         let spans: [AttentionSpan]
         let positions: [Int32]
         let dropoutSeed: UInt64
+        /// RoPE's inverse frequencies negated: its backward is the opposite rotation.
+        let inverseFrequencies: [Float]
     }
 
     public func loss(_ batch: [TrainingSequence], gradients: Gradients?, lossScale: Float,
@@ -70,7 +72,8 @@ extension Llama: TrainableModel {
             positions += (0..<Int32(n))
         }
         guard !targetRows.isEmpty else { return 0 }
-        let packing = Packing(spans: spans, positions: positions, dropoutSeed: dropoutSeed)
+        let packing = Packing(spans: spans, positions: positions, dropoutSeed: dropoutSeed,
+                              inverseFrequencies: invFreq.map { -$0 })
         let training = gradients != nil
 
         var x = b.embedding(embed, ids: ids)                                           // [N, D]
@@ -152,7 +155,7 @@ extension Llama: TrainableModel {
         let dAttn = back(layer.o, a.attn, dx1)
         let (dq, dk, dv) = b.attentionBackward(dAttn, query: a.q, keys: a.k, values: a.v, spans: p.spans,
                                                heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim)
-        let inverse = invFreq.map { -$0 }
+        let inverse = p.inverseFrequencies
         let attnIn = b.rmsNorm(a.x, weight: layer.attnNorm, eps: c.rmsNormEps)
         let dAttnIn = back(layer.q, attnIn, b.rope(dq, positions: p.positions, headDim: c.headDim, invFreq: inverse))
         b.axpy(1, back(layer.k, attnIn, b.rope(dk, positions: p.positions, headDim: c.headDim, invFreq: inverse)),
