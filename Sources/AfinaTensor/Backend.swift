@@ -38,9 +38,10 @@ public protocol Backend: AnyObject, Sendable {
     func tensor(bytes: UnsafeRawBufferPointer, dtype: DType, shape: [Int], owner: AnyObject?) -> Tensor
     /// The elements as float32 (dequantized when needed).
     func floats(_ tensor: Tensor) -> [Float]
-    /// Promises that `weight` will not change again, so products may keep derived forms of it
-    /// (packed or converted copies).
-    func declareConstant(_ weight: Tensor)
+    /// Promises that `weight` changes only through this backend's optimizer updates (a frozen
+    /// weight never), so products may keep derived forms of it (packed or converted copies)
+    /// until the next update. Declaring it again after any other write drops those forms.
+    func declareWeight(_ weight: Tensor)
 
     // MARK: Ops (results are new float32 tensors unless the name says otherwise)
     /// Rows of `table` [V, D] picked by `ids`: [ids.count, D].

@@ -75,7 +75,7 @@ extension HostBackend {
         return Tensor(shape: shape, dtype: dtype, storage: storage)
     }
 
-    public func declareConstant(_ weight: Tensor) {}
+    public func declareWeight(_ weight: Tensor) {}
 
     public func floats(_ tensor: Tensor) -> [Float] {
         [Float](unsafeUninitializedCapacity: tensor.count) { buffer, n in

@@ -48,6 +48,10 @@ public protocol TrainingBackend: Backend {
     /// Cross-entropy of logits [N, V] against `targets` [N], overwriting logits with
     /// scale * d(loss)/d(logits) (softmax minus one-hot); returns the summed loss (not scaled).
     func crossEntropy(_ logits: Tensor, targets: [Int32], scale: Float) -> Double
+    /// Distillation on each row of `logits` [rows, V] against the teacher's row (see
+    /// Distillation.swift): the logits become scale * d(loss)/d(logits); returns the summed terms.
+    func distillationLoss(_ logits: Tensor, targets: [Int32], teacher: TeacherDistribution,
+                          _ loss: DistillationLoss, scale: Float) -> DistillationTerms
 
     // MARK: Elementwise
     /// x *= factor, in place.

@@ -27,21 +27,23 @@ void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m,
     long kq = pairs(k);
     for (long p = panel0; p < panel1; p++) {
         unsigned short *panel = out + p * kq * 64;
-        for (long j = 0; j < 32; j++) {
-            long col = p * 32 + j;
-            if (transposed) {
-                // Column col of B is row col of the given matrix: k contiguous floats.
-                const float *row = b + col * ldb;
-                for (long r = 0; r < 2 * kq; r++) panel[(r / 2) * 64 + j * 2 + (r & 1)] = col < m && r < k ? to_bf16(row[r]) : 0;
+        long cols = m - p * 32 < 32 ? m - p * 32 : 32;
+        if (cols < 32 || 2 * kq > k) memset(panel, 0, (size_t)kq * 64 * sizeof(unsigned short));
+        if (transposed) {
+            // Column j of B is row j of the given matrix, k contiguous floats; 16 of them at a
+            // time go to 8 k-pairs, so reads and writes both stay within a few cache lines.
+            for (long r0 = 0; r0 < k; r0 += 16) {
+                long r1 = r0 + 16 < k ? r0 + 16 : k;
+                for (long j = 0; j < cols; j++) {
+                    const float *row = b + (p * 32 + j) * ldb;
+                    for (long r = r0; r < r1; r++) panel[(r / 2) * 64 + j * 2 + (r & 1)] = to_bf16(row[r]);
+                }
             }
-        }
-        if (!transposed) {
-            for (long r = 0; r < 2 * kq; r++) {
+        } else {
+            for (long r = 0; r < k; r++) {
                 const float *row = b + r * ldb + p * 32;
                 unsigned short *dst = panel + (r / 2) * 64 + (r & 1);
-                long valid = r < k ? (m - p * 32 < 32 ? m - p * 32 : 32) : 0;
-                for (long j = 0; j < valid; j++) dst[j * 2] = to_bf16(row[j]);
-                for (long j = valid; j < 32; j++) dst[j * 2] = 0;
+                for (long j = 0; j < cols; j++) dst[j * 2] = to_bf16(row[j]);
             }
         }
     }
@@ -57,8 +59,22 @@ void afina_bf16_convert_a(const float *a, long k, unsigned short *out, long row0
     }
 }
 
+void afina_bf16_convert_at(const float *a, long lda, long k, float alpha, unsigned short *out, long row0, long row1) {
+    long width = 2 * pairs(k);
+    // 16 rows of the result at a time: each source row gives 16 contiguous floats.
+    for (long i0 = row0; i0 < row1; i0 += 16) {
+        long i1 = i0 + 16 < row1 ? i0 + 16 : row1;
+        for (long p = 0; p < k; p++) {
+            const float *src = a + p * lda;
+            for (long i = i0; i < i1; i++) out[i * width + p] = to_bf16(alpha * src[i]);
+        }
+        if (width > k)
+            for (long i = i0; i < i1; i++) out[i * width + k] = 0;
+    }
+}
+
 BF16 static void tile(const unsigned short *a, long kq, const unsigned short *panel, long rows, long cols,
-                      float *c, long ldc) {
+                      float *c, long ldc, int accumulate) {
     __m512 acc[8][2];
     for (int r = 0; r < 8; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
     const uint32_t *arow = (const uint32_t *)a;
@@ -88,12 +104,14 @@ BF16 static void tile(const unsigned short *a, long kq, const unsigned short *pa
             long valid = cols - 16 * h;
             if (valid <= 0) break;
             __mmask16 mask = valid >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << valid) - 1);
-            _mm512_mask_storeu_ps(c + r * ldc + 16 * h, mask, acc[r][h]);
+            float *dst = c + r * ldc + 16 * h;
+            __m512 sum = accumulate ? _mm512_add_ps(acc[r][h], _mm512_maskz_loadu_ps(mask, dst)) : acc[r][h];
+            _mm512_mask_storeu_ps(dst, mask, sum);
         }
 }
 
 BF16 void afina_bf16_gemm(const unsigned short *a, long k, const unsigned short *packed, long m, float *c, long ldc,
-                          long row0, long row1) {
+                          int accumulate, long row0, long row1) {
     long kq = pairs(k), panels = (m + 31) / 32;
     for (long i0 = row0; i0 < row1; i0 += 96) {  // a block of A rows stays in L2 across panels
         long i1 = i0 + 96 < row1 ? i0 + 96 : row1;
@@ -101,7 +119,7 @@ BF16 void afina_bf16_gemm(const unsigned short *a, long k, const unsigned short 
             long cols = m - p * 32 < 32 ? m - p * 32 : 32;
             for (long i = i0; i < i1; i += 8) {
                 long rows = i1 - i < 8 ? i1 - i : 8;
-                tile(a + i * 2 * kq, kq, packed + p * kq * 64, rows, cols, c + i * ldc + p * 32, ldc);
+                tile(a + i * 2 * kq, kq, packed + p * kq * 64, rows, cols, c + i * ldc + p * 32, ldc, accumulate);
             }
         }
     }

@@ -32,7 +32,7 @@ final class BF16ProductTests: XCTestCase {
 
     func testBF16ProductsMatchTheFloat32ReferenceWithinBF16Rounding() throws {
         let b = try backend()
-        for (n, k, m) in [(70, 37, 45), (64, 576, 96), (130, 64, 33)] {
+        for (n, k, m) in [(70, 37, 45), (64, 576, 96), (130, 64, 33), (101, 70, 80)] {
             let x = random([n, k], seed: 1), w = random([m, k], seed: 2), dy = random([n, m], seed: 3)
             assertClose(b.floats(b.linear(x, weight: w, bias: nil)),
                         reference.floats(reference.linear(x, weight: w, bias: nil)), "x·Wᵀ \(n)x\(k)x\(m)")
@@ -48,11 +48,23 @@ final class BF16ProductTests: XCTestCase {
         let b = try backend()
         let x = random([96, 64], seed: 5), w = random([40, 64], seed: 6), dy = random([96, 40], seed: 7)
         let (plain, plainBack) = (b.floats(b.linear(x, weight: w, bias: nil)), b.floats(b.matmul(dy, w)))
-        b.declareConstant(w)
+        b.declareWeight(w)
         for _ in 0..<2 {
             XCTAssertEqual(b.floats(b.linear(x, weight: w, bias: nil)), plain)
             XCTAssertEqual(b.floats(b.matmul(dy, w)), plainBack)
         }
+    }
+
+    func testAnOptimizerUpdateDropsTheDeclaredWeightsPackings() throws {
+        let b = try backend()
+        let x = random([96, 64], seed: 8), w = random([40, 64], seed: 9), dy = random([96, 40], seed: 10)
+        b.declareWeight(w)
+        _ = (b.linear(x, weight: w, bias: nil), b.matmul(dy, w))
+        let gradient = random([40, 64], seed: 11)
+        b.sgd(w, gradient: gradient, momentumBuffer: nil, learningRate: 0.5, momentum: 0, weightDecay: 0, firstStep: true)
+        let fresh = CPUBackend(precision: .bf16)  // packs the updated values from scratch
+        XCTAssertEqual(b.floats(b.linear(x, weight: w, bias: nil)), fresh.floats(fresh.linear(x, weight: w, bias: nil)))
+        XCTAssertEqual(b.floats(b.matmul(dy, w)), fresh.floats(fresh.matmul(dy, w)))
     }
 
     func testWithoutBF16HardwareTheBackendFallsBackToFloat32() {

@@ -34,7 +34,7 @@ extension Llama {
             throw ModelError.unexpectedWeights(left.keys.sorted(), source: "adapter")
         }
         // Under adapters the base is frozen.
-        for p in parameters(.all) { backend.declareConstant(p.value) }
+        for p in parameters(.all) { backend.declareWeight(p.value) }
     }
 
     private func takeAdapter(_ weights: inout [String: Tensor], _ name: String, shape: [Int]) throws -> Tensor {

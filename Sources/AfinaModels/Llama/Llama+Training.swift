@@ -55,57 +55,87 @@ extension Llama: TrainableModel {
         let inverseFrequencies: [Float]
     }
 
-    public func loss(_ batch: [TrainingSequence], gradients: Gradients?, lossScale: Float,
-                     dropoutSeed: UInt64, recompute: Bool) -> Double {
-        let b = trainingBackend
-        // The last token predicts nothing, so each sequence enters without it.
+    /// The packed rows of a batch and which of them have targets.
+    private struct PackedBatch {
         var ids: [Int32] = [], spans: [AttentionSpan] = [], positions: [Int32] = []
         var targetRows: [Int] = [], targetIDs: [Int32] = []
-        for seq in batch where seq.tokens.count > 1 {
-            let n = seq.tokens.count - 1
-            spans.append(AttentionSpan(queryRow: ids.count, count: n, keyRow: ids.count, past: 0))
-            for i in 1...n where seq.targets[i] {
-                targetRows.append(ids.count + i - 1)
-                targetIDs.append(seq.tokens[i])
+
+        init(_ batch: [TrainingSequence]) {
+            // The last token predicts nothing, so each sequence enters without it.
+            for seq in batch where seq.tokens.count > 1 {
+                let n = seq.tokens.count - 1
+                spans.append(AttentionSpan(queryRow: ids.count, count: n, keyRow: ids.count, past: 0))
+                for i in 1...n where seq.targets[i] {
+                    targetRows.append(ids.count + i - 1)
+                    targetIDs.append(seq.tokens[i])
+                }
+                ids += seq.tokens[..<n]
+                positions += (0..<Int32(n))
             }
-            ids += seq.tokens[..<n]
-            positions += (0..<Int32(n))
         }
-        guard !targetRows.isEmpty else { return 0 }
-        let packing = Packing(spans: spans, positions: positions, dropoutSeed: dropoutSeed,
+    }
+
+    public func loss(_ batch: [TrainingSequence], objective: TokenObjective, gradients: Gradients?, lossScale: Float,
+                     dropoutSeed: UInt64, recompute: Bool) -> LossTerms {
+        let b = trainingBackend
+        let rows = PackedBatch(batch)
+        guard !rows.targetRows.isEmpty else { return LossTerms(total: 0) }
+        let packing = Packing(spans: rows.spans, positions: rows.positions, dropoutSeed: dropoutSeed,
                               inverseFrequencies: invFreq.map { -$0 })
         let training = gradients != nil
 
-        var x = b.embedding(embed, ids: ids)                                           // [N, D]
+        var x = b.embedding(embed, ids: rows.ids)                                      // [N, D]
         var saved: [LayerActivations] = [], inputs: [Tensor] = []
         for i in layers.indices {
             let (out, acts) = forward(layer: i, x, packing, training: training)
             if recompute { inputs.append(x) } else if training { saved.append(acts) }
             x = out
         }
-        let (loss, dHead) = head(x, rows: targetRows, targets: targetIDs, gradients: gradients, lossScale: lossScale)
+        let (loss, dHead) = head(x, rows: rows.targetRows, targets: rows.targetIDs, objective: objective,
+                                 gradients: gradients, lossScale: lossScale)
         guard let gradients, var dx = dHead else { return loss }
         for i in layers.indices.reversed() {
             let acts = recompute ? forward(layer: i, inputs[i], packing, training: true).1 : saved.removeLast()
             dx = backward(layer: i, dx, acts, packing, gradients)
         }
-        if let g = gradients[embed] { b.embeddingBackward(dx, ids: ids, into: g) }
+        if let g = gradients[embed] { b.embeddingBackward(dx, ids: rows.ids, into: g) }
         return loss
     }
 
-    /// Final norm, output head and cross-entropy on the rows that have targets, a chunk of
-    /// rows at a time so the [rows, V] logits stay small. Returns the summed loss and d/dx.
-    private func head(_ x: Tensor, rows: [Int], targets: [Int32], gradients: Gradients?,
-                      lossScale: Float) -> (Double, Tensor?) {
+    public func targetLogits(_ batch: [TrainingSequence]) -> Tensor {
+        let b = trainingBackend
+        let rows = PackedBatch(batch)
+        guard !rows.targetRows.isEmpty else { return b.zeros([0, config.vocabularySize]) }
+        let packing = Packing(spans: rows.spans, positions: rows.positions, dropoutSeed: 0, inverseFrequencies: [])
+        var x = b.embedding(embed, ids: rows.ids)
+        for i in layers.indices { x = forward(layer: i, x, packing, training: false).0 }
+        let normed = b.rmsNorm(b.gatherRows(x, rows.targetRows), weight: norm, eps: config.rmsNormEps)
+        return b.linear(normed, weight: lmHead, bias: nil)                             // [T, V]
+    }
+
+    /// Final norm, output head and the loss on the rows that have targets, a chunk of rows
+    /// at a time so the [rows, V] logits stay small. Returns the summed loss and d/dx.
+    private func head(_ x: Tensor, rows: [Int], targets: [Int32], objective: TokenObjective, gradients: Gradients?,
+                      lossScale: Float) -> (LossTerms, Tensor?) {
         let b = trainingBackend
         let dx = gradients.map { _ in b.zeros(x.shape) }
-        var loss: Double = 0
+        var loss = LossTerms(total: 0)
         for start in stride(from: 0, to: rows.count, by: 256) {
-            let chunk = Array(rows[start..<min(start + 256, rows.count)])
+            let range = start..<min(start + 256, rows.count)
+            let chunk = Array(rows[range])
             let hidden = b.gatherRows(x, chunk)                                        // [T, D]
             let normed = b.rmsNorm(hidden, weight: norm, eps: config.rmsNormEps)
             let logits = b.linear(normed, weight: lmHead, bias: nil)                   // [T, V]
-            loss += b.crossEntropy(logits, targets: Array(targets[start..<start + chunk.count]), scale: lossScale)
+            let chunkTargets = Array(targets[range])
+            switch objective {
+            case .crossEntropy:
+                loss.total += b.crossEntropy(logits, targets: chunkTargets, scale: lossScale)
+            case let .distill(settings, teacher):
+                let terms = b.distillationLoss(logits, targets: chunkTargets, teacher: teacher.rows(range, backend: b),
+                                               settings, scale: lossScale)
+                loss.total += terms.total(settings)
+                loss.distillation = (loss.distillation ?? DistillationTerms()) + terms
+            }
             guard let gradients, let dx else { continue }
             let dLogits = logits                                                       // overwritten in place
             if let g = gradients[lmHead] { b.accumulateWeightGradient(dLogits, normed, alpha: 1, into: g) }

@@ -63,6 +63,36 @@ public protocol TrainableModel: CausalLM {
     func attachAdapters(_ settings: LoRAConfiguration, weights: [String: Tensor]?, seed: UInt64) throws
     /// A copy with float32 weights of its own (full fine-tuning).
     func floatCopy() throws -> Self
-    func loss(_ batch: [TrainingSequence], gradients: Gradients?, lossScale: Float,
-              dropoutSeed: UInt64, recompute: Bool) -> Double
+    func loss(_ batch: [TrainingSequence], objective: TokenObjective, gradients: Gradients?, lossScale: Float,
+              dropoutSeed: UInt64, recompute: Bool) -> LossTerms
+    /// Logits [T, V] of the rows that have targets, in the order `loss` visits them (a
+    /// teacher's side of distillation; no gradients).
+    func targetLogits(_ batch: [TrainingSequence]) -> Tensor
+}
+
+/// What the loss is on a pass's target rows.
+public enum TokenObjective: @unchecked Sendable {
+    case crossEntropy
+    /// Distillation from the teacher's distribution of each target row, in the pass's order.
+    case distill(DistillationLoss, TeacherDistribution)
+}
+
+/// A pass's summed loss (what the gradients are of, before lossScale), and with
+/// distillation its parts.
+public struct LossTerms: Sendable {
+    public var total: Double
+    public var distillation: DistillationTerms?
+
+    public init(total: Double, distillation: DistillationTerms? = nil) {
+        (self.total, self.distillation) = (total, distillation)
+    }
+}
+
+extension TrainableModel {
+    /// Summed cross-entropy over all target tokens of `batch` (see `loss(_:objective:...)`).
+    public func loss(_ batch: [TrainingSequence], gradients: Gradients?, lossScale: Float,
+                     dropoutSeed: UInt64, recompute: Bool) -> Double {
+        loss(batch, objective: .crossEntropy, gradients: gradients, lossScale: lossScale, dropoutSeed: dropoutSeed,
+             recompute: recompute).total
+    }
 }

@@ -2,7 +2,8 @@
 // out, inputs rounded to bfloat16 inside the product, float32 accumulation; weights and
 // optimizer state stay float32. Used where a product has enough rows to pay for packing.
 // Packing a weight costs about as much as a third of its product, so the packed forms of
-// weights declared constant (a frozen LoRA base) are kept.
+// declared weights are kept: a frozen base's for the whole run, a trained weight's until
+// its next optimizer update.
 import CAfinaKernels
 import Foundation
 
@@ -21,16 +22,23 @@ final class PackedBF16: @unchecked Sendable {
     deinit { values.deallocate() }
 }
 
-/// Packed forms of constant weights, holding each weight so its identity cannot be reused.
+/// Packed forms of declared weights, holding each weight so its identity cannot be reused.
+/// A trainable weight's forms live until the optimizer updates it (`discard`), so each is
+/// packed once per step rather than once per product.
 final class PackedWeightCache: @unchecked Sendable {
     private var entries: [ObjectIdentifier: (weight: Tensor, forms: [Bool: PackedBF16])] = [:]
     private let lock = NSLock()
 
-    func declareConstant(_ weight: Tensor) {
+    func declare(_ weight: Tensor) {
         lock.withLock { if entries[ObjectIdentifier(weight)] == nil { entries[ObjectIdentifier(weight)] = (weight, [:]) } }
     }
 
-    /// The packed form of a constant weight (made on first use), or nil for other tensors.
+    /// Drops the packed forms of `weight` (its values are about to change).
+    func discard(_ weight: Tensor) {
+        lock.withLock { entries[ObjectIdentifier(weight)]?.forms = [:] }
+    }
+
+    /// The packed form of a declared weight (made on first use), or nil for other tensors.
     func packed(_ weight: Tensor, transposed: Bool, make: () -> PackedBF16) -> PackedBF16? {
         lock.withLock {
             guard var entry = entries[ObjectIdentifier(weight)] else { return nil }
@@ -46,25 +54,40 @@ final class PackedWeightCache: @unchecked Sendable {
 extension CPUBackend {
     var usesBF16: Bool { precision == .bf16 }
 
+    /// B [k, m] (row stride `ldb`) or, `transposed`, B given as Bᵀ [m, k], packed in parallel.
+    private func pack(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k: Int, m: Int) -> PackedBF16 {
+        let packed = PackedBF16(count: afina_bf16_packed_size(k, m))
+        Parallel.forEach((m + 31) / 32, workPerItem: k * 32) { panels in
+            afina_bf16_pack_b(b, ldb, transposed ? 1 : 0, k, m, packed.values, panels.lowerBound, panels.upperBound)
+        }
+        return packed
+    }
+
     /// c [n, m] = A [n, k] B, with B = weightᵀ (`transposed`, weight [m, k]) or B = weight
     /// ([k, m]); all float32 with row-major rows.
     func bf16Product(_ a: Tensor, _ weight: Tensor, transposed: Bool, into c: Tensor) {
         let (n, k) = (a.rows, a.columns)
         let m = transposed ? weight.rows : weight.columns
-        let ldb = weight.columns
-        func pack() -> PackedBF16 {
-            let packed = PackedBF16(count: afina_bf16_packed_size(k, m))
-            Parallel.forEach((m + 31) / 32, workPerItem: k * 32) { panels in
-                afina_bf16_pack_b(weight.f32, ldb, transposed ? 1 : 0, k, m, packed.values, panels.lowerBound, panels.upperBound)
-            }
-            return packed
-        }
-        let packed = packedWeights.packed(weight, transposed: transposed, make: pack) ?? pack()
+        let make = { self.pack(weight.f32, ldb: weight.columns, transposed: transposed, k: k, m: m) }
+        let packed = packedWeights.packed(weight, transposed: transposed, make: make) ?? make()
         let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: n * 2 * ((k + 1) / 2))
         defer { rows.deallocate() }
         Parallel.forEach(n, workPerItem: k * m) { r in
             afina_bf16_convert_a(a.f32, k, rows, r.lowerBound, r.upperBound)
-            afina_bf16_gemm(rows, k, packed.values, m, c.f32, m, r.lowerBound, r.upperBound)
+            afina_bf16_gemm(rows, k, packed.values, m, c.f32, m, 0, r.lowerBound, r.upperBound)
+        }
+        withExtendedLifetime(packed) {}
+    }
+
+    /// gradient [m, k] += alpha · dyᵀ [m, n] x [n, k]: the products over tokens of backward.
+    func bf16WeightGradient(_ dy: Tensor, _ x: Tensor, alpha: Float, into gradient: Tensor) {
+        let (n, m, k) = (dy.rows, dy.columns, x.columns)
+        let packed = pack(x.f32, ldb: k, transposed: false, k: n, m: k)
+        let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: m * 2 * ((n + 1) / 2))
+        defer { rows.deallocate() }
+        Parallel.forEach(m, workPerItem: n * k) { r in
+            afina_bf16_convert_at(dy.f32, m, n, alpha, rows, r.lowerBound, r.upperBound)
+            afina_bf16_gemm(rows, n, packed.values, k, gradient.f32, k, 1, r.lowerBound, r.upperBound)
         }
         withExtendedLifetime(packed) {}
     }

@@ -46,6 +46,7 @@ extension CPUBackend: TrainingBackend {
     public func accumulateWeightGradient(_ dy: Tensor, _ x: Tensor, alpha: Float, into gradient: Tensor) {
         let (n, m, k) = (dy.rows, dy.columns, x.columns)
         precondition(x.rows == n && gradient.rows == m && gradient.columns == k)
+        if usesBF16, min(n, m, k) >= Self.rowSplitMinimum { return bf16WeightGradient(dy, x, alpha: alpha, into: gradient) }
         Parallel.forEach(m, workPerItem: n * k) { r in
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(r.count), Int32(k), Int32(n), alpha,
                         dy.f32 + r.lowerBound, Int32(m), x.f32, Int32(k), 1, gradient.f32 + r.lowerBound * k, Int32(k))
@@ -122,6 +123,23 @@ extension CPUBackend: TrainingBackend {
         return losses.reduce(0, +)
     }
 
+    public func distillationLoss(_ logits: Tensor, targets: [Int32], teacher: TeacherDistribution,
+                                 _ loss: DistillationLoss, scale: Float) -> DistillationTerms {
+        precondition(logits.rows == targets.count && teacher.rows == targets.count)
+        let v = logits.columns
+        var terms = [DistillationTerms](repeating: DistillationTerms(), count: targets.count)
+        terms.withUnsafeMutableBufferPointer { terms in
+            Parallel.forEach(targets.count, workPerItem: v * 40) { range in
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * v)
+                defer { scratch.deallocate() }
+                for r in range {
+                    terms[r] = loss.row(r, of: logits, target: targets[r], teacher: teacher, scale: scale, scratch: scratch)
+                }
+            }
+        }
+        return terms.reduce(DistillationTerms(), +)
+    }
+
     // MARK: Elementwise ops, split over the cores
 
     public func axpy(_ alpha: Float, _ x: Tensor, into y: Tensor) {
@@ -134,6 +152,32 @@ extension CPUBackend: TrainingBackend {
         let out = uninitialized(a.shape)
         elementwise(a.count) { i, n in for j in i..<i + n { out.f32[j] = a.f32[j] * b.f32[j] } }
         return out
+    }
+
+    public func sumOfSquares(_ x: Tensor) -> Double {
+        let chunks = min(Parallel.cores, max(1, x.count / 65536))
+        var partial = [Double](repeating: 0, count: chunks)
+        partial.withUnsafeMutableBufferPointer { partial in
+            WorkerPool.shared.run(chunks) { c in
+                partial[c] = AfinaTensor.sumOfSquares(x.f32, x.count * c / chunks..<x.count * (c + 1) / chunks)
+            }
+        }
+        return partial.reduce(0, +)
+    }
+
+    // Updates drop the weight's packed forms first (see PackedWeightCache).
+    public func adamW(_ parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, _ s: AdamWStep) {
+        packedWeights.discard(parameter)
+        elementwise(parameter.count) { i, n in s.apply(parameter, gradient: gradient, m: m, v: v, i..<i + n) }
+    }
+
+    public func sgd(_ parameter: Tensor, gradient: Tensor, momentumBuffer: Tensor?, learningRate: Float,
+                    momentum: Float, weightDecay: Float, firstStep: Bool) {
+        packedWeights.discard(parameter)
+        elementwise(parameter.count) { i, n in
+            sgdUpdate(parameter, gradient: gradient, momentumBuffer: momentumBuffer, learningRate: learningRate,
+                      momentum: momentum, weightDecay: weightDecay, firstStep: firstStep, i..<i + n)
+        }
     }
 
     public func scale(_ x: Tensor, by factor: Float) {

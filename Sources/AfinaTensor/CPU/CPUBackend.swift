@@ -29,9 +29,11 @@ public final class CPUBackend: HostBackend {
         precision = .fp32
     }
 
-    /// Products may keep derived forms of `weight` (bf16 packings): it will not change.
-    public func declareConstant(_ weight: Tensor) {
-        if usesBF16, weight.dtype == .f32 { packedWeights.declareConstant(weight) }
+    /// Products keep bf16 packings of `weight` until its next optimizer update.
+    public func declareWeight(_ weight: Tensor) {
+        guard usesBF16, weight.dtype == .f32 else { return }
+        packedWeights.declare(weight)
+        packedWeights.discard(weight)
     }
 
     /// Products with at least this many rows are split over the cores by rows (each core

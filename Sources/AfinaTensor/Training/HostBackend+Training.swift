@@ -71,21 +71,46 @@ extension HostBackend {
         x.host.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: x.host.byteCount)
     }
 
-    public func sumOfSquares(_ x: Tensor) -> Double {
-        var total: Double = 0
-        for i in 0..<x.count { total += Double(x.f32[i]) * Double(x.f32[i]) }
-        return total
+    public func distillationLoss(_ logits: Tensor, targets: [Int32], teacher: TeacherDistribution,
+                                 _ loss: DistillationLoss, scale: Float) -> DistillationTerms {
+        precondition(logits.rows == targets.count && teacher.rows == targets.count)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * logits.columns)
+        defer { scratch.deallocate() }
+        return targets.indices.map { loss.row($0, of: logits, target: targets[$0], teacher: teacher, scale: scale, scratch: scratch) }
+            .reduce(DistillationTerms(), +)
     }
 
+    public func sumOfSquares(_ x: Tensor) -> Double { AfinaTensor.sumOfSquares(x.f32, 0..<x.count) }
+
     public func adamW(_ parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, _ s: AdamWStep) {
+        s.apply(parameter, gradient: gradient, m: m, v: v, 0..<parameter.count)
+    }
+
+    public func sgd(_ parameter: Tensor, gradient: Tensor, momentumBuffer: Tensor?, learningRate: Float,
+                    momentum: Float, weightDecay: Float, firstStep: Bool) {
+        sgdUpdate(parameter, gradient: gradient, momentumBuffer: momentumBuffer, learningRate: learningRate,
+                  momentum: momentum, weightDecay: weightDecay, firstStep: firstStep, 0..<parameter.count)
+    }
+}
+
+// The element loops of the updates, over a range so the CPU backend can split them.
+
+func sumOfSquares(_ x: UnsafeMutablePointer<Float>, _ range: Range<Int>) -> Double {
+    var total: Double = 0
+    for i in range { total += Double(x[i]) * Double(x[i]) }
+    return total
+}
+
+extension AdamWStep {
+    func apply(_ parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, _ range: Range<Int>) {
         // The scalars are rounded to float32 where PyTorch's kernels receive them.
-        let decay = Float(1 - s.learningRate * s.weightDecay)
-        let (oneMinusBeta1, beta2, oneMinusBeta2) = (Float(1 - s.beta1), Float(s.beta2), Float(1 - s.beta2))
-        let stepSize = Float(s.learningRate / (1 - pow(s.beta1, Double(s.step))))
-        let correction2Root = Float((1 - pow(s.beta2, Double(s.step))).squareRoot())
-        let eps = Float(s.epsilon)
+        let decay = Float(1 - learningRate * weightDecay)
+        let (oneMinusBeta1, beta2, oneMinusBeta2) = (Float(1 - beta1), Float(self.beta2), Float(1 - self.beta2))
+        let stepSize = Float(learningRate / (1 - pow(beta1, Double(step))))
+        let correction2Root = Float((1 - pow(self.beta2, Double(step))).squareRoot())
+        let eps = Float(epsilon)
         let (p, g, mp, vp) = (parameter.f32, gradient.f32, m.f32, v.f32)
-        for i in 0..<parameter.count {
+        for i in range {
             p[i] *= decay
             mp[i] += oneMinusBeta1 * (g[i] - mp[i])          // lerp(m, g, 1 - β1) for weight < 0.5
             vp[i] = vp[i] * beta2 + oneMinusBeta2 * g[i] * g[i]
@@ -93,17 +118,17 @@ extension HostBackend {
             p[i] += -stepSize * (mp[i] / denom)
         }
     }
+}
 
-    public func sgd(_ parameter: Tensor, gradient: Tensor, momentumBuffer: Tensor?, learningRate: Float,
-                    momentum: Float, weightDecay: Float, firstStep: Bool) {
-        let (p, g) = (parameter.f32, gradient.f32)
-        for i in 0..<parameter.count {
-            var d = g[i] + weightDecay * p[i]
-            if let buffer = momentumBuffer?.f32 {
-                buffer[i] = firstStep ? d : buffer[i] * momentum + d
-                d = buffer[i]
-            }
-            p[i] += -learningRate * d
+func sgdUpdate(_ parameter: Tensor, gradient: Tensor, momentumBuffer: Tensor?, learningRate: Float,
+               momentum: Float, weightDecay: Float, firstStep: Bool, _ range: Range<Int>) {
+    let (p, g) = (parameter.f32, gradient.f32)
+    for i in range {
+        var d = g[i] + weightDecay * p[i]
+        if let buffer = momentumBuffer?.f32 {
+            buffer[i] = firstStep ? d : buffer[i] * momentum + d
+            d = buffer[i]
         }
+        p[i] += -learningRate * d
     }
 }

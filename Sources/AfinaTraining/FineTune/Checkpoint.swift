@@ -62,6 +62,7 @@ public enum Checkpoint {
                 throw TrainingError.badCheckpoint("\(url.path): weight '\(p.name)' is missing or has another shape")
             }
             backend.assign(w.values, to: p.value)
+            backend.declareWeight(p.value)  // drops forms of the values it had
         }
         let optimizer = try TensorFiles.read(url.appendingPathComponent("optimizer.safetensors"), backend: backend)
         try trainer.optimizer.restore(step: state.step, tensors: optimizer.mapValues(\.values))

@@ -75,7 +75,10 @@ public final class FineTuneRun: @unchecked Sendable {
         let pass = min(lengths.suffix(config.batchSize).reduce(0, +), trainer.settings.tokensPerPass + (lengths.last ?? 0))
         let frozen = model.parameters(.all).filter { p in !trainable.contains { $0.value === p.value } }
             .map { $0.value.storage.byteCount }.reduce(0, +)
-        memory = MemoryEstimate(config: llama.config, trainable: trainable, frozenBytes: frozen,
+        let packed = backend.precision == .bf16
+            ? model.parameters(.all).filter { $0.value.dtype == .f32 && $0.value.shape.count == 2 }.map(\.value.count).reduce(0, +)
+            : 0
+        memory = MemoryEstimate(config: llama.config, trainable: trainable, frozenBytes: frozen, packedElements: packed,
                                 optimizerSlots: config.optimizer == .adamw ? 2 : 1,
                                 tokensPerPass: pass, recompute: config.checkpointing)
         if resume {

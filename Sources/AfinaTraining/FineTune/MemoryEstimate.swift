@@ -1,6 +1,6 @@
 // Peak memory of a training run, estimated before it starts from the model's shapes:
-// weights (as stored), trainable float32 copies, gradients, optimizer state, and the
-// activations one micro-batch keeps for backward.
+// weights (as stored), trainable float32 copies, their bf16 packings (bf16 products),
+// gradients, optimizer state, and the activations one micro-batch keeps for backward.
 import AfinaModels
 
 public struct MemoryEstimate: Sendable {
@@ -11,10 +11,12 @@ public struct MemoryEstimate: Sendable {
     public var total: Int { weights + gradients + optimizerState + activations }
 
     /// `frozenBytes`: bytes of the weights that do not train (quantized or float32).
-    public init(config: LlamaConfig, trainable: [Parameter], frozenBytes: Int, optimizerSlots: Int,
-                tokensPerPass: Int, recompute: Bool) {
+    /// `packedElements`: elements of the float32 weights that bf16 products pack (0 in fp32).
+    public init(config: LlamaConfig, trainable: [Parameter], frozenBytes: Int, packedElements: Int = 0,
+                optimizerSlots: Int, tokensPerPass: Int, recompute: Bool) {
         let trainableBytes = trainable.map { $0.value.count * 4 }.reduce(0, +)
-        weights = frozenBytes + trainableBytes
+        // Two bf16 packings per weight: one for x·Wᵀ, one for dy·W.
+        weights = frozenBytes + trainableBytes + 2 * 2 * packedElements
         gradients = trainableBytes
         optimizerState = trainableBytes * optimizerSlots
         // Per token and layer, backward keeps: x, x1 (D each), q, attn (H*hd), k, v (Hkv*hd),

@@ -21,6 +21,8 @@ public final class Optimizer: @unchecked Sendable {
 
     public init(_ parameters: [Parameter], settings: OptimizerSettings, backend: any TrainingBackend) {
         (self.parameters, self.settings, self.backend) = (parameters, settings, backend)
+        // The parameters change only in `update`, so products may keep packed forms between steps.
+        for p in parameters { backend.declareWeight(p.value) }
         state = parameters.map { p in
             switch settings {
             case .adamW: [backend.zeros(p.value.shape), backend.zeros(p.value.shape)]

@@ -17,7 +17,10 @@ void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m,
 /// Converts rows [row0, row1) of A [n, k] (row-major) to bfloat16 rows of k rounded up to
 /// even (zero-padded).
 void afina_bf16_convert_a(const float *a, long k, unsigned short *out, long row0, long row1);
-/// C[i, j] = sum_p A[i, p] B[p, j] for rows i in [row0, row1): A from afina_bf16_convert_a,
-/// B from afina_bf16_pack_b.
+/// Rows [row0, row1) of alpha * Aᵀ as bfloat16 rows like afina_bf16_convert_a's, for A [k, *]
+/// row-major with row stride `lda` (row i of the result is column i of A).
+void afina_bf16_convert_at(const float *a, long lda, long k, float alpha, unsigned short *out, long row0, long row1);
+/// C[i, j] = sum_p A[i, p] B[p, j] (with `accumulate`, C[i, j] += ...) for rows i in
+/// [row0, row1): A from afina_bf16_convert_a or _at, B from afina_bf16_pack_b.
 void afina_bf16_gemm(const unsigned short *a, long k, const unsigned short *packed, long m, float *c, long ldc,
-                     long row0, long row1);
+                     int accumulate, long row0, long row1);
