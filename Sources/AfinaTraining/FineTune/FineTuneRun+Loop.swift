@@ -33,9 +33,13 @@ extension FineTuneRun {
             let speed = Double(result.tokens) / Date().timeIntervalSince(started)
             state.step = trainer.step
             state.sampler = trainer.sampler
+            let perToken = { (sum: Double) in sum / Double(max(result.targetTokens, 1)) }
             try metrics.append(MetricsRecord(step: result.step, split: .train, loss: result.loss,
                                              learningRate: result.learningRate, tokensPerSecond: speed,
-                                             gradNorm: result.gradientNorm))
+                                             gradNorm: result.gradientNorm,
+                                             crossEntropy: result.distillation.map { perToken($0.crossEntropy) },
+                                             divergence: result.distillation.map { perToken($0.divergence) },
+                                             agreement: result.distillation.map { perToken(Double($0.agreements)) }))
             var keepGoing = onEvent(.step(result, tokensPerSecond: speed))
             if config.evalEvery > 0, trainer.step % config.evalEvery == 0 || trainer.step == totalSteps, !validation.isEmpty {
                 let loss = trainer.evaluate(validation)

@@ -65,7 +65,7 @@ public final class FineTuneRun: @unchecked Sendable {
             batchSize: config.batchSize, gradAccum: config.gradAccum, learningRate: config.learningRate,
             schedule: config.lrSchedule, warmupSteps: config.warmupSteps,
             totalSteps: totalSteps, maxGradNorm: config.maxGradNorm, seed: config.seed,
-            recompute: config.checkpointing))
+            recompute: config.checkpointing), distillation: try Self.distillation(config, student: base, train: train))
         state = LoopState(step: 0, sampler: trainer.sampler, bestValidationLoss: nil, evaluationsWithoutImprovement: 0)
         guard let llama = model as? Llama else {
             throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be trained yet")
@@ -73,14 +73,21 @@ public final class FineTuneRun: @unchecked Sendable {
         // The largest pass: the longest micro-batch, cut at tokensPerPass (whole sequences).
         let lengths = train.map(\.tokens.count).sorted()
         let pass = min(lengths.suffix(config.batchSize).reduce(0, +), trainer.settings.tokensPerPass + (lengths.last ?? 0))
-        let frozen = model.parameters(.all).filter { p in !trainable.contains { $0.value === p.value } }
+        var frozen = model.parameters(.all).filter { p in !trainable.contains { $0.value === p.value } }
             .map { $0.value.storage.byteCount }.reduce(0, +)
+        var teacherLogits = 0
+        if case .online(let teacher) = trainer.distillation?.teacher {
+            frozen += teacher.parameters(.all).map { $0.value.storage.byteCount }.reduce(0, +)
+            teacherLogits = 4 * pass * teacher.vocabularySize
+        }
         let packed = backend.precision == .bf16
             ? model.parameters(.all).filter { $0.value.dtype == .f32 && $0.value.shape.count == 2 }.map(\.value.count).reduce(0, +)
             : 0
-        memory = MemoryEstimate(config: llama.config, trainable: trainable, frozenBytes: frozen, packedElements: packed,
+        var memory = MemoryEstimate(config: llama.config, trainable: trainable, frozenBytes: frozen, packedElements: packed,
                                 optimizerSlots: config.optimizer == .adamw ? 2 : 1,
                                 tokensPerPass: pass, recompute: config.checkpointing)
+        memory.activations += teacherLogits
+        self.memory = memory
         if resume {
             guard let latest = try Checkpoint.completed(in: checkpoints).last else {
                 throw TrainingError.badCheckpoint("no checkpoint to resume in \(checkpoints.path)")
@@ -88,6 +95,25 @@ public final class FineTuneRun: @unchecked Sendable {
             state = try Checkpoint.restore(trainer, from: latest)
             self.notes.append("resumed from \(latest.lastPathComponent)")
         }
+    }
+
+    /// The `distill:` section made ready: the teacher loaded (its weights declared constant)
+    /// and checked against the student's vocabulary, or the cache read and checked.
+    static func distillation(_ config: TrainingConfig, student: LoadedModel, train: [TrainingSequence]) throws -> Distillation? {
+        let d = config.distill
+        if let path = d.cache {
+            return Distillation(loss: d.loss, teacher: .cached(try TeacherCache(url: URL(fileURLWithPath: path), examples: train,
+                                                                                 temperature: d.temperature)))
+        }
+        guard let name = d.teacher else { return nil }
+        let teacher = try ModelLoader.load(name, backend: student.model.backend)
+        try Distillation.checkVocabulary(student: student, teacher: teacher, teacherName: name)
+        guard let model = teacher.model as? any TrainableModel else {
+            throw TrainingError.invalidSetup("\(teacher.info.architecture) models cannot be teachers yet")
+        }
+        for p in model.parameters(.all) { student.model.backend.declareWeight(p.value) }
+        return Distillation(loss: d.loss, teacher: .online(model), onPolicy: d.onPolicy,
+                            sampling: OnPolicySampling(maxNewTokens: d.maxNewTokens, stopTokens: student.stopTokens))
     }
 
     /// Training and validation sequences: the validation file, or a seeded share of the

@@ -17,6 +17,8 @@ public struct StepResult: Sendable {
     /// Tokens the model read (inputs), and how many of them had targets.
     public var tokens: Int
     public var targetTokens: Int
+    /// With distillation: the summed cross-entropy, divergence and top-1 agreements.
+    public var distillation: DistillationTerms?
 }
 
 public final class Trainer: @unchecked Sendable {
@@ -50,6 +52,8 @@ public final class Trainer: @unchecked Sendable {
     public let optimizer: Optimizer
     public let settings: Settings
     public let examples: [TrainingSequence]
+    /// Logit-level distillation, when a teacher guides the student.
+    public let distillation: Distillation?
     /// The data position: which examples come next (saved in checkpoints).
     public var sampler: BatchSampler
     let gradients: Gradients
@@ -57,8 +61,10 @@ public final class Trainer: @unchecked Sendable {
     public var step: Int { optimizer.step }
     var backend: any TrainingBackend { model.trainingBackend }
 
-    public init(model: any TrainableModel, optimizer: Optimizer, examples: [TrainingSequence], settings: Settings) {
+    public init(model: any TrainableModel, optimizer: Optimizer, examples: [TrainingSequence], settings: Settings,
+                distillation: Distillation? = nil) {
         (self.model, self.optimizer, self.examples, self.settings) = (model, optimizer, examples, settings)
+        self.distillation = distillation
         sampler = BatchSampler(count: examples.count, seed: settings.seed)
         gradients = Gradients(optimizer.parameters, backend: model.trainingBackend)
     }
@@ -66,17 +72,29 @@ public final class Trainer: @unchecked Sendable {
     /// Draws the next effective batch and applies one update. A non-finite loss stops before
     /// the update, so the weights stay as they were.
     public func trainStep() throws -> StepResult {
-        let microBatches = (0..<settings.gradAccum).map { _ in sampler.next(batchSize: settings.batchSize).map { examples[$0] } }
+        let drawn = (0..<settings.gradAccum).map { _ in sampler.next(batchSize: settings.batchSize) }
+        var microBatches = drawn.map { $0.map { examples[$0] } }
+        // GKD: some micro-batches are answered by the student itself (no example indices then).
+        var indices: [[Int]?] = drawn
+        if let distillation, let sampling = distillation.sampling {
+            for i in microBatches.indices where distillation.isOnPolicy(update: step, microBatch: i, seed: settings.seed) {
+                microBatches[i] = try sampling.sample(microBatches[i], student: model, seed: passSeed(i, 0) ^ 0x5A3C)
+                indices[i] = nil
+            }
+        }
         let targetCount = microBatches.joined().map(\.targetCount).reduce(0, +)
         let tokens = microBatches.joined().map { $0.tokens.count - 1 }.reduce(0, +)
         for g in gradients.tensors { backend.zero(g) }
         var lossSum: Double = 0
+        var terms: DistillationTerms?
         for (i, batch) in microBatches.enumerated() {
-            for (j, pass) in passes(batch).enumerated() {
-                // Dropout masks differ per step and pass but repeat on resume.
-                let seed = settings.seed &+ UInt64((step * settings.gradAccum + i) * 1024 + j) &* 0xD1B5_4A32_D192_ED03
-                lossSum += model.loss(pass, gradients: gradients, lossScale: 1 / Float(max(targetCount, 1)),
-                                      dropoutSeed: seed, recompute: settings.recompute)
+            for (j, range) in passes(batch).enumerated() {
+                let pass = Array(batch[range])
+                let objective = try distillation?.objective(for: pass, indices: indices[i].map { Array($0[range]) }) ?? .crossEntropy
+                let loss = model.loss(pass, objective: objective, gradients: gradients, lossScale: 1 / Float(max(targetCount, 1)),
+                                      dropoutSeed: passSeed(i, j), recompute: settings.recompute)
+                lossSum += loss.total
+                if let d = loss.distillation { terms = (terms ?? DistillationTerms()) + d }
             }
         }
         let loss = lossSum / Double(max(targetCount, 1))
@@ -86,21 +104,26 @@ public final class Trainer: @unchecked Sendable {
         let rate = learningRate(forUpdate: step + 1)
         optimizer.update(gradients, learningRate: rate)
         return StepResult(step: step, loss: loss, learningRate: rate, gradientNorm: norm, tokens: tokens,
-                          targetTokens: targetCount)
+                          targetTokens: targetCount, distillation: terms)
+    }
+
+    /// Dropout masks (and on-policy samples) differ per step and pass but repeat on resume.
+    private func passSeed(_ microBatch: Int, _ pass: Int) -> UInt64 {
+        settings.seed &+ UInt64((step * settings.gradAccum + microBatch) * 1024 + pass) &* 0xD1B5_4A32_D192_ED03
     }
 
     /// Consecutive runs of `batch` holding at most `tokensPerPass` tokens (at least one sequence).
-    func passes(_ batch: [TrainingSequence]) -> [[TrainingSequence]] {
-        var passes: [[TrainingSequence]] = [[]]
-        var tokens = 0
-        for sequence in batch {
-            if !passes[passes.count - 1].isEmpty, tokens + sequence.tokens.count > settings.tokensPerPass {
-                passes.append([])
-                tokens = 0
+    func passes(_ batch: [TrainingSequence]) -> [Range<Int>] {
+        var passes: [Range<Int>] = []
+        var (start, tokens) = (0, 0)
+        for (i, sequence) in batch.enumerated() {
+            if i > start, tokens + sequence.tokens.count > settings.tokensPerPass {
+                passes.append(start..<i)
+                (start, tokens) = (i, 0)
             }
-            passes[passes.count - 1].append(sequence)
             tokens += sequence.tokens.count
         }
+        if start < batch.count { passes.append(start..<batch.count) }
         return passes
     }
 

@@ -17,19 +17,24 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     public var tokensPerSecond: Double?
     /// Global gradient norm before clipping.
     public var gradNorm: Double?
+    /// With distillation, per target token: cross-entropy on the labels, the divergence from
+    /// the teacher, and the share of tokens where both rank the same token first.
+    public var crossEntropy: Double?, divergence: Double?, agreement: Double?
 
     public init(step: Int, split: Split, loss: Double, learningRate: Double? = nil,
-                tokensPerSecond: Double? = nil, gradNorm: Double? = nil) {
+                tokensPerSecond: Double? = nil, gradNorm: Double? = nil,
+                crossEntropy: Double? = nil, divergence: Double? = nil, agreement: Double? = nil) {
         self.step = step
         self.split = split
         self.loss = loss
         self.learningRate = learningRate
         self.tokensPerSecond = tokensPerSecond
         self.gradNorm = gradNorm
+        (self.crossEntropy, self.divergence, self.agreement) = (crossEntropy, divergence, agreement)
     }
 
     enum CodingKeys: String, CodingKey {
-        case step, split, loss, val_loss, lr, tokens_per_second, grad_norm
+        case step, split, loss, val_loss, lr, tokens_per_second, grad_norm, ce_loss, kd_loss, agreement
     }
 
     public init(from decoder: any Decoder) throws {
@@ -41,6 +46,9 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         learningRate = try c.decodeIfPresent(Double.self, forKey: .lr)
         tokensPerSecond = try c.decodeIfPresent(Double.self, forKey: .tokens_per_second)
         gradNorm = try c.decodeIfPresent(Double.self, forKey: .grad_norm)
+        crossEntropy = try c.decodeIfPresent(Double.self, forKey: .ce_loss)
+        divergence = try c.decodeIfPresent(Double.self, forKey: .kd_loss)
+        agreement = try c.decodeIfPresent(Double.self, forKey: .agreement)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -51,6 +59,9 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         try c.encodeIfPresent(learningRate, forKey: .lr)
         try c.encodeIfPresent(tokensPerSecond, forKey: .tokens_per_second)
         try c.encodeIfPresent(gradNorm, forKey: .grad_norm)
+        try c.encodeIfPresent(crossEntropy, forKey: .ce_loss)
+        try c.encodeIfPresent(divergence, forKey: .kd_loss)
+        try c.encodeIfPresent(agreement, forKey: .agreement)
     }
 }
 

@@ -82,6 +82,15 @@ extension TrainingConfig {
         earlyStoppingPatience = try top.int("early_stopping_patience", default: 0)
         checkpointing = try top.bool("checkpointing", default: false)
         precision = try top.choice("precision", default: .fp32)
+        var distill = try top.section("distill")
+        self.distill = Distill(teacher: try distill.string("teacher"), cache: try distill.string("cache"),
+                               alpha: try distill.double("alpha", default: 0.5),
+                               temperature: try distill.double("temperature", default: 1),
+                               divergence: try distill.choice("divergence", default: .forwardKL),
+                               beta: try distill.double("beta", default: 0.5),
+                               onPolicy: try distill.double("on_policy", default: 0),
+                               maxNewTokens: try distill.int("max_new_tokens", default: 64))
+        try distill.rejectUnknownKeys()
         try top.rejectUnknownKeys()
 
         // Hold out part of the training set only when something will evaluate it.
@@ -147,6 +156,15 @@ extension TrainingConfig {
         add("early_stopping_patience", "\(earlyStoppingPatience)")
         add("checkpointing", "\(checkpointing)")
         add("precision", precision.rawValue)
+        lines.append("distill:")
+        add("teacher", distill.teacher.map(yamlQuoted) ?? "null", indent: true)
+        add("cache", distill.cache.map(yamlQuoted) ?? "null", indent: true)
+        add("alpha", "\(distill.alpha)", indent: true)
+        add("temperature", "\(distill.temperature)", indent: true)
+        add("divergence", distill.divergence.rawValue, indent: true)
+        add("beta", "\(distill.beta)", indent: true)
+        add("on_policy", "\(distill.onPolicy)", indent: true)
+        add("max_new_tokens", "\(distill.maxNewTokens)", indent: true)
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -39,6 +39,14 @@ import AfinaTensor
 /// | `early_stopping_patience` | 0 | evaluations without improvement before stopping; 0 turns it off |
 /// | `checkpointing` | false | recompute activations in backward to save memory |
 /// | `precision` | `fp32` | `bf16`: products take bfloat16 inputs (AVX-512 BF16 CPUs; fp32 elsewhere), weights stay fp32 |
+/// | `distill.teacher` | none | logit-level distillation from this model, run beside the student (same vocabulary) |
+/// | `distill.cache` | none | or from the teacher's top-k log-probabilities stored by `afina distill cache` |
+/// | `distill.alpha` | 0.5 | loss = alpha * CE(labels) + (1 - alpha) * T² * divergence |
+/// | `distill.temperature` | 1.0 | T, applied to teacher and student |
+/// | `distill.divergence` | `forward_kl` | `forward_kl`, `reverse_kl` or `jsd` |
+/// | `distill.beta` | 0.5 | JSD's mixture weight, in (0, 1) |
+/// | `distill.on_policy` | 0.0 | share of micro-batches whose answers the student samples itself (GKD's lambda; needs `distill.teacher`) |
+/// | `distill.max_new_tokens` | 64 | longest answer the student samples on-policy |
 public struct TrainingConfig: Equatable, Sendable {
     public enum Method: String, CaseIterable, Sendable { case full, lora, qlora }
     public typealias LRSchedule = LearningRateSchedule
@@ -61,6 +69,30 @@ public struct TrainingConfig: Equatable, Sendable {
 
     /// The `lora:` section is the model's own adapter settings.
     public typealias LoRA = LoRAConfiguration
+
+    /// The `distill:` section: off unless it names a teacher or a cache.
+    public struct Distill: Equatable, Sendable {
+        public enum Kind: String, CaseIterable, Sendable { case forwardKL = "forward_kl", reverseKL = "reverse_kl", jsd }
+        public var teacher: String?
+        public var cache: String?
+        public var alpha: Double
+        public var temperature: Double
+        public var divergence: Kind
+        public var beta: Double
+        public var onPolicy: Double
+        public var maxNewTokens: Int
+
+        public var isEnabled: Bool { teacher != nil || cache != nil }
+
+        public var loss: DistillationLoss {
+            let d: Divergence = switch divergence {
+            case .forwardKL: .forwardKL
+            case .reverseKL: .reverseKL
+            case .jsd: .jensenShannon(beta: beta)
+            }
+            return DistillationLoss(divergence: d, temperature: temperature, alpha: alpha)
+        }
+    }
 
     public var model: String
     public var method: Method
@@ -92,6 +124,7 @@ public struct TrainingConfig: Equatable, Sendable {
     /// Recompute activations during backward instead of keeping them.
     public var checkpointing: Bool
     public var precision: Precision
+    public var distill: Distill
 
     /// Throws on values out of range or settings that contradict each other, naming the key.
     public func validate() throws {
@@ -134,5 +167,13 @@ public struct TrainingConfig: Equatable, Sendable {
         try check(logEvery > 0, "log_every", "must be positive")
         try check(earlyStoppingPatience >= 0, "early_stopping_patience", "must not be negative")
         try check(earlyStoppingPatience == 0 || evalEvery > 0, "early_stopping_patience", "needs eval_every > 0")
+        try check(distill.teacher == nil || distill.cache == nil, "distill.cache", "give distill.teacher or distill.cache, not both")
+        try check((0...1).contains(distill.alpha), "distill.alpha", "must be in [0, 1]")
+        try check(distill.temperature > 0 && distill.temperature.isFinite, "distill.temperature", "must be positive")
+        try check(distill.beta > 0 && distill.beta < 1, "distill.beta", "must be in (0, 1)")
+        try check((0...1).contains(distill.onPolicy), "distill.on_policy", "must be in [0, 1]")
+        try check(distill.onPolicy == 0 || distill.teacher != nil, "distill.on_policy",
+                  "needs distill.teacher: the teacher scores what the student samples")
+        try check(distill.maxNewTokens > 0, "distill.max_new_tokens", "must be positive")
     }
 }

@@ -1,0 +1,42 @@
+// afina distill cache: the teacher's top-k log-probabilities for a training config, so the
+// student distills from them without the teacher in memory.
+import AfinaTraining
+import ArgumentParser
+import Foundation
+
+struct DistillCache: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cache",
+        abstract: "Store a teacher's top-k log-probabilities at every answer token of a training config.",
+        discussion: """
+            The examples are those `afina train CONFIG` trains on (same rendering, truncation and \
+            split), scored at distill.temperature. Then train with the cache instead of the teacher:
+              afina distill cache configs/distill.yaml --teacher runs/teacher/model --out runs/teacher.kd
+              afina train configs/distill.yaml distill.teacher=null distill.cache=runs/teacher.kd
+            The teacher must share the student's vocabulary.
+            """)
+
+    @Argument(help: "A training YAML config, then key=value overrides.") var arguments: [String]
+    @Option(help: "The teacher (default: the config's distill.teacher).") var teacher: String?
+    @Option(name: .customLong("top-k"), help: "Log-probabilities kept per token (the rest is one tail bucket).")
+    var topK = 32
+    @Option(help: "The cache file to write (safetensors).") var out: String
+
+    func validate() throws {
+        guard topK > 0 else { throw ValidationError("--top-k must be positive") }
+    }
+
+    func run() throws {
+        let config = try TrainingConfig(contentsOfFile: arguments[0], overrides: Array(arguments.dropFirst()))
+        guard let name = teacher ?? config.distill.teacher else {
+            throw ValidationError("name the teacher with --teacher or distill.teacher in the config")
+        }
+        let started = Date()
+        let (examples, rows) = try TeacherCache.build(for: config, teacher: name, k: topK, to: URL(fileURLWithPath: out)) { done, total in
+            FileHandle.standardError.write(Data("\r\(done)/\(total) examples".utf8))
+        }
+        printError("")
+        print(String(format: "wrote %@: top-%d of %@ at temperature %g for %d answer tokens of %d examples (%.0f s)",
+                     out, topK, name, config.distill.temperature, rows, examples, Date().timeIntervalSince(started)))
+    }
+}
