@@ -51,8 +51,9 @@ extension Llama {
             let note = try JSONSerialization.data(withJSONObject: ["tokenizer_from": tokenizerFrom], options: [.sortedKeys])
             return try note.write(to: directory.appendingPathComponent("afina.json"), options: .atomic)
         }
+        // afina.json too: a directory Afina wrote from a GGUF base names that base's tokenizer.
         for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
-                     "generation_config.json", "vocab.json", "merges.txt"] {
+                     "generation_config.json", "vocab.json", "merges.txt", "afina.json"] {
             let (from, to) = (source.appendingPathComponent(name), directory.appendingPathComponent(name))
             guard fm.fileExists(atPath: from.path) else { continue }
             try? fm.removeItem(at: to)
