@@ -236,7 +236,9 @@ public struct TeacherGeneration: Sendable {
             }
             try fm.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
             try save(fresh)
-            fm.createFile(atPath: output.path, contents: nil)
+            guard fm.createFile(atPath: output.path, contents: nil) else {
+                throw TrainingError.invalidSetup("cannot create \(output.path)")
+            }
             return (fresh, filter)
         }
         let state: State
