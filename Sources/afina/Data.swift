@@ -1,4 +1,5 @@
-// afina data: build training data sets (today: the spelling-correction task).
+// afina data: build training data sets (the spelling-correction task) and curate them (gender
+// audit, counterfactual augmentation, deduplication, decontamination).
 import AfinaData
 import ArgumentParser
 import Foundation
@@ -6,8 +7,8 @@ import Foundation
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Build training data sets.",
-        subcommands: [Spelling.self])
+        abstract: "Build and curate training data sets.",
+        subcommands: [Spelling.self, Audit.self, Augment.self, Dedupe.self, Decontaminate.self])
 }
 
 extension DataCommand {

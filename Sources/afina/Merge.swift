@@ -26,9 +26,9 @@ struct Merge: ParsableCommand {
         }
         let source = URL(fileURLWithPath: loaded.info.path)
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory)
+        let exists = FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory)
         try llama.merged().writeHuggingFace(to: URL(fileURLWithPath: output), tokenizer: loaded.tokenizer,
-                                            tokenizerDirectory: isDirectory.boolValue ? source : nil,
+                                            tokenizerDirectory: exists && isDirectory.boolValue ? source : nil,
                                             tokenizerFrom: base)
         print("wrote \(output)")
         if !isDirectory.boolValue {
