@@ -1,16 +1,36 @@
-// Task files: JSONL, one {"prompt": String, "reference": String or [String]} per line.
-// Other keys (ids, tags) are allowed and ignored; blank lines are skipped.
+// Task files: JSONL, one example per line, in any of these shapes (other keys are ignored,
+// blank lines skipped):
+//   {"prompt": ..., "reference": "..." or [...]}                the task shape
+//   {"messages": [...], "reference": ...}                       a conversation to answer
+//   {"messages": [..., {"role": "assistant", ...}]}              its last assistant turn is the reference
+//   {"prompt": ..., "completion": ...}                          training shapes: the answer is the reference
+//   {"instruction": ..., "input": ... (optional), "output": ...}  (Alpaca, rendered as `afina train` does)
+//   {"input": ..., "output": ...}
+// `reference` wins over `completion` / `output`. SARI's source sentence is the `source` key,
+// else `input`.
+import AfinaTokenizers
 import Foundation
 
 /// One question of a task and the answers that count as right.
 public struct TaskExample: Equatable, Sendable {
+    /// The question as shown in reports: the last user turn of `messages`.
     public var prompt: String
+    /// The conversation the model answers; it ends with a user turn.
+    public var messages: [ChatMessage]
     /// At least one; a prediction matching any of them is right.
     public var references: [String]
+    /// The text the answer rewrites (SARI's source), when the record names one.
+    public var source: String?
 
-    public init(prompt: String, references: [String]) {
-        self.prompt = prompt
+    public init(prompt: String, references: [String], source: String? = nil) {
+        self.init(messages: [ChatMessage(role: "user", content: prompt)], references: references, source: source)
+    }
+
+    public init(messages: [ChatMessage], references: [String], source: String? = nil) {
+        self.messages = messages
+        self.prompt = messages.last(where: { $0.role == "user" })?.content ?? messages.last?.content ?? ""
         self.references = references
+        self.source = source
     }
 }
 
@@ -50,23 +70,87 @@ public enum TaskFile {
     public static func parse(_ data: Data, path: String) throws -> [TaskExample] {
         var examples: [TaskExample] = []
         for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            func fail(_ message: String) -> EvalError { .malformedLine(path: path, line: index + 1, message: message) }
             guard line.contains(where: { !Set(" \t\r".utf8).contains($0) }) else { continue }
-            guard let json = try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed]) else {
-                throw fail("not valid JSON")
+            do {
+                guard let json = try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed]) else {
+                    throw Problem("not valid JSON")
+                }
+                guard let object = json as? [String: Any] else { throw Problem("expected a JSON object") }
+                examples.append(try example(object))
+            } catch let problem as Problem {
+                throw EvalError.malformedLine(path: path, line: index + 1, message: problem.reason)
             }
-            guard let object = json as? [String: Any] else { throw fail("expected a JSON object") }
-            guard let prompt = object["prompt"] as? String else { throw fail("\"prompt\" must be a string") }
-            let references: [String]
-            switch object["reference"] {
-            case let text as String: references = [text]
-            case let list as [Any] where !list.isEmpty && list.allSatisfy({ $0 is String }):
-                references = list.map { $0 as! String }
-            case nil: throw fail("missing \"reference\"")
-            default: throw fail("\"reference\" must be a string or a non-empty list of strings")
-            }
-            examples.append(TaskExample(prompt: prompt, references: references))
         }
         return examples
+    }
+
+    private struct Problem: Error {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    private static func example(_ object: [String: Any]) throws -> TaskExample {
+        let promptKeys = ["messages", "prompt", "instruction"].filter { object[$0] != nil }
+        guard promptKeys.count <= 1 else {
+            throw Problem("keys of several prompt shapes (\(promptKeys.joined(separator: ", "))); use one")
+        }
+        var messages: [ChatMessage]
+        var answer: String?     // the reference a training shape carries
+        switch promptKeys.first {
+        case "messages":
+            messages = try conversation(object["messages"])
+            if messages.last?.role == "assistant" { answer = messages.removeLast().content }
+            guard messages.last?.role == "user" else {
+                throw Problem("\"messages\" must end with a user turn (or a user turn and its assistant answer)")
+            }
+        case "prompt":
+            messages = [ChatMessage(role: "user", content: try string(object, "prompt"))]
+            answer = try optionalString(object, "completion")
+        case "instruction":
+            var user = try string(object, "instruction")
+            if let input = try optionalString(object, "input"), !input.isEmpty { user += "\n\n" + input }
+            messages = [ChatMessage(role: "user", content: user)]
+            answer = try optionalString(object, "output")
+        default:
+            guard object["input"] != nil else {
+                throw Problem("missing \"prompt\" (or \"messages\", \"instruction\", \"input\")")
+            }
+            messages = [ChatMessage(role: "user", content: try string(object, "input"))]
+            answer = try optionalString(object, "output")
+        }
+        let references: [String]
+        switch object["reference"] {
+        case let text as String: references = [text]
+        case let list as [Any] where !list.isEmpty && list.allSatisfy({ $0 is String }):
+            references = list.map { $0 as! String }
+        case nil:
+            guard let answer else { throw Problem("missing \"reference\"") }
+            references = [answer]
+        default: throw Problem("\"reference\" must be a string or a non-empty list of strings")
+        }
+        let source = try optionalString(object, "source") ?? optionalString(object, "input")
+        return TaskExample(messages: messages, references: references, source: source)
+    }
+
+    private static func conversation(_ value: Any?) throws -> [ChatMessage] {
+        guard let list = value as? [Any], !list.isEmpty else { throw Problem("\"messages\" must be a non-empty array") }
+        return try list.enumerated().map { index, item in
+            guard let turn = item as? [String: Any], let role = turn["role"] as? String,
+                  let content = turn["content"] as? String else {
+                throw Problem("messages[\(index)] must be an object with string \"role\" and \"content\"")
+            }
+            return ChatMessage(role: role, content: content)
+        }
+    }
+
+    private static func string(_ object: [String: Any], _ key: String) throws -> String {
+        guard let text = object[key] as? String else { throw Problem("\"\(key)\" must be a string") }
+        return text
+    }
+
+    private static func optionalString(_ object: [String: Any], _ key: String) throws -> String? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let text = value as? String else { throw Problem("\"\(key)\" must be a string") }
+        return text
     }
 }

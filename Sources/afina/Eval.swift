@@ -1,4 +1,5 @@
-// afina eval: score one or more models on a JSONL task and compare them side by side.
+// afina eval: score one or more models on a JSONL task and/or measure their perplexity on a
+// text, and compare them side by side.
 import AfinaEval
 import AfinaModels
 import ArgumentParser
@@ -6,46 +7,94 @@ import Foundation
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Score models on a task of prompts and reference answers.",
+        abstract: "Score models on a task of prompts and reference answers, or measure their perplexity.",
         discussion: """
-            The task is JSONL, one {"prompt": ..., "reference": "..." or [...]} per line. Each prompt is \
-            sent as a user message through the model's chat template and answered greedily. Answers are \
-            scored by exact match (ignoring surrounding whitespace and one final period) and chrF.
+            The task is JSONL, one {"prompt": ..., "reference": "..." or [...]} per line; \
+            {"messages": [...]} conversations and the training shapes (prompt/completion, \
+            instruction/input/output, input/output: the answer is the reference) work too. Each \
+            conversation goes through the model's chat template and is answered greedily. Metrics \
+            (0-100, with 95% percentile bootstrap intervals over examples, 1000 seeded resamples): \
+            exact_match (ignoring surrounding whitespace and one final period), chrf, bleu (sacrebleu), \
+            rouge_l, sari (needs each record's "source" or "input" field).
+            --few-shot N turns the task's first N records into solved example turns before every \
+            other prompt; those N are not scored.
+            --perplexity FILE: exp(mean NLL) over target tokens: answer tokens of chat, prompt/completion \
+            and Alpaca JSONL records, every token after the first of "text" records and of plain text \
+            files (any extension other than .jsonl/.json).
+            Peak RSS is the process's VmHWM, reset before each model loads.
             A model is a pulled name, a .gguf file, a Hugging Face directory, or a LoRA adapter \
             directory (as `afina train` writes), which runs over the base its adapter_config.json names.
             """)
 
     @Option(parsing: .upToNextOption, help: "Models: pulled names, .gguf files, Hugging Face or adapter directories.")
     var models: [String] = []
-    @Option(help: "The task JSONL file.") var task: String
+    @Option(help: "The task JSONL file.") var task: String?
+    @Option(help: "A text or JSONL file to measure perplexity on.") var perplexity: String?
+    @Option(help: "Comma-separated: exact_match, chrf, bleu, rouge_l, sari.") var metrics = "exact_match,chrf"
+    @Option(name: .customLong("few-shot"), help: "Use the task's first N records as example turns (not scored).")
+    var fewShot = 0
+    @Option(name: .customLong("out-dir"), help: "Also write eval.md and eval.json into this folder.") var outDir: String?
     @Option(name: .customLong("max-tokens"), help: "Most tokens per answer.") var maxTokens = 32
     @Option(name: .customLong("batch-size"), help: "Prompts generated together.") var batchSize = 16
     @Flag(help: "Print one JSON object with each model's metrics.") var json = false
 
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("give at least one model: --models A [B ...]") }
+        guard task != nil || perplexity != nil else { throw ValidationError("give --task FILE, --perplexity FILE or both") }
         guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard fewShot >= 0 else { throw ValidationError("--few-shot must be 0 or more") }
+        if fewShot > 0 && task == nil { throw ValidationError("--few-shot needs --task") }
+        do { _ = try Metric.list(metrics) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
-        let examples = try TaskFile.load(task)
+        let chosen = try Metric.list(metrics)
+        let bootstrap = Bootstrap()
+        let examples = try task.map { try FewShot.apply(fewShot, to: TaskFile.load($0)) }
         let showProgress = !json && isatty(STDERR_FILENO) != 0
+        func progress(_ what: String) -> ((Int, Int) -> Void)? {
+            showProgress ? { done, total in
+                FileHandle.standardError.write(Data("\r\(what): \(done)/\(total)\u{1B}[K".utf8))
+            } : nil
+        }
         var reports: [TaskReport] = []
         for spec in models {
+            PeakMemory.reset()
             let loaded = try ModelLoader.load(spec)
-            reports.append(try TaskEvaluator.evaluate(
-                loaded, name: spec, on: examples, options: TaskOptions(maxTokens: maxTokens, batchSize: batchSize),
-                progress: showProgress ? { done, total in
-                    FileHandle.standardError.write(Data("\r\(spec): \(done)/\(total)\u{1B}[K".utf8))
-                } : nil))
+            var report = TaskReport(model: spec, count: 0, scores: [], tokensPerSecond: 0)
+            if let examples {
+                report = try TaskEvaluator.evaluate(
+                    loaded, name: spec, on: examples,
+                    options: TaskOptions(maxTokens: maxTokens, batchSize: batchSize, metrics: chosen, bootstrap: bootstrap),
+                    progress: progress(spec))
+            }
+            if let perplexity {
+                report.perplexity = try Perplexity.evaluate(loaded, file: perplexity, progress: progress("\(spec) perplexity"))
+            }
+            report.peakResidentBytes = PeakMemory.peakResidentBytes()
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            reports.append(report)
+        }
+        for note in Set(reports.compactMap(\.perplexity).flatMap(\.notes)).sorted() {
+            FileHandle.standardError.write(Data("warning: \(note)\n".utf8))
+        }
+        if let outDir {
+            let dir = URL(fileURLWithPath: outDir)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let context = ReportFormat.Context(task: task, perplexityFile: perplexity, fewShot: fewShot, bootstrap: bootstrap)
+            try Data(ReportFormat.markdownDocument(reports, context: context).utf8)
+                .write(to: dir.appendingPathComponent("eval.md"))
+            try Data((try ReportFormat.json(reports, pretty: true) + "\n").utf8).write(to: dir.appendingPathComponent("eval.json"))
         }
         if json {
             print(try ReportFormat.json(reports))
             return
         }
         print(ReportFormat.table(reports, style: .terminal), terminator: "")
+        for report in reports {
+            for score in report.scores { if let why = score.unavailable { print("\(score.metric.title) n/a: \(why)") } }
+        }
         for report in reports where !report.misses.isEmpty {
             print("\nFirst wrong answers of \(report.model):")
             for miss in report.misses {
@@ -54,5 +103,6 @@ struct Eval: ParsableCommand {
                 print("  expected:   \(miss.references.joined(separator: " | "))")
             }
         }
+        if let outDir { print("\nwrote \(outDir)/eval.md and \(outDir)/eval.json") }
     }
 }

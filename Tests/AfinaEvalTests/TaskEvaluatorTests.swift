@@ -49,9 +49,22 @@ final class TaskEvaluatorTests: XCTestCase {
         XCTAssertEqual(report.exactMatch, 50)
         XCTAssertEqual(batches, [3, 4])
         XCTAssertEqual(report.misses, [TaskReport.Miss(prompt: "c", prediction: "def", references: ["de"])])
-        XCTAssertEqual(report.chrf, CHRF.corpusScore(hypotheses: ["bcd", "fg", "def", "cde"],
-                                                     references: examples.map(\.references)), accuracy: 1e-12)
+        XCTAssertEqual(report.chrf!, CHRF.corpusScore(hypotheses: ["bcd", "fg", "def", "cde"],
+                                                      references: examples.map(\.references)), accuracy: 1e-12)
+        XCTAssertEqual(report.scores.map(\.metric), [.exactMatch, .chrf], "the default metrics")
+        XCTAssertLessThanOrEqual(report[.exactMatch]!.lower!, 50)
+        XCTAssertGreaterThanOrEqual(report[.exactMatch]!.upper!, 50)
         XCTAssertGreaterThan(report.tokensPerSecond, 0)
+    }
+
+    func testChosenMetricsAreReportedInOrderAndSARIUsesTheSources() throws {
+        let examples = [TaskExample(prompt: "a", references: ["bcd"], source: "bcc"),
+                        TaskExample(prompt: "c", references: ["dex"], source: "dxx")]
+        let report = try evaluate(examples, TaskOptions(maxTokens: 3, metrics: [.sari, .bleu, .rougeL], bootstrap: nil))
+        XCTAssertEqual(report.scores.map(\.metric), [.sari, .bleu, .rougeL])
+        XCTAssertEqual(report[.sari]!.value!, SARI.corpusScore(sources: ["bcc", "dxx"], predictions: ["bcd", "def"],
+                                                                references: [["bcd"], ["dex"]]), accuracy: 1e-9)
+        XCTAssertNil(report[.bleu]!.lower, "no bootstrap asked for")
     }
 
     func testTooLongPromptNamesTheExample() {
@@ -73,7 +86,7 @@ final class TaskEvaluatorTests: XCTestCase {
         let report = try TaskEvaluator.evaluate(loaded, name: "smollm2", on: examples, options: TaskOptions(maxTokens: 16))
         XCTAssertEqual(report.count, 2)
         XCTAssertTrue(report.misses.first?.prediction.contains("Paris") == true, "\(report.misses)")
-        XCTAssertGreaterThan(report.chrf, 0)
+        XCTAssertGreaterThan(report.chrf!, 0)
         XCTAssertGreaterThan(report.tokensPerSecond, 0)
     }
 }

@@ -1,4 +1,6 @@
-// Task JSONL: strings or lists as references, and errors that point at file:line.
+// Task JSONL: the task shape, conversations and the training shapes, and errors that point
+// at file:line.
+import AfinaTokenizers
 import Foundation
 import XCTest
 @testable import AfinaEval
@@ -18,6 +20,32 @@ final class TaskFileTests: XCTestCase {
                                   TaskExample(prompt: "2+2?", references: ["4", "four"])])
     }
 
+    func testTrainingShapesUseTheirAnswerAsTheReference() throws {
+        let examples = try parse("""
+            {"prompt": "Fix: teh", "completion": "the"}
+            {"instruction": "Correct the spelling.", "input": "recieve", "output": "receive"}
+            {"instruction": "Say hi.", "output": "hi"}
+            {"input": "wierd", "output": "weird"}
+            {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello"}]}
+            {"messages": [{"role": "user", "content": "Hi?"}], "reference": ["Hello", "Hi"]}
+            {"prompt": "Fix: teh", "completion": "ignored", "reference": "the"}
+            """)
+        XCTAssertEqual(examples.map(\.references), [["the"], ["receive"], ["hi"], ["weird"], ["Hello"], ["Hello", "Hi"], ["the"]])
+        XCTAssertEqual(examples[1].prompt, "Correct the spelling.\n\nrecieve", "as `afina train` renders Alpaca")
+        XCTAssertEqual(examples[4].messages, [ChatMessage(role: "system", content: "Be brief."),
+                                              ChatMessage(role: "user", content: "Hi?")])
+        XCTAssertEqual(examples[4].prompt, "Hi?")
+    }
+
+    func testSourceIsTheSourceFieldElseTheInput() throws {
+        let examples = try parse("""
+            {"prompt": "Fix: teh", "reference": "the", "source": "teh"}
+            {"instruction": "Fix the spelling.", "input": "recieve", "output": "receive"}
+            {"prompt": "Fix: teh", "reference": "the"}
+            """)
+        XCTAssertEqual(examples.map(\.source), ["teh", "recieve", nil])
+    }
+
     func testMalformedLinesAreReportedAsFileLineWhat() {
         let cases = [
             ("{\"prompt\": \"a\", \"reference\": \"b\"}\n{oops", "task.jsonl:2: not valid JSON"),
@@ -28,6 +56,14 @@ final class TaskFileTests: XCTestCase {
              "task.jsonl:3: \"reference\" must be a string or a non-empty list of strings"),
             ("{\"prompt\": \"a\", \"reference\": [\"x\", 1]}",
              "task.jsonl:1: \"reference\" must be a string or a non-empty list of strings"),
+            ("{\"reference\": \"b\"}", "task.jsonl:1: missing \"prompt\" (or \"messages\", \"instruction\", \"input\")"),
+            ("{\"prompt\": \"a\", \"messages\": [], \"reference\": \"b\"}",
+             "task.jsonl:1: keys of several prompt shapes (messages, prompt); use one"),
+            ("{\"messages\": [{\"role\": \"user\"}], \"reference\": \"b\"}",
+             "task.jsonl:1: messages[0] must be an object with string \"role\" and \"content\""),
+            ("{\"messages\": [{\"role\": \"assistant\", \"content\": \"x\"}]}",
+             "task.jsonl:1: \"messages\" must end with a user turn (or a user turn and its assistant answer)"),
+            ("{\"instruction\": \"a\", \"output\": 5}", "task.jsonl:1: \"output\" must be a string"),
         ]
         for (text, message) in cases {
             XCTAssertThrowsError(try parse(text), message) { XCTAssertEqual("\($0)", message) }
