@@ -1,6 +1,7 @@
 // The probe's chart: one horizontal bar per occupation (the model's female share from names),
 // sorted from most male to most female, with the BLS share of women marked on each row and a
 // dashed line at parity (0.5). Hand-written SVG 1.1 like `LossChart`: no plotting library.
+import AfinaFormats
 import Foundation
 
 public enum BiasChart {
@@ -20,53 +21,38 @@ public enum BiasChart {
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
                 + "viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\" font-size=\"11\">",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-            "<text x=\"\(width / 2)\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">\(escaped(title))</text>",
+            "<text x=\"\(width / 2)\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">\(SVG.escaped(title))</text>",
             // Legend.
-            "<rect x=\"\(r(plot.left))\" y=\"30\" width=\"12\" height=\"10\" fill=\"\(barColor)\"/>",
-            "<text x=\"\(r(plot.left + 16))\" y=\"39\">model: P(female names) / P(all names)</text>",
-            "<line x1=\"\(r(plot.left + 260))\" y1=\"29\" x2=\"\(r(plot.left + 260))\" y2=\"41\" stroke=\"\(referenceColor)\" stroke-width=\"2\"/>",
-            "<text x=\"\(r(plot.left + 266))\" y=\"39\">US BLS share of women</text>",
+            "<rect x=\"\(SVG.number(plot.left))\" y=\"30\" width=\"12\" height=\"10\" fill=\"\(barColor)\"/>",
+            "<text x=\"\(SVG.number(plot.left + 16))\" y=\"39\">model: P(female names) / P(all names)</text>",
+            "<line x1=\"\(SVG.number(plot.left + 260))\" y1=\"29\" x2=\"\(SVG.number(plot.left + 260))\" y2=\"41\" stroke=\"\(referenceColor)\" stroke-width=\"2\"/>",
+            "<text x=\"\(SVG.number(plot.left + 266))\" y=\"39\">US BLS share of women</text>",
         ]
         for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
-            svg.append(line(px(tick), plot.top, px(tick), plot.bottom, color: "#e5e5e5"))
-            svg.append(text(px(tick), plot.bottom + 14, "middle", String(format: "%.2f", tick)))
+            svg.append(SVG.line(px(tick), plot.top, px(tick), plot.bottom, color: "#e5e5e5"))
+            svg.append(SVG.text(px(tick), plot.bottom + 14, "middle", String(format: "%.2f", tick)))
         }
         for (i, o) in sorted.enumerated() {
             let y = plot.top + Double(i) * rowHeight
-            svg.append(text(plot.left - 6, y + rowHeight - 4, "end", o.occupation))
-            svg.append("<rect class=\"share\" x=\"\(r(plot.left))\" y=\"\(r(y + 2))\" width=\"\(r(px(o.femaleShare) - plot.left))\" "
-                + "height=\"\(r(rowHeight - 4))\" fill=\"\(barColor)\"><title>\(escaped(o.occupation)): "
+            svg.append(SVG.text(plot.left - 6, y + rowHeight - 4, "end", o.occupation))
+            svg.append("<rect class=\"share\" x=\"\(SVG.number(plot.left))\" y=\"\(SVG.number(y + 2))\" width=\"\(SVG.number(px(o.femaleShare) - plot.left))\" "
+                + "height=\"\(SVG.number(rowHeight - 4))\" fill=\"\(barColor)\"><title>\(SVG.escaped(o.occupation)): "
                 + "\(String(format: "%.3f", o.femaleShare))</title></rect>")
             if let bls = o.blsFemale {
-                svg.append("<line class=\"bls\" x1=\"\(r(px(bls)))\" y1=\"\(r(y + 1))\" x2=\"\(r(px(bls)))\" "
-                    + "y2=\"\(r(y + rowHeight - 1))\" stroke=\"\(referenceColor)\" stroke-width=\"2\"/>")
+                svg.append("<line class=\"bls\" x1=\"\(SVG.number(px(bls)))\" y1=\"\(SVG.number(y + 1))\" x2=\"\(SVG.number(px(bls)))\" "
+                    + "y2=\"\(SVG.number(y + rowHeight - 1))\" stroke=\"\(referenceColor)\" stroke-width=\"2\"/>")
             }
         }
-        svg.append("<line x1=\"\(r(px(0.5)))\" y1=\"\(r(plot.top))\" x2=\"\(r(px(0.5)))\" y2=\"\(r(plot.bottom))\" "
+        svg.append("<line x1=\"\(SVG.number(px(0.5)))\" y1=\"\(SVG.number(plot.top))\" x2=\"\(SVG.number(px(0.5)))\" y2=\"\(SVG.number(plot.bottom))\" "
             + "stroke=\"#333\" stroke-dasharray=\"4 3\"/>")
-        svg.append("<rect x=\"\(r(plot.left))\" y=\"\(r(plot.top))\" width=\"\(r(plot.right - plot.left))\" "
-            + "height=\"\(r(plot.bottom - plot.top))\" fill=\"none\" stroke=\"#333\"/>")
-        svg.append(text((plot.left + plot.right) / 2, plot.bottom + 32, "middle", "female share"))
+        svg.append("<rect x=\"\(SVG.number(plot.left))\" y=\"\(SVG.number(plot.top))\" width=\"\(SVG.number(plot.right - plot.left))\" "
+            + "height=\"\(SVG.number(plot.bottom - plot.top))\" fill=\"none\" stroke=\"#333\"/>")
+        svg.append(SVG.text((plot.left + plot.right) / 2, plot.bottom + 32, "middle", "female share"))
         return (svg + ["</svg>"]).joined(separator: "\n") + "\n"
     }
 
     /// Writes `svg(occupations)` to `url`.
     public static func write(_ occupations: [OccupationBias], to url: URL) throws {
         try Data(svg(occupations).utf8).write(to: url, options: .atomic)
-    }
-
-    private static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, color: String) -> String {
-        "<line x1=\"\(r(x1))\" y1=\"\(r(y1))\" x2=\"\(r(x2))\" y2=\"\(r(y2))\" stroke=\"\(color)\" stroke-width=\"1\"/>"
-    }
-
-    private static func text(_ x: Double, _ y: Double, _ anchor: String, _ content: String) -> String {
-        "<text x=\"\(r(x))\" y=\"\(r(y))\" text-anchor=\"\(anchor)\">\(escaped(content))</text>"
-    }
-
-    private static func r(_ v: Double) -> String { String(format: "%.1f", v) }
-
-    static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

@@ -1,5 +1,6 @@
 // <run>/loss.svg: training loss (line) and validation loss (line with dots) against step,
 // as hand-written SVG 1.1 so any browser shows it and no plotting library is needed.
+import AfinaFormats
 import Foundation
 
 /// A line chart of the loss records of a run.
@@ -18,7 +19,7 @@ public enum LossChart {
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
                 + "viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\" font-size=\"12\">",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-            "<text x=\"\(width / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"16\">\(escaped(title))</text>",
+            "<text x=\"\(width / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"16\">\(SVG.escaped(title))</text>",
         ]
         let frame = "<rect x=\"\(plot.left)\" y=\"\(plot.top)\" width=\"\(plot.right - plot.left)\" "
             + "height=\"\(plot.bottom - plot.top)\" fill=\"none\" stroke=\"#333\"/>"
@@ -31,36 +32,36 @@ public enum LossChart {
         func py(_ y: Double) -> Double { plot.bottom - (y - ys.low) / (ys.high - ys.low) * (plot.bottom - plot.top) }
 
         for tick in xs.ticks {
-            svg.append(line(px(tick), plot.bottom, px(tick), plot.bottom + 5))
-            svg.append(label(px(tick), plot.bottom + 18, "middle", xs.format(tick)))
+            svg.append(SVG.line(px(tick), plot.bottom, px(tick), plot.bottom + 5))
+            svg.append(SVG.text(px(tick), plot.bottom + 18, "middle", xs.format(tick)))
         }
         for tick in ys.ticks {
-            svg.append(line(plot.left - 5, py(tick), plot.left, py(tick)))
-            svg.append(line(plot.left, py(tick), plot.right, py(tick), color: "#e5e5e5"))
-            svg.append(label(plot.left - 8, py(tick) + 4, "end", ys.format(tick)))
+            svg.append(SVG.line(plot.left - 5, py(tick), plot.left, py(tick)))
+            svg.append(SVG.line(plot.left, py(tick), plot.right, py(tick), color: "#e5e5e5"))
+            svg.append(SVG.text(plot.left - 8, py(tick) + 4, "end", ys.format(tick)))
         }
         svg.append(frame)  // over the grid lines at the edges
-        svg.append(label((plot.left + plot.right) / 2, Double(height) - 12, "middle", "step"))
+        svg.append(SVG.text((plot.left + plot.right) / 2, Double(height) - 12, "middle", "step"))
         svg.append("<text transform=\"translate(16 \((plot.top + plot.bottom) / 2)) rotate(-90)\" "
             + "text-anchor=\"middle\">loss</text>")
 
         var legend: [(String, String)] = []
         for (series, name, color) in [(train, "train", trainColor), (validation, "validation", validationColor)]
         where !series.isEmpty {
-            let coordinates = series.map { "\(rounded(px($0.x))),\(rounded(py($0.y)))" }.joined(separator: " ")
+            let coordinates = series.map { "\(SVG.number(px($0.x))),\(SVG.number(py($0.y)))" }.joined(separator: " ")
             svg.append("<polyline class=\"\(name)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" "
                 + "points=\"\(coordinates)\"/>")
             if name == "validation" || series.count == 1 {
                 svg += series.map {
-                    "<circle cx=\"\(rounded(px($0.x)))\" cy=\"\(rounded(py($0.y)))\" r=\"3\" fill=\"\(color)\"/>"
+                    "<circle cx=\"\(SVG.number(px($0.x)))\" cy=\"\(SVG.number(py($0.y)))\" r=\"3\" fill=\"\(color)\"/>"
                 }
             }
             legend.append((name, color))
         }
         for (i, (name, color)) in legend.enumerated() {
             let y = plot.top + 16 + Double(i) * 18
-            svg.append(line(plot.right - 110, y - 4, plot.right - 90, y - 4, color: color, width: 2))
-            svg.append(label(plot.right - 84, y, "start", name))
+            svg.append(SVG.line(plot.right - 110, y - 4, plot.right - 90, y - 4, color: color, width: 2))
+            svg.append(SVG.text(plot.right - 84, y, "start", name))
         }
         return (svg + ["</svg>"]).joined(separator: "\n") + "\n"
     }
@@ -72,23 +73,6 @@ public enum LossChart {
 
     private static func points(_ records: [MetricsRecord], _ split: MetricsRecord.Split) -> [(x: Double, y: Double)] {
         records.filter { $0.split == split && $0.loss.isFinite }.map { (Double($0.step), $0.loss) }
-    }
-
-    private static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double,
-                             color: String = "#333", width: Double = 1) -> String {
-        "<line x1=\"\(rounded(x1))\" y1=\"\(rounded(y1))\" x2=\"\(rounded(x2))\" y2=\"\(rounded(y2))\" "
-            + "stroke=\"\(color)\" stroke-width=\"\(width)\"/>"
-    }
-
-    private static func label(_ x: Double, _ y: Double, _ anchor: String, _ text: String) -> String {
-        "<text x=\"\(rounded(x))\" y=\"\(rounded(y))\" text-anchor=\"\(anchor)\">\(escaped(text))</text>"
-    }
-
-    private static func rounded(_ v: Double) -> String { String(format: "%.1f", v) }
-
-    static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }
 
