@@ -1,5 +1,6 @@
 // afina bench generate: prefill and decode speed and peak memory of the CPU path.
 // The PyTorch and llama.cpp baselines come from scripts/bench_baselines.py on the same machine.
+import AfinaEval
 import AfinaHub
 import AfinaModels
 import ArgumentParser
@@ -46,7 +47,7 @@ struct BenchGenerate: ParsableCommand {
         _ = try measure(1)  // warm-up: page in the weights
         let batches = batch.map { [$0] } ?? [1, 8]
         let results = try batches.map { ($0, try measure($0)) }
-        let peak = peakResidentBytes()
+        let peak = PeakMemory.peakResidentBytes() ?? 0
         if json {
             let t = results[0].1
             let object: [String: Any] = [
@@ -65,12 +66,4 @@ struct BenchGenerate: ParsableCommand {
         }
         print("peak RSS: \(peak / 1_048_576) MiB")
     }
-}
-
-/// Peak resident set size (VmHWM) of this process, in bytes.
-func peakResidentBytes() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-    return kb * 1024
 }

@@ -1,5 +1,6 @@
 // afina bench train: training tokens/s and peak memory on random token batches.
 // The PyTorch baselines come from scripts/bench_train_baseline.py on the same machine.
+import AfinaEval
 import AfinaHub
 import AfinaModels
 import AfinaTensor
@@ -55,7 +56,7 @@ struct BenchTrain: ParsableCommand {
         let started = Date()
         for _ in 0..<steps { _ = try trainer.trainStep() }
         let speed = Double(batch * sequenceLength * steps) / Date().timeIntervalSince(started)
-        let peak = peakResidentBytes()
+        let peak = PeakMemory.peakResidentBytes() ?? 0
         if json {
             let object: [String: Any] = ["tokens_per_second": speed, "peak_rss_bytes": peak, "method": method.rawValue,
                                          "precision": precision.rawValue]

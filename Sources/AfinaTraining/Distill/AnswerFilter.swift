@@ -8,6 +8,7 @@
 //                   for the same prompt (words lowercased; answers under 3 words are one shingle)
 // The filter remembers only kept answers, so its decisions depend on the kept records alone,
 // and a resumed run rebuilds it from the output file to decide exactly as an unbroken one.
+import AfinaData
 import AfinaTokenizers
 
 public struct AnswerFilter: Sendable {
@@ -81,7 +82,7 @@ public struct AnswerFilter: Sendable {
     /// Normalized prompt + answer of every kept answer.
     private var keptPairs: Set<String> = []
     /// The shingles of the answers kept for each normalized prompt.
-    private var keptShingles: [String: [Set<String>]] = [:]
+    private var keptShingles: [String: [Set<UInt64>]] = [:]
 
     public init(rules: Rules) { self.rules = rules }
 
@@ -110,7 +111,7 @@ public struct AnswerFilter: Sendable {
         let key = Self.key(prompt)
         if keptPairs.contains(key + "\u{0}" + normalized) { return .duplicate }
         let shingles = Self.shingles(answer)
-        if keptShingles[key, default: []].contains(where: { Self.jaccard($0, shingles) >= rules.nearDuplicateJaccard }) {
+        if keptShingles[key, default: []].contains(where: { Shingles.jaccard($0, shingles) >= rules.nearDuplicateJaccard }) {
             return .nearDuplicate
         }
         return .kept
@@ -126,15 +127,9 @@ public struct AnswerFilter: Sendable {
         text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
-    /// The set of lowercased word 3-grams; an answer of fewer than 3 words is one shingle.
-    static func shingles(_ text: String) -> Set<String> {
-        let words = text.lowercased().split(whereSeparator: \.isWhitespace).map(String.init)
-        guard words.count >= 3 else { return [words.joined(separator: " ")] }
-        return Set((0...words.count - 3).map { words[$0..<$0 + 3].joined(separator: " ") })
-    }
-
-    static func jaccard(_ a: Set<String>, _ b: Set<String>) -> Double {
-        let union = a.union(b).count
-        return union == 0 ? 1 : Double(a.intersection(b).count) / Double(union)
+    /// The (hashed) lowercased word 3-grams, split at whitespace; an answer of fewer than 3
+    /// words is one shingle.
+    static func shingles(_ text: String) -> Set<UInt64> {
+        Shingles.of(text.lowercased().split(whereSeparator: \.isWhitespace).map(String.init))
     }
 }

@@ -53,6 +53,19 @@ public struct Distillation: @unchecked Sendable {
 }
 
 extension Distillation {
+    /// Loads a teacher on the student's backend, checked against the student's vocabulary;
+    /// its weights are declared constant so bf16 products keep their packings.
+    public static func loadTeacher(_ name: String, student: LoadedModel) throws -> any TrainableModel {
+        let backend = student.model.backend
+        let teacher = try ModelLoader.load(name, backend: backend)
+        try checkVocabulary(student: student, teacher: teacher, teacherName: name)
+        guard let model = teacher.model as? any TrainableModel else {
+            throw TrainingError.invalidSetup("\(teacher.info.architecture) models cannot be teachers yet")
+        }
+        for p in model.parameters(.all) { backend.declareWeight(p.value) }
+        return model
+    }
+
     /// Refuses a teacher whose vocabulary is not the student's: their distributions would
     /// be over different tokens. Sequence-level distillation has no such limit.
     public static func checkVocabulary(student: LoadedModel, teacher: LoadedModel, teacherName: String) throws {

@@ -147,16 +147,9 @@ extension TeacherCache {
     /// Returns the number of examples and of answer tokens stored.
     public static func build(for config: TrainingConfig, teacher teacherName: String, k: Int, to url: URL,
                              progress: (Int, Int) -> Void = { _, _ in }) throws -> (examples: Int, rows: Int) {
-        let backend = CPUBackend(precision: config.precision)
-        let student = try ModelLoader.load(config.model, backend: backend)
+        let student = try ModelLoader.load(config.model, backend: CPUBackend(precision: config.precision))
         let (train, _, _) = try FineTuneRun.prepareData(config, student)
-        let teacher = try ModelLoader.load(teacherName, backend: backend)
-        try Distillation.checkVocabulary(student: student, teacher: teacher, teacherName: teacherName)
-        guard let model = teacher.model as? any TrainableModel else {
-            throw TrainingError.invalidSetup("\(teacher.info.architecture) models cannot be teachers yet")
-        }
-        for p in model.parameters(.all) { backend.declareWeight(p.value) }
-        try build(teacher: model, name: teacherName, examples: train, k: k, temperature: config.distill.temperature,
+        try build(teacher: try Distillation.loadTeacher(teacherName, student: student), name: teacherName, examples: train, k: k, temperature: config.distill.temperature,
                   to: url, progress: progress)
         return (train.count, train.map(\.targetCount).reduce(0, +))
     }

@@ -97,8 +97,8 @@ public final class FineTuneRun: @unchecked Sendable {
         }
     }
 
-    /// The `distill:` section made ready: the teacher loaded (its weights declared constant)
-    /// and checked against the student's vocabulary, or the cache read and checked.
+    /// The `distill:` section made ready: the teacher loaded and checked, or the cache read
+    /// and checked.
     static func distillation(_ config: TrainingConfig, student: LoadedModel, train: [TrainingSequence]) throws -> Distillation? {
         let d = config.distill
         if let path = d.cache {
@@ -106,13 +106,8 @@ public final class FineTuneRun: @unchecked Sendable {
                                                                                  temperature: d.temperature)))
         }
         guard let name = d.teacher else { return nil }
-        let teacher = try ModelLoader.load(name, backend: student.model.backend)
-        try Distillation.checkVocabulary(student: student, teacher: teacher, teacherName: name)
-        guard let model = teacher.model as? any TrainableModel else {
-            throw TrainingError.invalidSetup("\(teacher.info.architecture) models cannot be teachers yet")
-        }
-        for p in model.parameters(.all) { student.model.backend.declareWeight(p.value) }
-        return Distillation(loss: d.loss, teacher: .online(model), onPolicy: d.onPolicy,
+        return Distillation(loss: d.loss, teacher: .online(try Distillation.loadTeacher(name, student: student)),
+                            onPolicy: d.onPolicy,
                             sampling: OnPolicySampling(maxNewTokens: d.maxNewTokens, stopTokens: student.stopTokens))
     }
 

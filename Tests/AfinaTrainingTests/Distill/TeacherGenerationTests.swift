@@ -101,7 +101,7 @@ final class TeacherGenerationTests: XCTestCase {
         let user = [ChatMessage(role: "user", content: "Go on.")]
         XCTAssertEqual(filter.judge(prompt: user, answer: long, tokens: 14, truncated: true), .kept)
         XCTAssertEqual(filter.judge(prompt: user, answer: long + " and they purr", tokens: 17, truncated: true), .nearDuplicate)
-        XCTAssertEqual(AnswerFilter.jaccard(AnswerFilter.shingles("a b c d"), AnswerFilter.shingles("A  b c")), 0.5)
+        XCTAssertEqual(Shingles.jaccard(AnswerFilter.shingles("a b c d"), AnswerFilter.shingles("A  b c")), 0.5)
         XCTAssertThrowsError(try AnswerFilter.Rules(nearDuplicateJaccard: 0).validate())
         XCTAssertThrowsError(try AnswerFilter.Rules(minTokens: 4, maxTokens: 3).validate())
     }
