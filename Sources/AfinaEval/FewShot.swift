@@ -1,6 +1,7 @@
 // Few-shot prompting: the first N examples of a task become solved user/assistant turns in
 // front of every other prompt, and are not scored themselves, so an untuned model sees the
 // expected answer format before it answers.
+import AfinaData
 import AfinaTokenizers
 
 public enum FewShot {
@@ -18,8 +19,7 @@ public enum FewShot {
         }
         return examples.dropFirst(count).map { example in
             var scored = example
-            let system = example.messages.prefix { $0.role == "system" }
-            scored.messages = Array(system) + turns + example.messages.dropFirst(system.count)
+            scored.messages = example.messages.withExamples(turns)
             return scored
         }
     }

@@ -1,5 +1,7 @@
 // afina distill generate: a teacher answers prompts; its answers become a chat training file.
+import AfinaData
 import AfinaModels
+import AfinaTokenizers
 import AfinaTraining
 import ArgumentParser
 import Foundation
@@ -20,6 +22,9 @@ struct DistillGenerate: ParsableCommand {
             Records are appended after every batch and OUT.progress.json records how far the run got: \
             rerunning the same command resumes (a half-written last line is regenerated) and gives the \
             file an unbroken run would have; other settings are refused.
+            --shots FILE (context distillation): the solved examples of FILE (chat records ending with an \
+            answer, or any training shape) go before every prompt the teacher answers, and are left out of \
+            the written records, so the student learns to answer as the prompted teacher does without them.
             Answers are dropped when empty, cut off at --max-tokens (unless --keep-truncated), outside \
             --min-answer-tokens/--max-answer-tokens, an exact duplicate of a kept answer to the same prompt \
             (whitespace collapsed), or a near duplicate: word 3-gram Jaccard similarity of at least \
@@ -42,12 +47,15 @@ struct DistillGenerate: ParsableCommand {
     @Option(name: .customLong("near-duplicate-jaccard"),
             help: "Drop answers this similar (word 3-gram Jaccard, in (0, 1]) to one kept for the same prompt.")
     var nearDuplicateJaccard = 0.9
+    @Option(help: "Solved examples (JSONL training records) the teacher sees before each prompt; not written out.")
+    var shots: String?
 
-    var settings: TeacherGeneration.Settings {
+    func settings(shots: [ChatMessage] = []) -> TeacherGeneration.Settings {
         TeacherGeneration.Settings(
             teacher: teacher, samples: samples, maxTokens: maxTokens, sampling: sampling.parameters,
             filter: AnswerFilter.Rules(keepTruncated: keepTruncated, minTokens: minAnswerTokens,
-                                       maxTokens: maxAnswerTokens, nearDuplicateJaccard: nearDuplicateJaccard))
+                                       maxTokens: maxAnswerTokens, nearDuplicateJaccard: nearDuplicateJaccard),
+            shots: shots)
     }
 
     func validate() throws {
@@ -55,12 +63,13 @@ struct DistillGenerate: ParsableCommand {
         if samples > 1 && sampling.temperature == 0 {
             throw ValidationError("--samples \(samples) needs --temperature > 0 (greedy answers would all be the same)")
         }
-        do { try settings.validate() } catch { throw ValidationError("\(error)") }
+        do { try settings().validate() } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
         let promptList = try TeacherPrompt.load(from: URL(fileURLWithPath: prompts))
-        let generation = TeacherGeneration(settings: settings, prompts: promptList, output: URL(fileURLWithPath: out))
+        let shotTurns = try shots.map { try TrainingRecord.exampleTurns(TrainingRecord.load(from: URL(fileURLWithPath: $0)), file: $0) } ?? []
+        let generation = TeacherGeneration(settings: settings(shots: shotTurns), prompts: promptList, output: URL(fileURLWithPath: out))
         let loaded = try ModelLoader.load(teacher)
         let showProgress = isatty(STDERR_FILENO) != 0
         let started = Date()

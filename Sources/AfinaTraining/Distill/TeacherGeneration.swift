@@ -25,14 +25,19 @@ public struct TeacherGeneration: Sendable {
         /// Sampling; its seed is the base from which each answer's seed is derived.
         public var sampling = SamplingParameters()
         public var filter = AnswerFilter.Rules()
+        /// Solved example turns the teacher sees before every prompt and the written records
+        /// leave out (context distillation: the student learns to answer without them).
+        public var shots: [ChatMessage] = []
 
         public init(teacher: String, samples: Int = 1, maxTokens: Int = 256,
-                    sampling: SamplingParameters = .init(), filter: AnswerFilter.Rules = .init()) {
+                    sampling: SamplingParameters = .init(), filter: AnswerFilter.Rules = .init(),
+                    shots: [ChatMessage] = []) {
             self.teacher = teacher
             self.samples = samples
             self.maxTokens = maxTokens
             self.sampling = sampling
             self.filter = filter
+            self.shots = shots
         }
 
         public func validate() throws {
@@ -45,12 +50,14 @@ public struct TeacherGeneration: Sendable {
         /// The settings as the progress file stores them, compared on resume.
         var identity: [String: String] {
             let s = sampling, f = filter
-            return ["teacher": teacher, "samples": "\(samples)", "max_tokens": "\(maxTokens)",
+            var identity = ["teacher": teacher, "samples": "\(samples)", "max_tokens": "\(maxTokens)",
                     "temperature": "\(s.temperature)", "top_k": "\(s.topK)", "top_p": "\(s.topP)", "min_p": "\(s.minP)",
                     "repetition_penalty": "\(s.repetitionPenalty)", "seed": "\(s.seed)",
                     "keep_truncated": "\(f.keepTruncated)", "min_answer_tokens": "\(f.minTokens)",
                     "max_answer_tokens": f.maxTokens.map(String.init) ?? "none",
                     "near_duplicate_jaccard": "\(f.nearDuplicateJaccard)"]
+            if !shots.isEmpty { identity["shots"] = TeacherGeneration.fingerprint([shots]) }
+            return identity
         }
     }
 
@@ -121,7 +128,7 @@ public struct TeacherGeneration: Sendable {
         guard batchSize > 0 else { throw TrainingError.invalidSetup("batch size must be positive, got \(batchSize)") }
         let encoded = try prompts.map { prompt in
             let ids: [Int32]
-            do { ids = try teacher.encode(prompt.messages) } catch { throw DataError("\(prompt.location): \(error)") }
+            do { ids = try teacher.encode(prompt.messages.withExamples(settings.shots)) } catch { throw DataError("\(prompt.location): \(error)") }
             guard ids.count < teacher.model.contextLength else {
                 throw DataError("\(prompt.location): the prompt has \(ids.count) tokens; the teacher's context holds \(teacher.model.contextLength)")
             }
@@ -193,6 +200,8 @@ public struct TeacherGeneration: Sendable {
             /// Answer tokens, without the end-of-turn token.
             var answerTokens: Int
             var finishReason: String
+            /// Solved examples the teacher saw before the prompt (absent when none).
+            var shots: Int?
         }
         var messages: [Turn]
         var meta: Meta
@@ -206,7 +215,8 @@ public struct TeacherGeneration: Sendable {
         let meta = Record.Meta(teacher: settings.teacher, promptIndex: prompt, sample: sample, seed: seed,
                                temperature: s.temperature, topP: s.topP, topK: s.topK, minP: s.minP,
                                repetitionPenalty: s.repetitionPenalty, maxTokens: settings.maxTokens,
-                               answerTokens: tokens, finishReason: finishReason.rawValue)
+                               answerTokens: tokens, finishReason: finishReason.rawValue,
+                               shots: settings.shots.isEmpty ? nil : settings.shots.count { $0.role == "assistant" })
         return try Self.encoder.encode(Record(messages: turns, meta: meta))
     }
 
@@ -225,7 +235,7 @@ public struct TeacherGeneration: Sendable {
     /// creates the output and its progress file when starting fresh.
     private func resume() throws -> (State, AnswerFilter) {
         let fm = FileManager.default
-        let identity = settings.identity.merging(["prompts": Self.fingerprint(prompts)]) { $1 }
+        let identity = settings.identity.merging(["prompts": Self.fingerprint(prompts.map(\.messages))]) { $1 }
         let fresh = State(settings: identity, done: 0, bytes: 0, counts: .init())
         var filter = AnswerFilter(rules: settings.filter)
         let existing = fm.contents(atPath: output.path)
@@ -274,17 +284,17 @@ public struct TeacherGeneration: Sendable {
         try encoder.encode(state).write(to: progressFile, options: .atomic)
     }
 
-    /// The prompt count and an FNV-1a hash of every turn, so a changed prompt file is noticed.
-    static func fingerprint(_ prompts: [TeacherPrompt]) -> String {
+    /// The conversation count and an FNV-1a hash of every turn, so a changed file is noticed.
+    static func fingerprint(_ conversations: [[ChatMessage]]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ text: String) {
             for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         }
-        for prompt in prompts {
-            for turn in prompt.messages { mix(turn.role + "\u{1}" + turn.content + "\u{2}") }
-            mix("\u{3}")                                    // ends a prompt
+        for conversation in conversations {
+            for turn in conversation { mix(turn.role + "\u{1}" + turn.content + "\u{2}") }
+            mix("\u{3}")                                    // ends a conversation
         }
-        return "\(prompts.count) prompts, FNV-1a \(String(hash, radix: 16))"
+        return "\(conversations.count) prompts, FNV-1a \(String(hash, radix: 16))"
     }
 
     /// Coders of the output's records.

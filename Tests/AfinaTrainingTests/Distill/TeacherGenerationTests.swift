@@ -219,6 +219,37 @@ final class TeacherGenerationTests: XCTestCase {
         }
     }
 
+    func testShotsAreShownToTheTeacherButLeftOutOfTheRecords() throws {
+        final class Seen { var prompts: [[ChatMessage]] = [] }
+        let seen = Seen()
+        var teacher = YesNoModel.teacher
+        let encode = teacher.encode
+        teacher.encode = { seen.prompts.append($0); return try encode($0) }
+        let records: [TrainingRecord] = [.messages([ChatMessage(role: "system", content: "Be brief."),
+                                                    ChatMessage(role: "user", content: "Name a bird."),
+                                                    ChatMessage(role: "assistant", content: "yes")])]
+        let shots = try TrainingRecord.exampleTurns(records, file: "shots.jsonl")
+        XCTAssertEqual(shots.map(\.role), ["user", "assistant"], "a shot's system turn is dropped")
+        var withShots = settings()
+        withShots.shots = shots
+        try TeacherGeneration(settings: withShots, prompts: prompts, output: work.appendingPathComponent("out.jsonl"))
+            .run(teacher: teacher)
+        XCTAssertEqual(seen.prompts, prompts.map { shots + $0.messages })
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        for line in String(decoding: try contents("out.jsonl"), as: UTF8.self).split(separator: "\n") {
+            let record = try decoder.decode(TeacherGeneration.Record.self, from: Data(line.utf8))
+            XCTAssertEqual(record.messages.dropLast().map(\.content), prompts[record.meta.promptIndex].messages.map(\.content))
+            XCTAssertEqual(record.meta.shots, 1)
+        }
+        XCTAssertThrowsError(try generate(into: "out.jsonl")) {
+            XCTAssertTrue("\($0)".contains("shots"), "resuming without the shots: \($0)")
+        }
+        XCTAssertThrowsError(try TrainingRecord.exampleTurns([.text("no answer")], file: "shots.jsonl")) {
+            XCTAssertEqual("\($0)", "shots.jsonl: record 1 has no answer to show as an example")
+        }
+    }
+
     /// The same batch size: a real model's logits round differently for few and many rows.
     func testSmolLM2AnswersResumeToTheSameFile() throws {
         guard ModelStore.standard().pulledFile(ModelCatalog.entry(named: "smollm2-135m-instruct")!) != nil else {
