@@ -43,11 +43,12 @@ struct ChatFormat: Sendable {
     /// A turn's answer is what the conversation rendered through that turn adds to the
     /// conversation before it rendered with the generation prompt, up to its last turn-end
     /// token; so the tokens before each answer are exactly what inference feeds the model.
-    /// Throws when a prefix does not tokenize as the start of the whole conversation.
-    func example(_ messages: [ChatMessage]) throws -> TokenizedExample {
+    /// Throws when a prefix does not tokenize as the start of the whole conversation. Turns
+    /// before `lossFrom` (solved examples shown in the prompt) get no loss.
+    func example(_ messages: [ChatMessage], lossFrom: Int = 0) throws -> TokenizedExample {
         let tokens = try encode(messages[...], addGenerationPrompt: false)
         var targets = [Bool](repeating: false, count: tokens.count)
-        for turn in messages.indices where messages[turn].role == "assistant" {
+        for turn in messages.indices.dropFirst(lossFrom) where messages[turn].role == "assistant" {
             let prompt = try encode(messages[..<turn], addGenerationPrompt: true)
             let through = turn == messages.count - 1 ? tokens : try encode(messages[...turn], addGenerationPrompt: false)
             guard through.count > prompt.count, through.starts(with: prompt) else {

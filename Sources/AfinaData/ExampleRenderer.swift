@@ -23,15 +23,20 @@ public struct ExampleRenderer: Sendable {
 
     public let tokenizer: Tokenizer
     public let maxLength: Int
+    /// Solved example turns placed before every conversation's own turns, without loss (a
+    /// teacher's context when distilling what it answers with examples in front).
+    public let shots: [ChatMessage]
     private let chat: ChatFormat?
 
     /// - Parameters:
     ///   - chatTemplate: the model's chat template source; nil renders conversations as plain text.
     ///   - maxLength: the most tokens an example keeps (at least 2).
-    public init(tokenizer: Tokenizer, chatTemplate: String?, maxLength: Int) throws {
+    ///   - shots: solved user/assistant turns shown before each conversation, without loss.
+    public init(tokenizer: Tokenizer, chatTemplate: String?, maxLength: Int, shots: [ChatMessage] = []) throws {
         guard maxLength >= 2 else { throw DataError("max_length must be at least 2 tokens, got \(maxLength)") }
         self.tokenizer = tokenizer
         self.maxLength = maxLength
+        self.shots = shots
         chat = try chatTemplate.map { try ChatFormat(source: $0, tokenizer: tokenizer) }
     }
 
@@ -59,7 +64,10 @@ public struct ExampleRenderer: Sendable {
     /// One record, untruncated.
     public func example(_ record: TrainingRecord) throws -> TokenizedExample {
         switch record {
-        case .messages(let messages): return try chat?.example(messages) ?? plainExample(messages)
+        case .messages(let own):
+            let messages = own.withExamples(shots)
+            let lossFrom = messages.count - own.count + own.prefix { $0.role == "system" }.count
+            return try chat?.example(messages, lossFrom: lossFrom) ?? plainExample(messages, lossFrom: lossFrom)
         case .text(let text):
             var tokens = tokenizer.encode(text)
             if let eos = tokenizer.eosID, tokens.last != eos { tokens.append(eos) }
@@ -67,12 +75,12 @@ public struct ExampleRenderer: Sendable {
         }
     }
 
-    private func plainExample(_ messages: [ChatMessage]) -> TokenizedExample {
+    private func plainExample(_ messages: [ChatMessage], lossFrom: Int) -> TokenizedExample {
         var example = TokenizedExample(tokens: [], targets: [])
         if tokenizer.addBOS, let bos = tokenizer.bosID { example = TokenizedExample(tokens: [bos], targets: [false]) }
-        for message in messages {
+        for (turn, message) in messages.enumerated() {
             var ids = tokenizer.encode(message.content, addSpecial: false)
-            let isAnswer = message.role == "assistant"
+            let isAnswer = message.role == "assistant" && turn >= lossFrom
             if isAnswer, let eos = tokenizer.eosID { ids.append(eos) }
             example.tokens += ids
             example.targets += Array(repeating: isAnswer, count: ids.count)

@@ -1,5 +1,6 @@
 // afina distill cache: the teacher's top-k log-probabilities for a training config, so the
 // student distills from them without the teacher in memory.
+import AfinaData
 import AfinaTraining
 import ArgumentParser
 import Foundation
@@ -13,7 +14,9 @@ struct DistillCache: ParsableCommand {
             split), scored at distill.temperature. Then train with the cache instead of the teacher:
               afina distill cache configs/distill.yaml --teacher runs/teacher/model --out runs/teacher.kd
               afina train configs/distill.yaml distill.teacher=null distill.cache=runs/teacher.kd
-            The teacher must share the student's vocabulary.
+            The teacher must share the student's vocabulary. With --shots FILE (as given to \
+            `afina distill generate`) the teacher scores each answer with those solved examples in front, \
+            as it answered; the student still sees the examples without them.
             """)
 
     @Argument(help: "A training YAML config, then key=value overrides.") var arguments: [String]
@@ -21,6 +24,8 @@ struct DistillCache: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "Log-probabilities kept per token (the rest is one tail bucket).")
     var topK = 32
     @Option(help: "The cache file to write (safetensors).") var out: String
+    @Option(help: "Solved examples (JSONL training records) the teacher sees before each example.")
+    var shots: String?
 
     func validate() throws {
         guard topK > 0 else { throw ValidationError("--top-k must be positive") }
@@ -31,8 +36,10 @@ struct DistillCache: ParsableCommand {
         guard let name = teacher ?? config.distill.teacher else {
             throw ValidationError("name the teacher with --teacher or distill.teacher in the config")
         }
+        let shotTurns = try shots.map { try TrainingRecord.exampleTurns(TrainingRecord.load(from: URL(fileURLWithPath: $0)), file: $0) } ?? []
         let started = Date()
-        let (examples, rows) = try TeacherCache.build(for: config, teacher: name, k: topK, to: URL(fileURLWithPath: out)) { done, total in
+        let (examples, rows) = try TeacherCache.build(for: config, teacher: name, k: topK, shots: shotTurns,
+                                                      to: URL(fileURLWithPath: out)) { done, total in
             FileHandle.standardError.write(Data("\r\(done)/\(total) examples".utf8))
         }
         printError("")

@@ -41,6 +41,22 @@ final class ExampleRendererTests: XCTestCase {
         XCTAssertEqual(example.targets[firstTarget...].filter { $0 }.count, example.tokens.count - firstTarget - 1)
     }
 
+    func testShotsComeAfterTheSystemTurnWithoutLossAndKeepTheAnswerTokens() throws {
+        let template = try Fixtures.smollm2Examples().template
+        let tokenizer = try Fixtures.smollm2Tokenizer()
+        let shot = [ChatMessage(role: "user", content: "Correct: teh"), ChatMessage(role: "assistant", content: "the")]
+        let own = [ChatMessage(role: "system", content: "Be brief."), ChatMessage(role: "user", content: "Correct: recieve"),
+                   ChatMessage(role: "assistant", content: "receive")]
+        let plain = try renderer(template: template).example(.messages(own))
+        let prompted = try ExampleRenderer(tokenizer: tokenizer, chatTemplate: template, maxLength: 1024, shots: shot)
+            .example(.messages(own))
+        XCTAssertEqual(prompted, try renderer(template: template).example(
+            .messages([own[0]] + shot + own.dropFirst())).withTargets(only: plain.targetCount))
+        func answer(_ e: TokenizedExample) -> [Int32] { zip(e.tokens, e.targets).filter(\.1).map(\.0) }
+        XCTAssertEqual(answer(prompted), answer(plain))
+        XCTAssertEqual(tokenizer.decode(answer(prompted)), "receive<|im_end|>")
+    }
+
     func testTextGetsLossOnEveryTokenAfterTheFirstAndEndsWithEOS() throws {
         let renderer = try renderer(template: nil)
         for text in try Fixtures.smollm2Examples().texts {
@@ -109,5 +125,16 @@ final class ExampleRendererTests: XCTestCase {
         XCTAssertThrowsError(try renderer(template: nil, maxLength: 1)) { error in
             XCTAssertEqual("\(error)", "max_length must be at least 2 tokens, got 1")
         }
+    }
+}
+
+private extension TokenizedExample {
+    /// This example with loss on its last `count` target tokens only.
+    func withTargets(only count: Int) -> TokenizedExample {
+        var kept = 0, targets = self.targets
+        for i in targets.indices.reversed() where targets[i] {
+            if kept == count { targets[i] = false } else { kept += 1 }
+        }
+        return TokenizedExample(tokens: tokens, targets: targets)
     }
 }

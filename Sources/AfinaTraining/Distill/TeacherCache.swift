@@ -7,6 +7,7 @@
 import AfinaFormats
 import AfinaModels
 import AfinaTensor
+import AfinaTokenizers
 import Foundation
 
 public struct TeacherCache: @unchecked Sendable {
@@ -48,10 +49,18 @@ public struct TeacherCache: @unchecked Sendable {
 
 extension TeacherCache {
     /// Runs `model` over `examples` (about `tokensPerPass` tokens at a time) and writes the
-    /// cache. `progress(done, total)` follows the examples.
-    public static func build(teacher model: any TrainableModel, name: String, examples: [TrainingSequence], k: Int,
+    /// cache for the student's `studentExamples` (the same answers; by default the same
+    /// sequences, or the teacher's with solved examples in front). `progress(done, total)`
+    /// follows the examples.
+    public static func build(teacher model: any TrainableModel, name: String, examples: [TrainingSequence],
+                             studentExamples: [TrainingSequence]? = nil, k: Int,
                              temperature: Double, tokensPerPass: Int = 2048, to url: URL,
                              progress: (Int, Int) -> Void = { _, _ in }) throws {
+        let student = studentExamples ?? examples
+        guard student.map(\.targetCount) == examples.map(\.targetCount) else {
+            throw TrainingError.invalidSetup("the teacher's examples do not have the student's answer tokens "
+                + "(longer than data.max_length with the shots in front? raise it)")
+        }
         let backend = model.trainingBackend
         var (ids, logprobs, logTail, offsets) = ([Int32](), [Float](), [Float](), [Int32(0)])
         var start = 0
@@ -76,7 +85,7 @@ extension TeacherCache {
         }
         let rows = logTail.count
         let metadata = ["teacher": name, "temperature": "\(temperature)", "top_k": "\(k)",
-                        "examples": "\(examples.count)", "fingerprint": fingerprint(examples)]
+                        "examples": "\(examples.count)", "fingerprint": fingerprint(student)]
         // The writer replaces the file only once the new one is complete.
         func bytes<T>(_ values: [T]) -> Data { values.withUnsafeBytes { Data($0) } }
         try SafetensorsWriter.write(tensors: [("ids", .i32, [rows, k], bytes(ids)), ("logprobs", .f32, [rows, k], bytes(logprobs)),
@@ -144,13 +153,16 @@ extension TeacherCache {
 extension TeacherCache {
     /// The cache for a training config: its training examples exactly as `afina train` will
     /// render and split them, scored by `teacherName` at the config's distillation temperature.
-    /// Returns the number of examples and of answer tokens stored.
-    public static func build(for config: TrainingConfig, teacher teacherName: String, k: Int, to url: URL,
-                             progress: (Int, Int) -> Void = { _, _ in }) throws -> (examples: Int, rows: Int) {
+    /// With `shots` the teacher sees those solved example turns before each conversation (as
+    /// when it wrote the answers with `distill generate --shots`). Returns the number of
+    /// examples and of answer tokens stored.
+    public static func build(for config: TrainingConfig, teacher teacherName: String, k: Int, shots: [ChatMessage] = [],
+                             to url: URL, progress: (Int, Int) -> Void = { _, _ in }) throws -> (examples: Int, rows: Int) {
         let student = try ModelLoader.load(config.model, backend: CPUBackend(precision: config.precision))
         let (train, _, _) = try FineTuneRun.prepareData(config, student)
-        try build(teacher: try Distillation.loadTeacher(teacherName, student: student), name: teacherName, examples: train, k: k, temperature: config.distill.temperature,
-                  to: url, progress: progress)
+        let prompted = shots.isEmpty ? train : try FineTuneRun.prepareData(config, student, shots: shots).0
+        try build(teacher: try Distillation.loadTeacher(teacherName, student: student), name: teacherName, examples: prompted,
+                  studentExamples: train, k: k, temperature: config.distill.temperature, to: url, progress: progress)
         return (train.count, train.map(\.targetCount).reduce(0, +))
     }
 }

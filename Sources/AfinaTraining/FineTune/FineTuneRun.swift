@@ -113,10 +113,10 @@ public final class FineTuneRun: @unchecked Sendable {
 
     /// Training and validation sequences: the validation file, or a seeded share of the
     /// training file.
-    static func prepareData(_ config: TrainingConfig, _ base: LoadedModel) throws
+    static func prepareData(_ config: TrainingConfig, _ base: LoadedModel, shots: [ChatMessage] = []) throws
         -> ([TrainingSequence], [TrainingSequence], [String]) {
         let renderer = try ExampleRenderer(tokenizer: base.tokenizer, chatTemplate: base.chatTemplate,
-                                       maxLength: config.data.maxLength)
+                                           maxLength: config.data.maxLength, shots: shots)
         var notes: [String] = []
         func load(_ path: String) throws -> [TrainingSequence] {
             let rendered = try renderer.render(file: URL(fileURLWithPath: path))
