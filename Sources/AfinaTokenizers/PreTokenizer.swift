@@ -29,6 +29,16 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         }
     }
 
+    /// The Hugging Face `Split` regex of the rules written as one (Qwen2, Llama 3): the GPT-2
+    /// regex with single digits or groups of up to three; nil for the others.
+    var splitRegex: String? {
+        switch self {
+        case .gpt2, .smollm: nil
+        case .qwen2: #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        case .llama3: #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        }
+    }
+
     /// The word boundaries of `text`, as scalar index ranges covering it in order.
     func split(_ text: ScalarText) -> [Range<Int>] {
         var words: [Range<Int>] = []

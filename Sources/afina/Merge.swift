@@ -8,8 +8,8 @@ struct Merge: ParsableCommand {
         abstract: "Merge a LoRA adapter into its base model and write a Hugging Face safetensors directory.",
         discussion: """
             Each adapted weight becomes W + scale * B A (float32). The directory holds config.json, \
-            model.safetensors and, when the base is a Hugging Face directory, its tokenizer files; \
-            from a GGUF base, afina.json names the base, whose tokenizer Afina then uses.
+            model.safetensors and tokenizer files (copied from a Hugging Face base, made from a GGUF \
+            base's metadata), as `afina export --to hf` writes.
 
             Example: afina merge smollm2-135m-instruct runs/spelling-lora/adapter merged/
             """)
@@ -24,17 +24,7 @@ struct Merge: ParsableCommand {
         guard let llama = loaded.model as? Llama else {
             throw ValidationError("\(loaded.info.architecture) models cannot be merged yet")
         }
-        let source = URL(fileURLWithPath: loaded.info.path)
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory)
-        try llama.merged().writeHuggingFace(to: URL(fileURLWithPath: output), tokenizer: loaded.tokenizer,
-                                            tokenizerDirectory: exists && isDirectory.boolValue ? source : nil,
-                                            tokenizerFrom: base)
+        try ModelExport.writeHuggingFace(try llama.merged(), source: loaded, to: URL(fileURLWithPath: output))
         print("wrote \(output)")
-        if !isDirectory.boolValue {
-            printError("note: the base is a GGUF file, so \(output) has no tokenizer files (Afina uses the base's, "
-                + "named in afina.json); for other tools copy tokenizer.json and tokenizer_config.json from the "
-                + "model's Hugging Face repository")
-        }
     }
 }

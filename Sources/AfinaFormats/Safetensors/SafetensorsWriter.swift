@@ -4,11 +4,6 @@
 // The file appears atomically: it is written under a temporary name and renamed.
 import AfinaTensor
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Writes safetensors files.
 public enum SafetensorsWriter {
@@ -32,24 +27,10 @@ public enum SafetensorsWriter {
         var json = Data(header(ordered, metadata: metadata).utf8)
         json.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8))
 
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw FormatError(url, "cannot create \(temporary.lastPathComponent): \(errorText())") }
-        do {
-            defer { close(fd) }
-            try writeAll(fd, withUnsafeBytes(of: UInt64(json.count).littleEndian) { Data($0) }, url)
-            try writeAll(fd, json, url)
-            for t in ordered { try writeAll(fd, t.bytes, url) }
-            guard fsync(fd) == 0 else { throw FormatError(url, "cannot flush to disk: \(errorText())") }
-        } catch {
-            unlink(temporary.path)
-            throw error
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let message = errorText()
-            unlink(temporary.path)
-            throw FormatError(url, "cannot rename \(temporary.lastPathComponent) into place: \(message)")
+        try AtomicFile.create(at: url) { file in
+            try file.append(withUnsafeBytes(of: UInt64(json.count).littleEndian) { Data($0) })
+            try file.append(json)
+            for t in ordered { try t.bytes.withUnsafeBytes { try file.append($0) } }
         }
     }
 
@@ -96,17 +77,3 @@ public enum SafetensorsWriter {
         return "{" + fields.joined(separator: ",") + "}"
     }
 }
-
-private func writeAll(_ fd: Int32, _ bytes: any ContiguousBytes, _ url: URL) throws {
-    try bytes.withUnsafeBytes { buffer in
-        var done = 0
-        while done < buffer.count {
-            let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw FormatError(url, "cannot write: \(errorText())") }
-            done += n
-        }
-    }
-}
-
-private func errorText() -> String { String(cString: strerror(errno)) }

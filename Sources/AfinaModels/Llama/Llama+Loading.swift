@@ -39,16 +39,19 @@ extension Llama: Architecture {
         return try Llama(config: config, weights: WeightTable(tensors, source: file.url.path), backend: backend)
     }
 
+    /// GGUF tensor stems and their Hugging Face names: whole-model, then per layer
+    /// ("blk.3.attn_q" is "model.layers.3.self_attn.q_proj").
+    static let ggufGlobalNames = ["token_embd": "model.embed_tokens", "output_norm": "model.norm", "output": "lm_head"]
+    static let ggufLayerNames = ["attn_norm": "input_layernorm", "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj",
+                                 "attn_v": "self_attn.v_proj", "attn_output": "self_attn.o_proj",
+                                 "ffn_norm": "post_attention_layernorm", "ffn_gate": "mlp.gate_proj",
+                                 "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj"]
+
     /// GGUF tensor name -> Hugging Face name ("blk.3.attn_q.weight" -> "model.layers.3.self_attn.q_proj.weight").
     static func huggingFaceName(gguf name: String, source: String) throws -> String {
-        let global = ["token_embd": "model.embed_tokens", "output_norm": "model.norm", "output": "lm_head"]
-        let perLayer = ["attn_norm": "input_layernorm", "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj",
-                        "attn_v": "self_attn.v_proj", "attn_output": "self_attn.o_proj",
-                        "ffn_norm": "post_attention_layernorm", "ffn_gate": "mlp.gate_proj",
-                        "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj"]
         let parts = name.split(separator: ".").map(String.init)
-        if parts.count == 2, let hf = global[parts[0]] { return hf + "." + parts[1] }
-        if parts.count == 4, parts[0] == "blk", let layer = Int(parts[1]), let hf = perLayer[parts[2]] {
+        if parts.count == 2, let hf = ggufGlobalNames[parts[0]] { return hf + "." + parts[1] }
+        if parts.count == 4, parts[0] == "blk", let layer = Int(parts[1]), let hf = ggufLayerNames[parts[2]] {
             return "model.layers.\(layer).\(hf).\(parts[3])"
         }
         throw ModelError.unexpectedWeights([name], source: source)

@@ -51,7 +51,7 @@ public enum ModelLoader {
         }
         let url = try resolve(spec)
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
         let loaded = isDirectory.boolValue ? try loadHuggingFace(url, backend: backend) : try loadGGUF(url, backend: backend)
         if let adapter {
             guard let model = loaded.model as? any TrainableModel else {

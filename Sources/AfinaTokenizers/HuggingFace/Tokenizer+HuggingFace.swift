@@ -125,12 +125,6 @@ extension Tokenizer {
         }
     }
 
-    /// The GPT-2 regex with \p{N}{1,3} digit groups (Llama 3) or single digits (Qwen2).
-    private static let llama3Split =
-        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
-    private static let qwen2Split =
-        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
-
     /// Maps the pre-tokenizer configurations real models use onto the scanners.
     private static func preTokenizer(_ component: TokenizerJSON.Component?, source: String) throws -> PreTokenizer {
         func isByteLevel(_ c: TokenizerJSON.Component, regex: Bool) -> Bool {
@@ -144,10 +138,8 @@ extension Tokenizer {
             return .smollm
         case 2 where steps[0].type == "Split" && steps[0].behavior == "Isolated" && steps[0].invert != true
             && isByteLevel(steps[1], regex: false):
-            switch steps[0].pattern?.regex {
-            case qwen2Split: return .qwen2
-            case llama3Split: return .llama3
-            default: break
+            if let regex = steps[0].pattern?.regex, let rule = PreTokenizer.allCases.first(where: { $0.splitRegex == regex }) {
+                return rule
             }
         default: break
         }
