@@ -4,11 +4,12 @@
 # every other of its 30 layers. Scores on the 500 held-out pairs: the student before, after
 # sequence-level distillation (trained on the teacher's answers), after logit-level
 # distillation (the same answers plus the teacher's token distributions), and the teacher,
-# each with tokens/s and peak memory. About 30 minutes on 2 cores (teacher included).
+# each with tokens/s and peak memory. About an hour on 2 cores (teacher included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product afina
-afina=.build/release/afina
+# AFINA=path/to/afina skips the build (a binary built earlier).
+[ -n "${AFINA:-}" ] || swift build -c release --product afina
+afina=${AFINA:-.build/release/afina}
 
 [ -f data/spelling/train.jsonl ] || "$afina" data spelling --out data/spelling
 [ -f runs/spelling-full/model/model.safetensors ] || "$afina" train configs/spelling-full.yaml
@@ -27,8 +28,17 @@ rm -rf runs/distill-seq runs/distill-logit
 "$afina" train configs/spelling-distill.yaml output_dir=runs/distill-seq
 "$afina" train configs/spelling-distill.yaml distill.teacher="$teacher" output_dir=runs/distill-logit
 
+# Longer: the teacher answers 7,200 training prompts and the student distills from their
+# answers and distributions for 450 steps, one pass.
+sed -n 1,7200p data/spelling/train.jsonl > runs/distill/prompts-7200.jsonl
+"$afina" distill generate --teacher "$teacher" --prompts runs/distill/prompts-7200.jsonl \
+    --out runs/distill/teacher-7200.jsonl --max-tokens 16
+[ -f runs/distill-logit-7200/model/model.safetensors ] || "$afina" train configs/spelling-distill.yaml \
+    data.train=runs/distill/teacher-7200.jsonl max_steps=450 eval_every=150 distill.teacher="$teacher" \
+    output_dir=runs/distill-logit-7200
+
 # One model per eval so each peak RSS is its own.
-for model in runs/spelling-student runs/distill-seq/model runs/distill-logit/model "$teacher"; do
+for model in runs/spelling-student runs/distill-seq/model runs/distill-logit/model runs/distill-logit-7200/model "$teacher"; do
     /usr/bin/time -f "$model: peak RSS %M KiB" \
         "$afina" eval --models "$model" --task data/spelling/heldout.jsonl --max-tokens 12
 done

