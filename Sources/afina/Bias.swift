@@ -31,7 +31,7 @@ extension BiasCommand {
                 \(BiasTemplates.defaultNameTemplates.map { "  " + $0 }.joined(separator: "\n"))
                 """)
 
-        @Option(help: "A pulled model name, a .gguf file or a Hugging Face directory.")
+        @Option(help: "A pulled model name, a .gguf file, a Hugging Face or a LoRA adapter directory.")
         var model = "smollm2-135m-instruct"
         @Option(help: "Occupations, one per line (optional tab and percent of women); default WinoBias's.")
         var occupations: String?
