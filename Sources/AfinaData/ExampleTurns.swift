@@ -2,6 +2,7 @@
 // teacher sees them but the student's training record does not): user/assistant turns placed
 // after the conversation's leading system turns.
 import AfinaTokenizers
+import Foundation
 
 extension Array where Element == ChatMessage {
     /// This conversation with `examples` (solved user/assistant turns) inserted after its
@@ -13,6 +14,11 @@ extension Array where Element == ChatMessage {
 }
 
 extension TrainingRecord {
+    /// The solved example turns of a JSONL training file (`--shots FILE`).
+    public static func exampleTurns(inFile path: String) throws -> [ChatMessage] {
+        try exampleTurns(load(from: URL(fileURLWithPath: path)), file: path)
+    }
+
     /// The solved example turns of chat records (their system turns dropped): each record's
     /// user turns and answers, in file order. `file` names the records in errors.
     public static func exampleTurns(_ records: [TrainingRecord], file: String) throws -> [ChatMessage] {

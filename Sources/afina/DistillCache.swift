@@ -36,7 +36,7 @@ struct DistillCache: ParsableCommand {
         guard let name = teacher ?? config.distill.teacher else {
             throw ValidationError("name the teacher with --teacher or distill.teacher in the config")
         }
-        let shotTurns = try shots.map { try TrainingRecord.exampleTurns(TrainingRecord.load(from: URL(fileURLWithPath: $0)), file: $0) } ?? []
+        let shotTurns = try shots.map(TrainingRecord.exampleTurns(inFile:)) ?? []
         let started = Date()
         let (examples, rows) = try TeacherCache.build(for: config, teacher: name, k: topK, shots: shotTurns,
                                                       to: URL(fileURLWithPath: out)) { done, total in

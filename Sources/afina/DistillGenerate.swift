@@ -68,7 +68,7 @@ struct DistillGenerate: ParsableCommand {
 
     func run() throws {
         let promptList = try TeacherPrompt.load(from: URL(fileURLWithPath: prompts))
-        let shotTurns = try shots.map { try TrainingRecord.exampleTurns(TrainingRecord.load(from: URL(fileURLWithPath: $0)), file: $0) } ?? []
+        let shotTurns = try shots.map(TrainingRecord.exampleTurns(inFile:)) ?? []
         let generation = TeacherGeneration(settings: settings(shots: shotTurns), prompts: promptList, output: URL(fileURLWithPath: out))
         let loaded = try ModelLoader.load(teacher)
         let showProgress = isatty(STDERR_FILENO) != 0
