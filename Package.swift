@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Portable x86-64 baseline with AVX2 + FMA + F16C: without a CPU target Swift emits
@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // No traits: the server needs neither swift-configuration nor full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
@@ -36,8 +38,10 @@ let package = Package(
                 dependencies: ["AfinaModels", "AfinaData", .product(name: "Yams", package: "Yams")],
                 swiftSettings: fastMath),
         .target(name: "AfinaEval", dependencies: ["AfinaModels", "AfinaData"]),
+        .target(name: "AfinaServing",
+                dependencies: ["AfinaModels", "AfinaTokenizers", .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(name: "afina",
-                          dependencies: ["AfinaModels", "AfinaData", "AfinaTraining", "AfinaEval",
+                          dependencies: ["AfinaModels", "AfinaData", "AfinaTraining", "AfinaEval", "AfinaServing",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AfinaTensorTests", dependencies: ["AfinaTensor"]),
@@ -48,6 +52,10 @@ let package = Package(
         .testTarget(name: "AfinaDataTests", dependencies: ["AfinaData"]),
         .testTarget(name: "AfinaTrainingTests", dependencies: ["AfinaTraining"]),
         .testTarget(name: "AfinaEvalTests", dependencies: ["AfinaEval"]),
+        .testTarget(name: "AfinaServingTests",
+                    dependencies: ["AfinaServing", "AfinaModels", "AfinaFormats", "AfinaHub",
+                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                   .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )
