@@ -11,14 +11,20 @@ public struct ServerOptions: Sendable {
     /// When set, /v1 routes need `Authorization: Bearer KEY`; /health stays open.
     public var apiKey: String?
     public var limits: RequestLimits
+    /// When set, clients may add and remove adapters (POST /v1/load_lora_adapter and
+    /// /v1/unload_lora_adapter); off by default, since the request names a local path.
+    public var adapterLoader: AdapterLoader?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil, limits: RequestLimits = .init()) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil, limits: RequestLimits = .init(),
+                adapterLoader: AdapterLoader? = nil) {
         (self.host, self.port, self.apiKey, self.limits) = (host, port, apiKey, limits)
+        self.adapterLoader = adapterLoader
     }
 }
 
 public enum OpenAIServer {
-    /// The routes: /health, /v1/models, /v1/chat/completions, /v1/completions.
+    /// The routes: /health, /v1/models, /v1/chat/completions, /v1/completions, and with an
+    /// adapter loader /v1/load_lora_adapter and /v1/unload_lora_adapter.
     public static func router(engine: InferenceEngine, options: ServerOptions) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("health") { _, _ in try jsonResponse(Health(engine: engine.statistics)) }
@@ -29,6 +35,11 @@ public enum OpenAIServer {
         api.post("chat/completions") { request, _ in try await chat.handle(request) }
         let completions = CompletionsRoute(engine: engine, limits: options.limits)
         api.post("completions") { request, _ in try await completions.handle(request) }
+        if let loader = options.adapterLoader {
+            let adapters = AdapterRoutes(engine: engine, loader: loader, limits: options.limits)
+            api.post("load_lora_adapter") { request, _ in try await adapters.load(request) }
+            api.post("unload_lora_adapter") { request, _ in try await adapters.unload(request) }
+        }
         return router
     }
 

@@ -13,7 +13,8 @@ struct Serve: ParsableCommand {
             The base model is listed under its name and each --adapter under NAME; requests name one \
             in "model". Concurrent requests are decoded together (continuous batching, --max-batch \
             sequences at once); greedy answers are the same whatever else is running. \
-            With --api-key (or AFINA_API_KEY) the /v1 routes need `Authorization: Bearer KEY`.
+            With --api-key (or AFINA_API_KEY) the /v1 routes need `Authorization: Bearer KEY`. \
+            With --allow-adapter-loading, adapters can be added and removed while serving.
             """)
 
     @Option(help: "A pulled model name, a .gguf file or a Hugging Face directory.")
@@ -30,6 +31,9 @@ struct Serve: ParsableCommand {
     var maxTokensLimit = 4096
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body; larger ones get 413.")
     var maxBodyBytes = 1 << 20
+    @Flag(name: .customLong("allow-adapter-loading"),
+          help: "Let clients add and remove adapters while serving: POST /v1/load_lora_adapter {\"lora_name\", \"lora_path\"} and /v1/unload_lora_adapter {\"lora_name\"} (vLLM's API). The path is read on this machine: pair it with --api-key beyond loopback.")
+    var allowAdapterLoading = false
     @Option(name: .customLong("context"),
             help: "Positions per sequence, prompt and answer, capped at the model's context. The KV cache holds --max-batch of them, allocated at start.")
     var context = 2048
@@ -52,6 +56,13 @@ struct Serve: ParsableCommand {
         }
     }
 
+    /// Loads an adapter over --model at run time (--allow-adapter-loading).
+    var loadAdapter: AdapterLoader {
+        { [model] name, directory in
+            ServedModel(id: name, loaded: try ModelLoader.load(model, adapter: URL(fileURLWithPath: directory)))
+        }
+    }
+
     func run() throws {
         let baseName = ModelCatalog.entry(named: model) != nil ? model : URL(fileURLWithPath: model).lastPathComponent
         var served = [ServedModel(id: baseName, loaded: try ModelLoader.load(model))]
@@ -59,15 +70,16 @@ struct Serve: ParsableCommand {
             guard !served.contains(where: { $0.id == name }) else { throw ValidationError("model name '\(name)' is used twice") }
             // Each adapter rides on its own copy of the base; a GGUF base is memory-mapped, so the
             // copies share its pages.
-            served.append(ServedModel(id: name, loaded: try ModelLoader.load(model, adapter: URL(fileURLWithPath: directory))))
+            served.append(try loadAdapter(name, directory))
         }
         let engine = try InferenceEngine(models: served, options: EngineOptions(maxBatch: maxBatch, maxQueue: maxQueue,
                                                                             contextLength: context))
         let options = ServerOptions(
             host: host, port: port, apiKey: apiKey ?? ProcessInfo.processInfo.environment["AFINA_API_KEY"],
-            limits: RequestLimits(maxTokens: maxTokensLimit, maxBodyBytes: maxBodyBytes))
+            limits: RequestLimits(maxTokens: maxTokensLimit, maxBodyBytes: maxBodyBytes),
+            adapterLoader: allowAdapterLoading ? loadAdapter : nil)
         let details = "\(maxBatch) sequences of \(engine.contextLength) positions; rows per decoding product: "
-            + served.map { "\($0.id) \(engine.decodeRows[$0.id]!)" }.joined(separator: ", ")
+            + served.map { "\($0.id) \(engine.decodeRows(of: $0.id)!)" }.joined(separator: ", ")
         let names = served.map(\.id).joined(separator: ", "), host = host
         let app = OpenAIServer.application(engine: engine, options: options) { port in
             // Written unbuffered once the port is bound (--port 0 picks one), so a script

@@ -107,11 +107,3 @@ enum HTTPReplyParser {
         return nil
     }
 }
-
-/// Runs blocking work on a thread of its own, off the concurrency pool (two threads on a
-/// two-core machine), so sixteen waiting clients cannot starve the server.
-func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result(catching: work)) }.start()
-    }
-}

@@ -4,6 +4,8 @@ import AfinaModels
 /// Mutated on the engine thread only, except `cancelled`, which is guarded by the engine's lock.
 final class EngineJob: @unchecked Sendable {
     let model: ServedModel
+    /// Sequences of this model per decoding product (`RowIndependence`).
+    let decodeRows: Int
     var state: SequenceState
     let events: AsyncStream<EngineEvent>.Continuation
     /// Cache slot while running; nil while waiting.
@@ -12,8 +14,8 @@ final class EngineJob: @unchecked Sendable {
     /// Log-probabilities already sent in deltas.
     private var sentLogprobs = 0
 
-    init(model: ServedModel, state: SequenceState, events: AsyncStream<EngineEvent>.Continuation) {
-        (self.model, self.state, self.events) = (model, state, events)
+    init(model: ServedModel, decodeRows: Int, events: AsyncStream<EngineEvent>.Continuation, state: SequenceState) {
+        (self.model, self.decodeRows, self.events, self.state) = (model, decodeRows, events, state)
     }
 
     /// Samples the next token from `logits` [V] and reports what became final.

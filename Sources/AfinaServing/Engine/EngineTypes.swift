@@ -30,6 +30,8 @@ public enum EngineEvent: Sendable {
 /// Why the engine refused a request.
 public enum EngineRejection: Error, Sendable {
     case unknownModel(String)
+    /// A model added under a name already served.
+    case duplicateModel(String)
     case queueFull(limit: Int)
     case stopped
 }

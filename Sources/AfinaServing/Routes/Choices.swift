@@ -64,6 +64,9 @@ extension APIError {
         case .unknownModel(let id):
             self.init(status: .notFound, message: "the model '\(id)' does not exist (GET /v1/models lists them)",
                       type: "invalid_request_error", param: "model", code: "model_not_found")
+        case .duplicateModel(let id):
+            self.init(status: .badRequest, message: "a model named '\(id)' is already served", type: "invalid_request_error",
+                      param: "lora_name", code: "model_exists")
         case .queueFull(let limit):
             self.init(status: .tooManyRequests, message: "the server is busy: \(limit) requests are already waiting",
                       type: "rate_limit_error", code: "queue_full")
