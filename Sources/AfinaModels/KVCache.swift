@@ -5,6 +5,7 @@ import AfinaTensor
 public final class KVCache: @unchecked Sendable {
     public let slots: Int
     public let capacity: Int
+    let backend: any Backend
     /// Per layer: [slots * capacity, kvHeads * headDim].
     let keys: [Tensor]
     let values: [Tensor]
@@ -14,6 +15,7 @@ public final class KVCache: @unchecked Sendable {
     public init(backend: any Backend, layers: Int, slots: Int, capacity: Int, width: Int) {
         self.slots = slots
         self.capacity = capacity
+        self.backend = backend
         keys = (0..<layers).map { _ in backend.zeros([slots * capacity, width]) }
         values = (0..<layers).map { _ in backend.zeros([slots * capacity, width]) }
         lengths = Array(repeating: 0, count: slots)
@@ -21,6 +23,20 @@ public final class KVCache: @unchecked Sendable {
 
     /// Forgets what `slot` holds so a new sequence can use it.
     public func reset(slot: Int) { lengths[slot] = 0 }
+
+    /// Makes each of `targets` hold the first `count` positions of `source`: prompts that
+    /// begin alike are run through the model once.
+    public func sharePrefix(_ count: Int, of source: Int, with targets: [Int]) {
+        precondition(count <= lengths[source], "the source slot holds fewer positions")
+        let sourceRows = Array(source * capacity..<source * capacity + count)
+        for layer in keys + values {
+            let prefix = backend.gatherRows(layer, sourceRows)
+            for target in targets {
+                backend.copyRows(prefix, into: layer, at: Array(target * capacity..<target * capacity + count))
+            }
+        }
+        for target in targets { lengths[target] = count }
+    }
 
     /// Rows in the layer tensors where `count` new positions of `slot` go; throws when full.
     func reserve(slot: Int, count: Int) throws -> Range<Int> {

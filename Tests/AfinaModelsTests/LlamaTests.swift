@@ -102,6 +102,27 @@ final class LlamaTests: XCTestCase {
         }
     }
 
+    func testPromptsSharingAPrefixGenerateAsEachAlone() throws {
+        let prefix = (0..<40).map { Int32(($0 * 37 + 11) % 300) }
+        let requests = [[5, 9, 200], [5, 7], [17, 3, 3, 8]].map {
+            GenerationRequest(prompt: prefix + $0, maxTokens: 6, topLogprobs: 3)
+        }
+        for variant in variants {
+            let generator = Generator(model: try huggingFaceModel(variant), decode: { _ in "" })
+            var timings = GenerationTimings()
+            let together = try generator.generate(requests, timings: &timings)
+            // The prefix ran once, then each prompt's own tokens.
+            XCTAssertEqual(timings.prefillTokens, 40 + 3 + 2 + 4, variant)
+            for (request, shared) in zip(requests, together) {
+                let alone = try generator.generate([request])[0]
+                XCTAssertEqual(shared.ids, alone.ids, variant)
+                for (a, b) in zip(shared.logprobs, alone.logprobs) {
+                    for (x, y) in zip(a.top!, b.top!) { XCTAssertEqual(x.logprob, y.logprob, accuracy: 1e-5, variant) }
+                }
+            }
+        }
+    }
+
     func testUnknownArchitectureAndMissingTensorAreClearErrors() throws {
         XCTAssertThrowsError(try ModelRegistry.architecture("gemma3")) {
             XCTAssertTrue("\($0)".contains("unknown architecture 'gemma3'"), "\($0)")

@@ -77,9 +77,17 @@ public final class Generator: @unchecked Sendable {
         let cache = model.makeCache(slots: requests.count, capacity: capacity)
         var states = requests.map { SequenceState(request: $0, capacity: capacity) }
         var clock = ContinuousClock.now
-        var logits = try model.logits(requests.enumerated().map { SequenceChunk(slot: $0, tokens: $1.prompt) },
+        // A prefix every prompt shares (a system prompt, few-shot examples) runs once; each
+        // prompt keeps at least its last token to give its first logits.
+        let shared = requests.count > 1 ? Self.commonPrefix(requests.map(\.prompt)) : 0
+        if shared > 0 {
+            _ = try model.logits([SequenceChunk(slot: 0, tokens: Array(requests[0].prompt[..<shared]))],
+                                 cache: cache, allPositions: false)
+            cache.sharePrefix(shared, of: 0, with: Array(1..<requests.count))
+        }
+        var logits = try model.logits(requests.enumerated().map { SequenceChunk(slot: $0, tokens: Array($1.prompt[shared...])) },
                                       cache: cache, allPositions: false)
-        timings?.pointee.prefillTokens += requests.map(\.prompt.count).reduce(0, +)
+        timings?.pointee.prefillTokens += shared + requests.map { $0.prompt.count - shared }.reduce(0, +)
         timings?.pointee.prefillSeconds += clock.secondsSince()
         clock = .now
         while true {
@@ -98,6 +106,17 @@ public final class Generator: @unchecked Sendable {
         }
         timings?.pointee.decodeSeconds += clock.secondsSince()
         return states.map(\.result)
+    }
+}
+
+extension Generator {
+    /// Tokens every prompt starts with, short of the shortest prompt's last token.
+    static func commonPrefix(_ prompts: [[Int32]]) -> Int {
+        guard var length = prompts.map(\.count).min().map({ $0 - 1 }), length > 0 else { return 0 }
+        for prompt in prompts.dropFirst() {
+            length = zip(prompts[0][..<length], prompt).prefix { $0 == $1 }.count
+        }
+        return length
     }
 }
 

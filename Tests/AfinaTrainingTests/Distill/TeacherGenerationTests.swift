@@ -5,7 +5,7 @@
 // pulled.
 import AfinaData
 import AfinaHub
-import AfinaModels
+@testable import AfinaModels
 import AfinaTensor
 import AfinaTokenizers
 import XCTest
@@ -16,19 +16,24 @@ import XCTest
 final class YesNoModel: CausalLM, @unchecked Sendable {
     static let words = ["yes", "no"]
     let backend: any Backend = CPUBackend()
-    let vocabularySize = 3
+    /// 0 yes, 1 no, 2 stop; prompts are written with ids 3-5, so the model knows a prompt's
+    /// end (however the generator splits the prompt) from a token it generated.
+    let vocabularySize = 6
     let contextLength = 64
     func makeCache(slots: Int, capacity: Int) -> KVCache {
         KVCache(backend: backend, layers: 1, slots: slots, capacity: capacity, width: 1)
     }
     func logits(_ chunks: [SequenceChunk], cache: KVCache, allPositions: Bool) throws -> Tensor {
-        let rows = chunks.map { $0.tokens.count > 1 ? [0, 0, -100] : [0, 0, 2] as [Float] }    // prefill, decode
+        let rows = chunks.map { chunk -> [Float] in
+            cache.advance(slot: chunk.slot, by: chunk.tokens.count)
+            return chunk.tokens.last! >= 3 ? [0, 0, -100, -100, -100, -100] : [0, 0, 2, -100, -100, -100]  // after the prompt, then
+        }
         return backend.tensor(Array(rows.joined()), shape: [chunks.count, vocabularySize])
     }
 
     static var teacher: TeacherGeneration.Teacher {
         TeacherGeneration.Teacher(model: YesNoModel(), stopTokens: [2],
-                                  encode: { $0.flatMap { Array($0.content.utf8).map { Int32($0) % 3 } } },
+                                  encode: { $0.flatMap { Array($0.content.utf8).map { 3 + Int32($0) % 3 } } },
                                   decode: { $0.map { words[Int($0)] }.joined(separator: " ") })
     }
 }
