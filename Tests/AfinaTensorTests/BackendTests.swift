@@ -41,6 +41,20 @@ final class BackendTests: XCTestCase {
         }
     }
 
+    /// Decoding batches up to 4 sequences per product (the server relies on it): each row of
+    /// a float32 linear of 1-4 rows must equal, to the bit, that row multiplied alone.
+    func testLinearOfUpToFourRowsGivesEachRowItsValueAlone() {
+        let (k, m) = (576, 300)
+        let (w, _) = pair([m, k]), (x, _) = pair([4, k])
+        let rows = cpu.floats(x)
+        let alone = (0..<4).map { i in cpu.floats(cpu.linear(cpu.tensor(Array(rows[i * k..<(i + 1) * k]), shape: [1, k]),
+                                                             weight: w, bias: nil)) }
+        for n in 2...4 {
+            let together = cpu.floats(cpu.linear(cpu.tensor(Array(rows[..<(n * k)]), shape: [n, k]), weight: w, bias: nil))
+            XCTAssertEqual(together, Array(alone[..<n].joined()), "\(n) rows")
+        }
+    }
+
     func testQuantizedLinearMatchesReferenceForDecodeAndPrefillShapes() {
         // Valid blocks built by hand: f16 scale (and f16 minimum for Q4_1), then random quants.
         let (m, k) = (70, 64)

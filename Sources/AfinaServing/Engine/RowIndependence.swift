@@ -1,9 +1,9 @@
 // How many sequences one decoding product may hold while each still gets, to the bit, the
 // logits it gets alone. The CPU kernels choose their method by row count and the methods
-// round differently (measured: float32 weights take BLAS's one-row path for 1 row and gemm
-// for 2 or more; quantized weights take fused per-row dots up to 4 rows and dequantized
-// BLAS tiles beyond). Batching past that count would make greedy answers depend on what
-// else is running, so the engine decodes in groups of at most this many rows.
+// round differently (per-row dot products up to 4 rows, BLAS or dequantized BLAS tiles
+// beyond). Batching past that count would make greedy answers depend on what else is
+// running, so the engine decodes in groups of at most this many rows; a backend that
+// changes its methods is measured again, not assumed.
 import AfinaModels
 
 enum RowIndependence {

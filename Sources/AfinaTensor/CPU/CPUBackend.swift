@@ -65,13 +65,13 @@ public final class CPUBackend: HostBackend {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r.count), Int32(m), Int32(k), 1,
                             x.f32 + r.lowerBound * k, Int32(k), weight.f32, Int32(k), 0, out.f32 + r.lowerBound * m, Int32(m))
             }
+        } else if n <= 4 {
+            rowDots(x, weight, out)
         } else if weight.dtype == .f32 {
             Parallel.forEach(m, workPerItem: n * k) { r in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(r.count), Int32(k), 1, x.f32,
                             Int32(k), weight.f32 + r.lowerBound * k, Int32(k), 0, out.f32 + r.lowerBound, Int32(m))
             }
-        } else if n <= 4 {
-            quantizedRowDots(x, weight, out)
         } else {
             quantizedTiledGEMM(x, weight, out)
         }
@@ -82,8 +82,10 @@ public final class CPUBackend: HostBackend {
     }
 
     /// Few rows of x (decoding): each weight row is read once and dotted with every x row,
-    /// by a fused C kernel (Q4_1, Q8_0) or after dequantizing it into `row` (other types).
-    private func quantizedRowDots(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
+    /// as it is (float32), by a fused C kernel (Q4_1, Q8_0) or after dequantizing it into
+    /// `row` (other types). Each output is one dot product, computed the same way whatever
+    /// the number of rows, so sequences decoded together get the logits they get alone.
+    private func rowDots(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
         Parallel.forEach(m, workPerItem: k * n) { range in
             let row = UnsafeMutablePointer<Float>.allocate(capacity: k)
@@ -91,6 +93,7 @@ public final class CPUBackend: HostBackend {
             for j in range {
                 let w = weight.rowBytes(j)
                 switch weight.dtype {
+                case .f32: for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, weight.f32 + j * k, k) }
                 case .q4_1: for i in 0..<n { out.f32[i * m + j] = afina_dot_q4_1(w, x.f32 + i * k, Int32(k / 32)) }
                 case .q8_0: for i in 0..<n { out.f32[i * m + j] = afina_dot_q8_0(w, x.f32 + i * k, Int32(k / 32)) }
                 default:
