@@ -16,8 +16,10 @@ public final class KVCache: @unchecked Sendable {
         self.slots = slots
         self.capacity = capacity
         self.backend = backend
-        keys = (0..<layers).map { _ in backend.zeros([slots * capacity, width]) }
-        values = (0..<layers).map { _ in backend.zeros([slots * capacity, width]) }
+        // Only the first lengths[slot] rows of a slot are ever read, so nothing is zeroed:
+        // a server's cache costs memory as it fills, not at start.
+        keys = (0..<layers).map { _ in backend.uninitialized([slots * capacity, width]) }
+        values = (0..<layers).map { _ in backend.uninitialized([slots * capacity, width]) }
         lengths = Array(repeating: 0, count: slots)
     }
 

@@ -33,6 +33,9 @@ public protocol Backend: AnyObject, Sendable {
     func tensor(_ values: [Float], shape: [Int]) -> Tensor
     /// A float32 tensor of zeros.
     func zeros(_ shape: [Int]) -> Tensor
+    /// A float32 tensor whose elements are unspecified until written: for buffers that are
+    /// filled before they are read (results, KV caches).
+    func uninitialized(_ shape: [Int]) -> Tensor
     /// A tensor of any dtype from raw bytes (copied to the device, or wrapped without a copy
     /// when the backend can read host memory and `owner` keeps the bytes alive).
     func tensor(bytes: UnsafeRawBufferPointer, dtype: DType, shape: [Int], owner: AnyObject?) -> Tensor

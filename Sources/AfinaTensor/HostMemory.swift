@@ -63,6 +63,13 @@ extension HostBackend {
                storage: HostStorage(byteCount: shape.reduce(1, *) * MemoryLayout<Float>.stride))
     }
 
+    /// Host memory is not touched here, so the pages of a large buffer (a KV cache) are
+    /// committed only as they are written.
+    public func uninitialized(_ shape: [Int]) -> Tensor {
+        Tensor(shape: shape, dtype: .f32,
+               storage: HostStorage(uninitializedByteCount: shape.reduce(1, *) * MemoryLayout<Float>.stride))
+    }
+
     public func tensor(bytes: UnsafeRawBufferPointer, dtype: DType, shape: [Int], owner: AnyObject?) -> Tensor {
         let count = shape.reduce(1, *)
         precondition(dtype.byteCount(elements: count) == bytes.count, "\(bytes.count) bytes for \(dtype) \(shape)")

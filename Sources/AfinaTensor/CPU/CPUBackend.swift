@@ -214,12 +214,6 @@ public final class CPUBackend: HostBackend {
 }
 
 extension CPUBackend {
-    /// A float32 tensor whose every element the caller will write.
-    func uninitialized(_ shape: [Int]) -> Tensor {
-        Tensor(shape: shape, dtype: .f32,
-               storage: HostStorage(uninitializedByteCount: shape.reduce(1, *) * MemoryLayout<Float>.stride))
-    }
-
     /// body(start, count) over chunks of 0..<n, split over the cores when worth it.
     func elementwise(_ n: Int, _ body: (Int, Int) -> Void) {
         let chunk = 4096
