@@ -40,6 +40,16 @@ public final class KVCache: @unchecked Sendable {
         for target in targets { lengths[target] = count }
     }
 
+    /// How many tokens, up to `limit`, every one of `sequences` starts with.
+    public static func sharedPrefixLength(_ sequences: [[Int32]], atMost limit: Int) -> Int {
+        guard let first = sequences.first else { return 0 }
+        var length = max(0, min(limit, first.count))
+        for sequence in sequences.dropFirst() {
+            length = zip(first[..<length], sequence).prefix { $0 == $1 }.count
+        }
+        return length
+    }
+
     /// Rows in the layer tensors where `count` new positions of `slot` go; throws when full.
     func reserve(slot: Int, count: Int) throws -> Range<Int> {
         let start = lengths[slot]

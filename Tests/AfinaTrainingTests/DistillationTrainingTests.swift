@@ -55,6 +55,31 @@ final class DistillationTrainingTests: XCTestCase {
         }
     }
 
+    /// Examples behind one shared prefix (solved examples in front) are scored with the prefix
+    /// run once; every cached row must still be the teacher's own distribution at that row.
+    func testACacheOfExamplesSharingAPrefixHoldsEachRowOfTheTeacher() throws {
+        let teacher = try tinyModel("qwen2", backend: backend)
+        let prefix = (0..<24).map { Int32(($0 * 13 + 5) % 300) }
+        let data = try examples().map {
+            TrainingSequence(tokens: prefix + $0.tokens, targets: Array(repeating: false, count: 24) + $0.targets)
+        }
+        XCTAssertGreaterThanOrEqual(24, TeacherCache.sharedPrefixMinimum, "the test must take the shared-prefix path")
+        let url = cacheURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        try TeacherCache.build(teacher: teacher, name: "qwen2", examples: data, k: 5, temperature: 2, tokensPerPass: 40, to: url)
+        let cache = try TeacherCache(url: url, examples: data, temperature: 2)
+        guard case .topK(let k, let ids, let logprobs, let logTail) = try cache.distribution(for: Array(data.indices), sequences: data)
+        else { return XCTFail("not a top-k cache") }
+        let logits = backend.floats(teacher.targetLogits(data)), v = teacher.vocabularySize
+        XCTAssertEqual(ids.count, logits.count / v * k)
+        for r in 0..<logits.count / v {
+            let expected = TeacherCache.topK(logits[r * v..<(r + 1) * v], k: k, temperature: 2)
+            XCTAssertEqual(Array(ids[r * k..<(r + 1) * k]), expected.ids, "row \(r)")
+            for (a, b) in zip(logprobs[r * k..<(r + 1) * k], expected.logprobs) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+            XCTAssertEqual(logTail[r], expected.logTail, accuracy: 1e-4)
+        }
+    }
+
     func testTopKRowsAreTheMostLikelyTokensAndTheTailHoldsTheRest() {
         let logits: [Float] = [0.5, 3, -1, 2, 2.5, -4]
         let row = TeacherCache.topK(logits[...], k: 3, temperature: 2)

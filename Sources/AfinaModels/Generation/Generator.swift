@@ -79,7 +79,8 @@ public final class Generator: @unchecked Sendable {
         var clock = ContinuousClock.now
         // A prefix every prompt shares (a system prompt, few-shot examples) runs once; each
         // prompt keeps at least its last token to give its first logits.
-        let shared = requests.count > 1 ? Self.commonPrefix(requests.map(\.prompt)) : 0
+        let shared = requests.count > 1
+            ? KVCache.sharedPrefixLength(requests.map(\.prompt), atMost: requests.map(\.prompt.count).min()! - 1) : 0
         if shared > 0 {
             _ = try model.logits([SequenceChunk(slot: 0, tokens: Array(requests[0].prompt[..<shared]))],
                                  cache: cache, allPositions: false)
@@ -106,17 +107,6 @@ public final class Generator: @unchecked Sendable {
         }
         timings?.pointee.decodeSeconds += clock.secondsSince()
         return states.map(\.result)
-    }
-}
-
-extension Generator {
-    /// Tokens every prompt starts with, short of the shortest prompt's last token.
-    static func commonPrefix(_ prompts: [[Int32]]) -> Int {
-        guard var length = prompts.map(\.count).min().map({ $0 - 1 }), length > 0 else { return 0 }
-        for prompt in prompts.dropFirst() {
-            length = zip(prompts[0][..<length], prompt).prefix { $0 == $1 }.count
-        }
-        return length
     }
 }
 

@@ -62,16 +62,23 @@ extension TeacherCache {
                 + "(longer than data.max_length with the shots in front? raise it)")
         }
         let backend = model.trainingBackend
+        // Examples that all begin alike (solved examples in front: --shots) run that prefix
+        // once per pass. That forward keeps every position's logits, so its passes are shorter.
+        let firstTargetRow = examples.map { ($0.targets.dropFirst().firstIndex(of: true) ?? $0.tokens.count) - 1 }.min() ?? 0
+        let shared = KVCache.sharedPrefixLength(examples.map(\.tokens), atMost: firstTargetRow)
+        let sharing = examples.count > 1 && shared >= sharedPrefixMinimum
+        let passTokens = sharing ? min(tokensPerPass, 512) : tokensPerPass
+        func size(_ e: TrainingSequence) -> Int { sharing ? e.tokens.count - shared : e.tokens.count }
         var (ids, logprobs, logTail, offsets) = ([Int32](), [Float](), [Float](), [Int32(0)])
         var start = 0
         while start < examples.count {
-            var end = start + 1, tokens = examples[start].tokens.count
-            while end < examples.count, tokens + examples[end].tokens.count <= tokensPerPass {
-                tokens += examples[end].tokens.count
+            var end = start + 1, tokens = size(examples[start])
+            while end < examples.count, tokens + size(examples[end]) <= passTokens {
+                tokens += size(examples[end])
                 end += 1
             }
             let pass = Array(examples[start..<end])
-            let logits = backend.floats(model.targetLogits(pass))
+            let logits = sharing ? try targetLogits(model, pass, sharing: shared) : backend.floats(model.targetLogits(pass))
             let v = model.vocabularySize
             for r in 0..<logits.count / v {
                 let row = topK(logits[r * v..<(r + 1) * v], k: k, temperature: Float(temperature))
@@ -91,6 +98,29 @@ extension TeacherCache {
         try SafetensorsWriter.write(tensors: [("ids", .i32, [rows, k], bytes(ids)), ("logprobs", .f32, [rows, k], bytes(logprobs)),
                                               ("log_tail", .f32, [rows], bytes(logTail)), ("offsets", .i32, [offsets.count], bytes(offsets))],
                                     metadata: metadata, to: url)
+    }
+
+    /// Shortest shared prefix worth a separate forward.
+    static let sharedPrefixMinimum = 16
+
+    /// The logits at the target rows of `pass` (as `targetLogits` orders them), the `shared`
+    /// tokens every example begins with run once: the decoding forward over a KV cache.
+    static func targetLogits(_ model: any TrainableModel, _ pass: [TrainingSequence], sharing shared: Int) throws -> [Float] {
+        let cache = model.makeCache(slots: pass.count, capacity: pass.map(\.tokens.count).max()!)
+        _ = try model.logits([SequenceChunk(slot: 0, tokens: Array(pass[0].tokens[..<shared]))], cache: cache, allPositions: false)
+        cache.sharePrefix(shared, of: 0, with: Array(1..<pass.count))
+        let chunks = pass.enumerated().map { SequenceChunk(slot: $0, tokens: Array($1.tokens[shared...])) }
+        let all = model.backend.floats(try model.logits(chunks, cache: cache, allPositions: true))
+        let v = model.vocabularySize
+        var rows: [Float] = [], first = 0
+        for e in pass {
+            for position in shared..<e.tokens.count - 1 where e.targets[position + 1] {
+                let r = first + position - shared
+                rows += all[r * v..<(r + 1) * v]
+            }
+            first += e.tokens.count - shared
+        }
+        return rows
     }
 
     /// The k most likely tokens of softmax(logits / T), most likely first, and the log of the rest.
