@@ -61,3 +61,12 @@ public final class KVCache: @unchecked Sendable {
 
     func advance(slot: Int, by count: Int) { lengths[slot] += count }
 }
+
+extension CausalLM {
+    /// Runs `prefix` once, in slot 0, and gives every slot of `cache` its keys and values:
+    /// the start of a batch whose sequences all begin with `prefix`.
+    public func prefillShared(_ prefix: [Int32], cache: KVCache) throws {
+        _ = try logits([SequenceChunk(slot: 0, tokens: prefix)], cache: cache, allPositions: false)
+        cache.sharePrefix(prefix.count, of: 0, with: Array(1..<cache.slots))
+    }
+}

@@ -81,11 +81,7 @@ public final class Generator: @unchecked Sendable {
         // prompt keeps at least its last token to give its first logits.
         let shared = requests.count > 1
             ? KVCache.sharedPrefixLength(requests.map(\.prompt), atMost: requests.map(\.prompt.count).min()! - 1) : 0
-        if shared > 0 {
-            _ = try model.logits([SequenceChunk(slot: 0, tokens: Array(requests[0].prompt[..<shared]))],
-                                 cache: cache, allPositions: false)
-            cache.sharePrefix(shared, of: 0, with: Array(1..<requests.count))
-        }
+        if shared > 0 { try model.prefillShared(Array(requests[0].prompt[..<shared]), cache: cache) }
         var logits = try model.logits(requests.enumerated().map { SequenceChunk(slot: $0, tokens: Array($1.prompt[shared...])) },
                                       cache: cache, allPositions: false)
         timings?.pointee.prefillTokens += shared + requests.map { $0.prompt.count - shared }.reduce(0, +)

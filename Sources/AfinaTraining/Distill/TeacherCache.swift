@@ -107,8 +107,7 @@ extension TeacherCache {
     /// tokens every example begins with run once: the decoding forward over a KV cache.
     static func targetLogits(_ model: any TrainableModel, _ pass: [TrainingSequence], sharing shared: Int) throws -> [Float] {
         let cache = model.makeCache(slots: pass.count, capacity: pass.map(\.tokens.count).max()!)
-        _ = try model.logits([SequenceChunk(slot: 0, tokens: Array(pass[0].tokens[..<shared]))], cache: cache, allPositions: false)
-        cache.sharePrefix(shared, of: 0, with: Array(1..<pass.count))
+        try model.prefillShared(Array(pass[0].tokens[..<shared]), cache: cache)
         let chunks = pass.enumerated().map { SequenceChunk(slot: $0, tokens: Array($1.tokens[shared...])) }
         let all = model.backend.floats(try model.logits(chunks, cache: cache, allPositions: true))
         let v = model.vocabularySize
