@@ -4,8 +4,33 @@
 // Shapes follow the convention [rows, columns]; activations are [tokens, features] with all
 // sequences of a batch stacked along the rows. Weights are [out, in] as in PyTorch's Linear.
 
-/// A run of consecutive query rows belonging to one sequence, for causal attention over a
-/// key/value cache.
+/// Which keys of its sequence a query sees.
+public enum AttentionMask: Sendable, Equatable {
+    /// Query i sees keys 0...past+i (a decoder).
+    case causal
+    /// Every query sees keys 0..<keys and no others (an encoder: a padded sequence's padding
+    /// rows sit past `keys` and are masked out).
+    case bidirectional(keys: Int)
+}
+
+/// An additive bias on attention scores shared by every sequence of a batch (T5's relative
+/// position bias, ALiBi): score(h, i, t) += table[h, past + i, t] for query i and key t.
+public struct AttentionBias: @unchecked Sendable {
+    /// [heads, queryPositions, keyPositions], float32.
+    public let table: Tensor
+
+    public init(_ table: Tensor) {
+        precondition(table.shape.count == 3, "attention bias: [heads, queries, keys], got \(table)")
+        self.table = table
+    }
+
+    public var heads: Int { table.shape[0] }
+    public var queryPositions: Int { table.shape[1] }
+    public var keyPositions: Int { table.shape[2] }
+}
+
+/// A run of consecutive query rows belonging to one sequence, for attention over a key/value
+/// cache or the sequence's own rows.
 public struct AttentionSpan: Sendable, Equatable {
     /// First row of this sequence's queries in the query tensor.
     public var queryRow: Int
@@ -15,13 +40,37 @@ public struct AttentionSpan: Sendable, Equatable {
     public var keyRow: Int
     /// Positions already in the cache before the first query; query i sees keys 0...past+i.
     public var past: Int
+    public var mask: AttentionMask
 
-    public init(queryRow: Int, count: Int, keyRow: Int, past: Int) {
+    public init(queryRow: Int, count: Int, keyRow: Int, past: Int, mask: AttentionMask = .causal) {
         self.queryRow = queryRow
         self.count = count
         self.keyRow = keyRow
         self.past = past
+        self.mask = mask
     }
+
+    /// Keys query i of this span sees: keys 0..<visibleKeys(i).
+    @inline(__always) public func visibleKeys(_ i: Int) -> Int {
+        switch mask {
+        case .causal: past + i + 1
+        case .bidirectional(let keys): keys
+        }
+    }
+
+    /// Keys any query of this span sees (the width of its score matrix).
+    public var keyCount: Int {
+        switch mask {
+        case .causal: past + count
+        case .bidirectional(let keys): keys
+        }
+    }
+}
+
+/// GELU's two forms (Hendrycks and Gimpel 2016): exact with erf (BERT), or the tanh
+/// approximation (GPT-2, Gemma's GeGLU).
+public enum GELUApproximation: String, Sendable, CaseIterable {
+    case none, tanh
 }
 
 /// Everything a model needs from a compute device.
@@ -51,6 +100,11 @@ public protocol Backend: AnyObject, Sendable {
     func embedding(_ table: Tensor, ids: [Int32]) -> Tensor
     /// x [N, D] * rsqrt(mean(x^2) + eps) * weight [D].
     func rmsNorm(_ x: Tensor, weight: Tensor, eps: Float) -> Tensor
+    /// (x - mean) * rsqrt(var + eps) * weight + bias per row of x [N, D] (biased variance,
+    /// as torch.nn.LayerNorm).
+    func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> Tensor
+    /// GELU elementwise, exact (erf) or tanh-approximated.
+    func gelu(_ x: Tensor, approximation: GELUApproximation) -> Tensor
     /// x [N, in] times weight [out, in] transposed, plus bias [out]: [N, out]. `weight` may be
     /// quantized.
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor
@@ -65,12 +119,22 @@ public protocol Backend: AnyObject, Sendable {
     /// Rotary embedding (rotate-half convention of Hugging Face Llama) on x [N, heads*headDim],
     /// row i at position positions[i], with inverse frequencies invFreq [headDim/2].
     func rope(_ x: Tensor, positions: [Int32], headDim: Int, invFreq: [Float]) -> Tensor
-    /// Causal grouped-query attention with softmax scale 1/sqrt(headDim).
-    /// query [N, heads*headDim]; keys, values [R, kvHeads*headDim]: [N, heads*headDim].
+    /// Grouped-query attention: softmax(scale * q·k + bias) over the keys each span's mask
+    /// lets a query see. query [N, heads*headDim]; keys, values [R, kvHeads*headDim]:
+    /// [N, heads*headDim].
     func attention(query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
-                   heads: Int, kvHeads: Int, headDim: Int) -> Tensor
+                   heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?) -> Tensor
     /// Copies the rows of `source` [n, C] into `destination` [R, C] at rows `at` (in place).
     func copyRows(_ source: Tensor, into destination: Tensor, at rows: [Int])
     /// Rows of x picked by `rows`: [rows.count, C].
     func gatherRows(_ x: Tensor, _ rows: [Int]) -> Tensor
+}
+
+extension Backend {
+    /// Attention with softmax scale 1/sqrt(headDim) and no bias (the Llama family, BERT).
+    public func attention(query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
+                          heads: Int, kvHeads: Int, headDim: Int) -> Tensor {
+        attention(query: query, keys: keys, values: values, spans: spans, heads: heads, kvHeads: kvHeads,
+                  headDim: headDim, scale: 1 / Float(headDim).squareRoot(), bias: nil)
+    }
 }

@@ -117,3 +117,23 @@ extension HostBackend {
         return out
     }
 }
+
+extension AttentionBias {
+    /// Element offset of table[head, query, key].
+    @inline(__always) func index(head: Int, query: Int, key: Int) -> Int {
+        precondition(query < queryPositions && key < keyPositions,
+                     "attention bias \(table) has no entry for query \(query), key \(key)")
+        return (head * queryPositions + query) * keyPositions + key
+    }
+
+    @inline(__always) func value(head: Int, query: Int, key: Int) -> Float {
+        table.f32[index(head: head, query: query, key: key)]
+    }
+
+    /// scores[t] += table[head, query, t] for t in 0..<keys.
+    @inline(__always) func add(to scores: UnsafeMutablePointer<Float>, head: Int, query: Int, keys: Int) {
+        guard keys > 0 else { return }
+        let row = table.f32 + index(head: head, query: query, key: keys - 1) - (keys - 1)
+        for t in 0..<keys { scores[t] += row[t] }
+    }
+}

@@ -68,15 +68,33 @@ public final class ReferenceBackend: HostBackend {
         return out
     }
 
+    public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> Tensor {
+        let (n, d) = (x.rows, x.columns)
+        let out = zeros(x.shape)
+        for r in 0..<n {
+            let row = (0..<d).map { Double(x.f32[r * d + $0]) }
+            let mean = row.reduce(0, +) / Double(d)
+            let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(d)
+            let inv = 1 / (variance + Double(eps)).squareRoot()
+            for c in 0..<d { out.f32[r * d + c] = Float((row[c] - mean) * inv) * weight.f32[c] + bias.f32[c] }
+        }
+        return out
+    }
+
+    public func gelu(_ x: Tensor, approximation: GELUApproximation) -> Tensor {
+        let out = zeros(x.shape)
+        for i in 0..<x.count { out.f32[i] = Float(GELU.value(Double(x.f32[i]), approximation)) }
+        return out
+    }
+
     public func attention(query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
-                          heads: Int, kvHeads: Int, headDim: Int) -> Tensor {
+                          heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?) -> Tensor {
         let out = zeros(query.shape)
         let (qStride, kvStride) = (heads * headDim, kvHeads * headDim)
-        let scale = 1 / Float(headDim).squareRoot()
         for span in spans {
             for i in 0..<span.count {
                 let row = span.queryRow + i
-                let visible = span.past + i + 1
+                let visible = span.visibleKeys(i)
                 for h in 0..<heads {
                     let kvh = h / (heads / kvHeads)
                     var scores = [Float](repeating: 0, count: visible)
@@ -86,7 +104,7 @@ public final class ReferenceBackend: HostBackend {
                             dot += query.f32[row * qStride + h * headDim + d]
                                 * keys.f32[(span.keyRow + t) * kvStride + kvh * headDim + d]
                         }
-                        scores[t] = dot * scale
+                        scores[t] = dot * scale + (bias.map { $0.value(head: h, query: span.past + i, key: t) } ?? 0)
                     }
                     let maxScore = scores.max()!
                     var total: Float = 0

@@ -37,12 +37,19 @@ public protocol TrainingBackend: Backend {
     func embeddingBackward(_ dy: Tensor, ids: [Int32], into gradient: Tensor)
     /// dx of `rmsNorm` [N, D]; adds the weight's gradient into `weightGradient` when given.
     func rmsNormBackward(_ dy: Tensor, x: Tensor, weight: Tensor, eps: Float, weightGradient: Tensor?) -> Tensor
+    /// dx of `layerNorm` [N, D]; adds the weight's and bias's gradients when given.
+    func layerNormBackward(_ dy: Tensor, x: Tensor, weight: Tensor, eps: Float, weightGradient: Tensor?,
+                           biasGradient: Tensor?) -> Tensor
+    /// dx of `gelu`.
+    func geluBackward(_ dy: Tensor, x: Tensor, approximation: GELUApproximation) -> Tensor
     /// Gradients of `swiglu` with respect to gate and up.
     func swigluBackward(_ dy: Tensor, gate: Tensor, up: Tensor) -> (gate: Tensor, up: Tensor)
-    /// Gradients of `attention` (recomputing its softmax) with respect to query, keys, values.
+    /// Gradients of `attention` (recomputing its softmax) with respect to query, keys, values;
+    /// with `biasGradient` [heads, queries, keys], also adds the bias table's gradient.
     /// Spans must not share key rows (training: keyRow == queryRow, past == 0).
     func attentionBackward(_ dy: Tensor, query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
-                           heads: Int, kvHeads: Int, headDim: Int) -> (query: Tensor, keys: Tensor, values: Tensor)
+                           heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?,
+                           biasGradient: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor)
 
     // MARK: Loss
     /// Cross-entropy of logits [N, V] against `targets` [N], overwriting logits with
@@ -68,4 +75,13 @@ public protocol TrainingBackend: Backend {
     /// (the buffer starts as the first gradient), then parameter -= learningRate * buffer.
     func sgd(_ parameter: Tensor, gradient: Tensor, momentumBuffer: Tensor?, learningRate: Float,
              momentum: Float, weightDecay: Float, firstStep: Bool)
+}
+
+extension TrainingBackend {
+    /// The backward of `attention` with scale 1/sqrt(headDim) and no bias.
+    public func attentionBackward(_ dy: Tensor, query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
+                                  heads: Int, kvHeads: Int, headDim: Int) -> (query: Tensor, keys: Tensor, values: Tensor) {
+        attentionBackward(dy, query: query, keys: keys, values: values, spans: spans, heads: heads, kvHeads: kvHeads,
+                          headDim: headDim, scale: 1 / Float(headDim).squareRoot(), bias: nil, biasGradient: nil)
+    }
 }

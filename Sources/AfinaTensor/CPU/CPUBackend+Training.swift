@@ -54,16 +54,18 @@ extension CPUBackend: TrainingBackend {
     }
 
     public func attentionBackward(_ dy: Tensor, query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
-                                  heads: Int, kvHeads: Int, headDim: Int) -> (query: Tensor, keys: Tensor, values: Tensor) {
+                                  heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?,
+                                  biasGradient: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor) {
         let (dq, dk, dv) = (zeros(query.shape), zeros(keys.shape), zeros(values.shape))
         let (qStride, kvStride) = (heads * headDim, kvHeads * headDim)
-        let scale = 1 / Float(headDim).squareRoot()
         let group = heads / kvHeads
         let jobs = spans.flatMap { span in (0..<kvHeads).map { (span, $0) } }
-        let work = spans.map { $0.count * ($0.past + $0.count) * headDim * 5 * group }.reduce(0, +)
-        Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1)) { range in
+        let work = spans.map { $0.count * $0.keyCount * headDim * 5 * group }.reduce(0, +)
+        // Every job adds into the whole bias gradient table, so the jobs run one at a time then.
+        let minimumWork = biasGradient == nil ? 200_000 : Int.max
+        Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1), minimumWork: minimumWork) { range in
             for (span, kvh) in jobs[range] {
-                let (n, visible) = (span.count, span.past + span.count)
+                let (n, visible) = (span.count, span.keyCount)
                 let p = UnsafeMutablePointer<Float>.allocate(capacity: n * visible)
                 let dp = UnsafeMutablePointer<Float>.allocate(capacity: n * visible)
                 defer { p.deallocate(); dp.deallocate() }
@@ -79,16 +81,24 @@ extension CPUBackend: TrainingBackend {
                         cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(cols), Int32(inner), alpha, a, Int32(lda),
                                     b, Int32(ldb), beta, c, Int32(ldc))
                     }
-                    // P = softmax(Q Kᵀ * scale) [n, visible], as the forward computed it.
+                    // P = softmax(Q Kᵀ * scale + bias) [n, visible], as the forward computed it.
                     gemm(CblasNoTrans, CblasTrans, n, visible, headDim, scale, q, qStride, k, kvStride, 0, p, visible)
-                    for i in 0..<n { softmaxInPlace(p + i * visible, valid: span.past + i + 1, total: visible) }
+                    for i in 0..<n {
+                        if let bias { bias.add(to: p + i * visible, head: h, query: span.past + i, keys: visible) }
+                        softmaxInPlace(p + i * visible, valid: span.visibleKeys(i), total: visible)
+                    }
                     // dV += Pᵀ dY;  dP = dY Vᵀ;  dS = P ⊙ (dP - rowsum(P ⊙ dP)) * scale.
                     gemm(CblasTrans, CblasNoTrans, visible, headDim, n, 1, p, visible, dyh, qStride, 1, dvh, kvStride)
                     gemm(CblasNoTrans, CblasTrans, n, visible, headDim, 1, dyh, qStride, v, kvStride, 0, dp, visible)
                     for i in 0..<n {
                         let (pr, dpr) = (p + i * visible, dp + i * visible)
                         let weighted = dot(pr, dpr, visible)
-                        for t in 0..<visible { dpr[t] = pr[t] * (dpr[t] - weighted) * scale }
+                        for t in 0..<visible { dpr[t] = pr[t] * (dpr[t] - weighted) }
+                        if let biasGradient, let bias {
+                            let g = biasGradient.f32 + bias.index(head: h, query: span.past + i, key: 0)
+                            for t in 0..<span.visibleKeys(i) { g[t] += dpr[t] }
+                        }
+                        for t in 0..<visible { dpr[t] *= scale }
                     }
                     // dQ = dS K;  dK += dSᵀ Q.
                     gemm(CblasNoTrans, CblasNoTrans, n, headDim, visible, 1, dp, visible, k, kvStride, 0, dqh, qStride)

@@ -54,6 +54,31 @@ public final class CPUBackend: HostBackend {
         return out
     }
 
+    public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> Tensor {
+        let d = x.columns
+        let out = uninitialized(x.shape)
+        Parallel.forEach(x.rows, workPerItem: d * 6) { rows in
+            for r in rows {
+                let (src, dst) = (x.f32 + r * d, out.f32 + r * d)
+                var mean: Float = 0
+                for c in 0..<d { mean += src[c] }
+                mean /= Float(d)
+                for c in 0..<d { dst[c] = src[c] - mean }
+                let inv = 1 / (dot(dst, dst, d) / Float(d) + eps).squareRoot()
+                for c in 0..<d { dst[c] = dst[c] * inv * weight.f32[c] + bias.f32[c] }
+            }
+        }
+        return out
+    }
+
+    public func gelu(_ x: Tensor, approximation: GELUApproximation) -> Tensor {
+        let out = uninitialized(x.shape)
+        elementwise(x.count) { i, n in
+            for j in i..<i + n { out.f32[j] = GELU.value(x.f32[j], approximation) }
+        }
+        return out
+    }
+
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
         precondition(weight.columns == k, "linear: \(x) times \(weight)")
@@ -165,15 +190,14 @@ public final class CPUBackend: HostBackend {
     }
 
     public func attention(query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
-                          heads: Int, kvHeads: Int, headDim: Int) -> Tensor {
+                          heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?) -> Tensor {
         let result = zeros(query.shape)
         let (qStride, kvStride) = (Int32(heads * headDim), Int32(kvHeads * headDim))
-        let scale = 1 / Float(headDim).squareRoot()
         let jobs = spans.flatMap { span in (0..<heads).map { (span, $0) } }
-        let work = spans.map { $0.count * ($0.past + $0.count) * headDim * 2 }.reduce(0, +)
+        let work = spans.map { $0.count * $0.keyCount * headDim * 2 }.reduce(0, +)
         Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1)) { range in
             for (span, h) in jobs[range] {
-                let visible = span.past + span.count
+                let visible = span.keyCount
                 let kvh = h / (heads / kvHeads)
                 let q = query.f32 + span.queryRow * Int(qStride) + h * headDim
                 let k = keys.f32 + span.keyRow * Int(kvStride) + kvh * headDim
@@ -184,6 +208,7 @@ public final class CPUBackend: HostBackend {
                 if span.count == 1 {
                     // Decoding: plain SIMD loops; BLAS calls this small cost more than they save.
                     for t in 0..<visible { scores[t] = dot(q, k + t * Int(kvStride), headDim) * scale }
+                    if let bias { bias.add(to: scores, head: h, query: span.past, keys: visible) }
                     softmaxInPlace(scores, valid: visible, total: visible)
                     for d in 0..<headDim { out[d] = 0 }
                     for t in 0..<visible { AfinaTensor.axpy(scores[t], v + t * Int(kvStride), out, headDim) }
@@ -193,7 +218,8 @@ public final class CPUBackend: HostBackend {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(span.count), Int32(visible),
                             Int32(headDim), scale, q, qStride, k, kvStride, 0, scores, Int32(visible))
                 for i in 0..<span.count {
-                    softmaxInPlace(scores + i * visible, valid: span.past + i + 1, total: visible)
+                    if let bias { bias.add(to: scores + i * visible, head: h, query: span.past + i, keys: visible) }
+                    softmaxInPlace(scores + i * visible, valid: span.visibleKeys(i), total: visible)
                 }
                 // out [count, hd] = scores [count, visible] * v [visible, hd]
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(span.count), Int32(headDim),

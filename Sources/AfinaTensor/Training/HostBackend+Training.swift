@@ -34,6 +34,43 @@ extension HostBackend {
         return dx
     }
 
+    public func layerNormBackward(_ dy: Tensor, x: Tensor, weight: Tensor, eps: Float, weightGradient: Tensor?,
+                                  biasGradient: Tensor?) -> Tensor {
+        // y = x̂ w + b, x̂ = (x - μ) r, r = (var + eps)^-1/2; with g = dy w:
+        // dx = r (g - mean(g) - x̂ mean(g x̂));  dw += Σ_rows dy x̂;  db += Σ_rows dy.
+        let (n, d) = (x.rows, x.columns)
+        let dx = zeros(x.shape)
+        var normalized = [Float](repeating: 0, count: d)
+        for row in 0..<n {
+            let (xs, dys, dxs) = (x.f32 + row * d, dy.f32 + row * d, dx.f32 + row * d)
+            var mean: Float = 0
+            for c in 0..<d { mean += xs[c] }
+            mean /= Float(d)
+            var variance: Float = 0
+            for c in 0..<d { variance += (xs[c] - mean) * (xs[c] - mean) }
+            let r = 1 / (variance / Float(d) + eps).squareRoot()
+            var meanG: Float = 0, meanGX: Float = 0
+            for c in 0..<d {
+                normalized[c] = (xs[c] - mean) * r
+                let g = dys[c] * weight.f32[c]
+                meanG += g
+                meanGX += g * normalized[c]
+            }
+            (meanG, meanGX) = (meanG / Float(d), meanGX / Float(d))
+            for c in 0..<d { dxs[c] = r * (dys[c] * weight.f32[c] - meanG - normalized[c] * meanGX) }
+            if let g = weightGradient { for c in 0..<d { g.f32[c] += dys[c] * normalized[c] } }
+            if let g = biasGradient { for c in 0..<d { g.f32[c] += dys[c] } }
+        }
+        return dx
+    }
+
+    public func geluBackward(_ dy: Tensor, x: Tensor, approximation: GELUApproximation) -> Tensor {
+        precondition(dy.count == x.count)
+        let dx = zeros(x.shape)
+        for i in 0..<x.count { dx.f32[i] = dy.f32[i] * Float(GELU.derivative(Double(x.f32[i]), approximation)) }
+        return dx
+    }
+
     public func swigluBackward(_ dy: Tensor, gate: Tensor, up: Tensor) -> (gate: Tensor, up: Tensor) {
         // out = silu(g) * u, silu(g) = g * s with s = sigmoid(g); silu'(g) = s * (1 + g * (1 - s)).
         let (dGate, dUp) = (zeros(gate.shape), zeros(up.shape))

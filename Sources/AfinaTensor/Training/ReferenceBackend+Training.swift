@@ -24,14 +24,14 @@ extension ReferenceBackend: TrainingBackend {
     }
 
     public func attentionBackward(_ dy: Tensor, query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
-                                  heads: Int, kvHeads: Int, headDim: Int) -> (query: Tensor, keys: Tensor, values: Tensor) {
+                                  heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?,
+                                  biasGradient: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor) {
         let (dq, dk, dv) = (zeros(query.shape), zeros(keys.shape), zeros(values.shape))
         let (qStride, kvStride) = (heads * headDim, kvHeads * headDim)
-        let scale = 1 / Float(headDim).squareRoot()
         for span in spans {
             for i in 0..<span.count {
                 let row = span.queryRow + i
-                let visible = span.past + i + 1
+                let visible = span.visibleKeys(i)
                 for h in 0..<heads {
                     let kvh = h / (heads / kvHeads)
                     let q = row * qStride + h * headDim
@@ -40,7 +40,7 @@ extension ReferenceBackend: TrainingBackend {
                     var p = [Float](repeating: 0, count: visible)
                     for t in 0..<visible {
                         for d in 0..<headDim { p[t] += query.f32[q + d] * keys.f32[kv(t) + d] }
-                        p[t] *= scale
+                        p[t] = p[t] * scale + (bias.map { $0.value(head: h, query: span.past + i, key: t) } ?? 0)
                     }
                     let maxScore = p.max()!
                     for t in 0..<visible { p[t] = exp(p[t] - maxScore) }
@@ -50,7 +50,11 @@ extension ReferenceBackend: TrainingBackend {
                     for t in 0..<visible { for d in 0..<headDim { dp[t] += dy.f32[q + d] * values.f32[kv(t) + d] } }
                     let weighted = zip(p, dp).map(*).reduce(0, +)
                     for t in 0..<visible {
-                        let ds = p[t] * (dp[t] - weighted) * scale
+                        let dScore = p[t] * (dp[t] - weighted)
+                        if let biasGradient, let bias {
+                            biasGradient.f32[bias.index(head: h, query: span.past + i, key: t)] += dScore
+                        }
+                        let ds = dScore * scale
                         for d in 0..<headDim {
                             dv.f32[kv(t) + d] += p[t] * dy.f32[q + d]
                             dq.f32[q + d] += ds * keys.f32[kv(t) + d]
