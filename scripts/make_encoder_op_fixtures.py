@@ -1,4 +1,4 @@
-"""Reference values for the encoder ops (PyTorch, float32): LayerNorm, GELU in both forms, and
+"""Reference values for the encoder ops (PyTorch, float32): LayerNorm, GELU in both forms, tanh, and
 attention with a bidirectional padding mask, an additive bias and a chosen scale.
 
 Writes Tests/Fixtures/ops/encoder_ops.json: for each case its inputs, the output, an upstream
@@ -40,6 +40,14 @@ def gelu_case(approximate):
     (y * dy).sum().backward()
     return {"shape": [6, 37], "approximate": approximate, "x": values(x), "y": values(y), "dy": values(dy),
             "dx": values(x.grad)}
+
+
+def tanh_case():
+    x = (torch.randn(3, 40) * 2).requires_grad_()
+    y = torch.tanh(x)
+    dy = torch.randn_like(y)
+    (y * dy).sum().backward()
+    return {"shape": [3, 40], "x": values(x), "y": values(y), "dy": values(dy), "dx": values(x.grad)}
 
 
 def attention_case(name, spans, query_rows, key_rows, heads, kv_heads, hd, scale, bias_positions):
@@ -97,6 +105,7 @@ fixture = {
     "layer_norm": [layer_norm_case(5, 48, 1e-12), layer_norm_case(3, 384, 1e-5)],
     "gelu": [gelu_case("none"), gelu_case("tanh")],
     "attention": cases,
+    "tanh": [tanh_case()],
 }
 os.makedirs(os.path.dirname(OUT), exist_ok=True)
 with open(OUT, "w") as f:

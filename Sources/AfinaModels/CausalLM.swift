@@ -13,10 +13,7 @@ public struct SequenceChunk: Sendable {
 }
 
 /// A decoder-only language model.
-public protocol CausalLM: AnyObject, Sendable {
-    var backend: any Backend { get }
-    var vocabularySize: Int { get }
-    var contextLength: Int { get }
+public protocol CausalLM: LanguageModel {
     /// A cache for `slots` sequences of up to `capacity` positions each.
     func makeCache(slots: Int, capacity: Int) -> KVCache
     /// Runs the new tokens of each chunk after what its slot already holds, appending their

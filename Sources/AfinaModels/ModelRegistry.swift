@@ -2,18 +2,20 @@
 import AfinaFormats
 import AfinaTensor
 
-/// An architecture that can be built from either checkpoint format.
+/// An architecture that can be built from a checkpoint: the network with the heads its
+/// weights carry.
 public protocol Architecture {
     /// From a Hugging Face `config.json` and its weights (HF names and layout).
     static func load(huggingFace config: [String: Any], weights: WeightTable,
-                     backend: any Backend) throws -> any CausalLM
+                     backend: any Backend) throws -> any LanguageModel
     /// From a GGUF file (metadata and tensors as llama.cpp writes them).
-    static func load(gguf file: GGUFFile, backend: any Backend) throws -> any CausalLM
+    static func load(gguf file: GGUFFile, backend: any Backend) throws -> any LanguageModel
 }
 
 public enum ModelRegistry {
     /// `model_type` (config.json) or `general.architecture` (GGUF) -> implementation.
     public static let architectures: [String: any Architecture.Type] = [
+        "bert": Bert.self,
         "llama": Llama.self,
         "mistral": Llama.self,
         "qwen2": Llama.self,

@@ -105,6 +105,8 @@ public protocol Backend: AnyObject, Sendable {
     func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> Tensor
     /// GELU elementwise, exact (erf) or tanh-approximated.
     func gelu(_ x: Tensor, approximation: GELUApproximation) -> Tensor
+    /// tanh elementwise (BERT's pooler).
+    func tanh(_ x: Tensor) -> Tensor
     /// x [N, in] times weight [out, in] transposed, plus bias [out]: [N, out]. `weight` may be
     /// quantized.
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor

@@ -1,5 +1,6 @@
 // Host (CPU) memory shared by the reference and CPU backends: 64-byte aligned buffers, or a
 // view into memory someone else owns (a memory-mapped model file).
+import Foundation
 
 /// Tensor memory in host RAM.
 public final class HostStorage: TensorStorage, @unchecked Sendable {
@@ -114,6 +115,15 @@ extension HostBackend {
             precondition(id >= 0 && Int(id) < table.rows, "token id \(id) outside vocabulary of \(table.rows)")
             Quant.dequantize(table.dtype, table.rowBytes(Int(id)), into: out.f32 + i * d, count: d)
         }
+        return out
+    }
+}
+
+extension HostBackend {
+    /// Elementwise tanh: one plain loop serves both host backends (a pooler's few rows).
+    public func tanh(_ x: Tensor) -> Tensor {
+        let out = zeros(x.shape)
+        for i in 0..<x.count { out.f32[i] = tanhf(x.f32[i]) }
         return out
     }
 }

@@ -42,6 +42,8 @@ public protocol TrainingBackend: Backend {
                            biasGradient: Tensor?) -> Tensor
     /// dx of `gelu`.
     func geluBackward(_ dy: Tensor, x: Tensor, approximation: GELUApproximation) -> Tensor
+    /// dx of `tanh` from its output y: dy (1 - y²).
+    func tanhBackward(_ dy: Tensor, y: Tensor) -> Tensor
     /// Gradients of `swiglu` with respect to gate and up.
     func swigluBackward(_ dy: Tensor, gate: Tensor, up: Tensor) -> (gate: Tensor, up: Tensor)
     /// Gradients of `attention` (recomputing its softmax) with respect to query, keys, values;

@@ -64,7 +64,7 @@ final class BiasProbeTests: XCTestCase {
     /// Batched, cache-shared scoring equals one plain forward per (prompt + continuation).
     func testContinuationScoringMatchesOneForwardPerContinuation() throws {
         let dir = try HFDirectory(url: fixtures.appendingPathComponent("models/llama"))
-        let model = try ModelLoader.network(huggingFace: dir, backend: CPUBackend()).0
+        let model = try ModelLoader.network(huggingFace: dir, backend: CPUBackend()).0 as! any CausalLM
         let prompt: [Int32] = [5, 17, 3, 9]
         // Shared prefixes, a prefix of another continuation, duplicates, single tokens.
         let continuations: [[Int32]] = [[7], [7, 8], [7, 8, 2], [11, 4], [7], [30, 31, 32, 33], [30, 31]]

@@ -26,12 +26,12 @@ final class LlamaTests: XCTestCase {
 
     func huggingFaceModel(_ variant: String) throws -> any CausalLM {
         let dir = try HFDirectory(url: fixtureRoot.appendingPathComponent("models/\(variant)"))
-        return try ModelLoader.network(huggingFace: dir, backend: backend).0
+        return try ModelLoader.network(huggingFace: dir, backend: backend).0 as! any CausalLM
     }
 
     func ggufModel(_ variant: String) throws -> any CausalLM {
         let file = try GGUFFile(url: fixtureRoot.appendingPathComponent("models/\(variant)/model.gguf"))
-        return try ModelLoader.network(gguf: file, backend: backend).0
+        return try ModelLoader.network(gguf: file, backend: backend).0 as! any CausalLM
     }
 
     func assertClose(_ actual: [Float], _ expected: [Float], _ what: String,

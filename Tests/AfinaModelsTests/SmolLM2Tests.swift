@@ -50,7 +50,7 @@ final class SmolLM2Tests: XCTestCase {
 
     func testGGUFMatchesTransformersTop5AndGreedyContinuations() throws {
         let file = try GGUFFile(url: try pulledModel())
-        try checkTop5AndGreedy(ModelLoader.network(gguf: file, backend: CPUBackend()).0, "GGUF")
+        try checkTop5AndGreedy(ModelLoader.network(gguf: file, backend: CPUBackend()).0 as! any CausalLM, "GGUF")
     }
 
     /// transformers' own safetensors export of the same model, loaded through the HF path.
@@ -60,7 +60,7 @@ final class SmolLM2Tests: XCTestCase {
         guard FileManager.default.fileExists(atPath: export.appendingPathComponent("model.safetensors").path) else {
             throw XCTSkip("made by scripts/make_real_model_fixtures.py (needs PyTorch); not present here")
         }
-        try checkTop5AndGreedy(ModelLoader.network(huggingFace: HFDirectory(url: export), backend: CPUBackend()).0, "HF")
+        try checkTop5AndGreedy(ModelLoader.network(huggingFace: HFDirectory(url: export), backend: CPUBackend()).0 as! any CausalLM, "HF")
     }
 
     func testInfoDescribesTheModel() throws {

@@ -122,7 +122,7 @@ final class MergeTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let tokenizerless = try Tokenizer(directory: fixtureRoot.appendingPathComponent("tokenizer/smollm2"))
         try adapted.merged().writeHuggingFace(to: directory, tokenizer: tokenizerless, tokenizerDirectory: nil)
-        let reloaded = try ModelLoader.network(huggingFace: HFDirectory(url: directory), backend: backend).0
+        let reloaded = try ModelLoader.network(huggingFace: HFDirectory(url: directory), backend: backend).0 as! any CausalLM
         let ids = try trainingBatch()[0].tokens
         let logits = try reloaded.logits([SequenceChunk(slot: 0, tokens: ids)],
                                          cache: reloaded.makeCache(slots: 1, capacity: ids.count), allPositions: true)

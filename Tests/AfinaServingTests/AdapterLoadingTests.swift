@@ -17,7 +17,7 @@ func llama3Rope(adapter: String? = nil) throws -> any CausalLM {
         let (settings, weights) = try PEFTAdapter.read(URL(fileURLWithPath: adapter), backend: backend)
         try (network as! any TrainableModel).attachAdapters(settings, weights: weights, seed: 0)
     }
-    return network
+    return network as! any CausalLM
 }
 
 final class AdapterLoadingTests: XCTestCase {

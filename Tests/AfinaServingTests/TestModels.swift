@@ -37,7 +37,7 @@ func byteServedModel(id: String, network: any CausalLM, stopTokens: Set<Int32> =
 /// The tiny random Llama of Tests/Fixtures/models/llama (2 layers, 64 wide, 320 ids, 256 positions).
 func tinyLlama() throws -> any CausalLM {
     let directory = try HFDirectory(url: fixtureRoot.appendingPathComponent("models/llama"))
-    return try ModelLoader.network(huggingFace: directory, backend: CPUBackend()).0
+    return try ModelLoader.network(huggingFace: directory, backend: CPUBackend()).0 as! any CausalLM
 }
 
 /// Always continues the alphabet ("a" after "z"), taking `delay` per forward pass, so a

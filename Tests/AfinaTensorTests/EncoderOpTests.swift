@@ -1,5 +1,5 @@
 // The encoder ops on every backend against PyTorch (scripts/make_encoder_op_fixtures.py):
-// LayerNorm, GELU (erf and tanh forms), and attention with a bidirectional padding mask, an
+// LayerNorm, GELU (erf and tanh forms), tanh, and attention with a bidirectional padding mask, an
 // additive bias and a chosen scale; each forward and the gradients of Σ dy ⊙ output.
 // Tolerance: max |afina - torch| / max(1, |torch|) ≤ 1e-5 on every tensor (float32 rounding
 // of sums over ≤ 384 terms; a wrong term, sign or mask is off by far more).
@@ -52,6 +52,18 @@ final class EncoderOpTests: XCTestCase {
                 assertClose(b.floats(b.gelu(x, approximation: form)), floats(c, "y"), "\(b.name) gelu \(form)")
                 let dx = b.geluBackward(b.tensor(floats(c, "dy"), shape: shape), x: x, approximation: form)
                 assertClose(b.floats(dx), floats(c, "dx"), "\(b.name) gelu \(form) dx")
+            }
+        }
+    }
+
+    func testTanhAndItsBackwardMatchPyTorchOnEveryBackend() {
+        for b in TestBackends.all {
+            for c in cases("tanh") {
+                let shape = c["shape"] as! [Int]
+                let y = b.tanh(b.tensor(floats(c, "x"), shape: shape))
+                assertClose(b.floats(y), floats(c, "y"), "\(b.name) tanh")
+                let dx = b.tanhBackward(b.tensor(floats(c, "dy"), shape: shape), y: y)
+                assertClose(b.floats(dx), floats(c, "dx"), "\(b.name) tanh dx")
             }
         }
     }

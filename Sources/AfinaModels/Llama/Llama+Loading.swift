@@ -8,11 +8,11 @@ import Foundation
 
 extension Llama: Architecture {
     public static func load(huggingFace config: [String: Any], weights: WeightTable,
-                            backend: any Backend) throws -> any CausalLM {
+                            backend: any Backend) throws -> any LanguageModel {
         try Llama(config: LlamaConfig(huggingFace: config), weights: weights, backend: backend)
     }
 
-    public static func load(gguf file: GGUFFile, backend: any Backend) throws -> any CausalLM {
+    public static func load(gguf file: GGUFFile, backend: any Backend) throws -> any LanguageModel {
         var config = try LlamaConfig(gguf: file)
         var tensors: [String: Tensor] = [:]
         for info in file.tensors {

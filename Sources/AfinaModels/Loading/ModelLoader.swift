@@ -6,7 +6,21 @@ import AfinaTensor
 import AfinaTokenizers
 import Foundation
 
-/// A model ready to run: network, tokenizer, chat template, and facts about it.
+/// A network as loaded, before a command asks for a capability of it.
+public struct LoadedNetwork: @unchecked Sendable {
+    public let network: any LanguageModel
+    public let tokenizer: Tokenizer
+    /// The model's own Jinja chat template, if it ships one.
+    public let chatTemplate: String?
+    public let info: ModelInfo
+
+    /// The network as `type`, or an error saying what this model is instead.
+    public func require<Capability>(_ type: Capability.Type, _ capability: ModelCapability) throws -> Capability {
+        try AfinaModels.require(network, as: type, capability, architecture: info.architecture)
+    }
+}
+
+/// A causal language model ready to run: network, tokenizer, chat template, and facts about it.
 public struct LoadedModel: @unchecked Sendable {
     public let model: any CausalLM
     public let tokenizer: Tokenizer
@@ -43,18 +57,27 @@ public enum ModelLoader {
             + ModelCatalog.entries.map(\.name).joined(separator: ", ") + ")")
     }
 
-    /// Loads `spec`, with the LoRA adapter in peft's layout at `adapter` applied unmerged.
-    /// `spec` may itself be an adapter directory: its base_model_name_or_path is loaded under it.
+    /// Loads `spec` as a causal language model, with the LoRA adapter in peft's layout at
+    /// `adapter` applied unmerged. `spec` may itself be an adapter directory: its
+    /// base_model_name_or_path is loaded under it.
     public static func load(_ spec: String, adapter: URL? = nil, backend: any Backend = CPUBackend()) throws -> LoadedModel {
+        let loaded = try loadNetwork(spec, adapter: adapter, backend: backend)
+        return LoadedModel(model: try loaded.require((any CausalLM).self, .causalLM), tokenizer: loaded.tokenizer,
+                           chatTemplate: loaded.chatTemplate, info: loaded.info)
+    }
+
+    /// Loads `spec` whatever its capabilities (a decoder or an encoder, with its heads); the
+    /// caller asks for the one it needs with `require`.
+    public static func loadNetwork(_ spec: String, adapter: URL? = nil, backend: any Backend = CPUBackend()) throws -> LoadedNetwork {
         if adapter == nil, let base = PEFTAdapter.baseModel(ofDirectory: spec) {
-            return try load(base, adapter: URL(fileURLWithPath: spec), backend: backend)
+            return try loadNetwork(base, adapter: URL(fileURLWithPath: spec), backend: backend)
         }
         let url = try resolve(spec)
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
         let loaded = isDirectory.boolValue ? try loadHuggingFace(url, backend: backend) : try loadGGUF(url, backend: backend)
         if let adapter {
-            guard let model = loaded.model as? any TrainableModel else {
+            guard let model = loaded.network as? any TrainableModel else {
                 throw ModelError.invalidArgument("\(loaded.info.architecture) models cannot take adapters")
             }
             let (settings, weights) = try PEFTAdapter.read(adapter, backend: backend)
@@ -63,24 +86,24 @@ public enum ModelLoader {
         return loaded
     }
 
-    static func loadGGUF(_ url: URL, backend: any Backend) throws -> LoadedModel {
+    static func loadGGUF(_ url: URL, backend: any Backend) throws -> LoadedNetwork {
         let file = try GGUFFile(url: url)
         let (model, info) = try network(gguf: file, backend: backend)
-        return LoadedModel(model: model, tokenizer: try Tokenizer(gguf: file),
-                           chatTemplate: try? file.string("tokenizer.chat_template"), info: info)
+        return LoadedNetwork(network: model, tokenizer: try Tokenizer(gguf: file),
+                             chatTemplate: try? file.string("tokenizer.chat_template"), info: info)
     }
 
-    static func loadHuggingFace(_ url: URL, backend: any Backend) throws -> LoadedModel {
+    static func loadHuggingFace(_ url: URL, backend: any Backend) throws -> LoadedNetwork {
         let directory = try HFDirectory(url: url)
         let (model, info) = try network(huggingFace: directory, backend: backend)
         if let base = tokenizerSource(of: url) {
             // Weights fine-tuned from a GGUF base: the tokenizer is the base's.
             let file = try GGUFFile(url: try resolve(base))
-            return LoadedModel(model: model, tokenizer: try Tokenizer(gguf: file),
-                               chatTemplate: try? file.string("tokenizer.chat_template"), info: info)
+            return LoadedNetwork(network: model, tokenizer: try Tokenizer(gguf: file),
+                                 chatTemplate: try? file.string("tokenizer.chat_template"), info: info)
         }
-        return LoadedModel(model: model, tokenizer: try Tokenizer(directory: url),
-                           chatTemplate: try directory.chatTemplate(), info: info)
+        return LoadedNetwork(network: model, tokenizer: try Tokenizer(directory: url),
+                             chatTemplate: try directory.chatTemplate(), info: info)
     }
 
     /// The GGUF model whose tokenizer a directory without tokenizer.json names in
@@ -94,7 +117,7 @@ public enum ModelLoader {
     }
 
     /// The network of a GGUF file (no tokenizer).
-    static func network(gguf file: GGUFFile, backend: any Backend) throws -> (any CausalLM, ModelInfo) {
+    static func network(gguf file: GGUFFile, backend: any Backend) throws -> (any LanguageModel, ModelInfo) {
         let model = try ModelRegistry.architecture(file.architecture).load(gguf: file, backend: backend)
         let info = ModelInfo(
             path: file.url.path, format: "GGUF v\(file.version)", architecture: file.architecture,
@@ -107,11 +130,12 @@ public enum ModelLoader {
     }
 
     /// The network of a Hugging Face directory (no tokenizer).
-    static func network(huggingFace directory: HFDirectory, backend: any Backend) throws -> (any CausalLM, ModelInfo) {
+    static func network(huggingFace directory: HFDirectory, backend: any Backend) throws -> (any LanguageModel, ModelInfo) {
         let config = try directory.config()
         let type = config["model_type"] as? String ?? "(missing model_type)"
         var tensors: [String: Tensor] = [:], types: [String: Int] = [:], parameters = 0
-        for name in directory.tensorNames {
+        // Older transformers saved BERT's position ids (0..<P, int64) as a buffer: not a weight.
+        for name in directory.tensorNames where !name.hasSuffix("embeddings.position_ids") {
             let t = try directory.tensor(named: name)
             types[t.dtype.description, default: 0] += 1
             parameters += t.shape.reduce(1, *)

@@ -71,6 +71,13 @@ extension HostBackend {
         return dx
     }
 
+    public func tanhBackward(_ dy: Tensor, y: Tensor) -> Tensor {
+        precondition(dy.count == y.count)
+        let dx = zeros(y.shape)
+        for i in 0..<y.count { dx.f32[i] = dy.f32[i] * (1 - y.f32[i] * y.f32[i]) }
+        return dx
+    }
+
     public func swigluBackward(_ dy: Tensor, gate: Tensor, up: Tensor) -> (gate: Tensor, up: Tensor) {
         // out = silu(g) * u, silu(g) = g * s with s = sigmoid(g); silu'(g) = s * (1 + g * (1 - s)).
         let (dGate, dUp) = (zeros(gate.shape), zeros(up.shape))
