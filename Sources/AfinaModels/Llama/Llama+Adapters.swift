@@ -13,21 +13,8 @@ extension Llama {
         var remaining = weights
         for i in layers.indices {
             for (module, path) in layers[i].linears where settings.targets.contains(where: { module.hasSuffix("." + $0) }) {
-                let l = layers[i][keyPath: path]
-                let (out, inputs) = (l.weight.rows, l.weight.columns)
-                let a: Tensor, b: Tensor
-                if remaining != nil {
-                    a = try takeAdapter(&remaining!, l.name + ".lora_A.weight", shape: [settings.rank, inputs])
-                    b = try takeAdapter(&remaining!, l.name + ".lora_B.weight", shape: [out, settings.rank])
-                } else {
-                    // peft: A ~ Kaiming-uniform(a = sqrt 5) = U(-1/sqrt(in), 1/sqrt(in)); B = 0.
-                    let bound = 1 / Double(inputs).squareRoot()
-                    a = backend.tensor((0..<settings.rank * inputs).map { _ in
-                        Float((random.nextDouble() * 2 - 1) * bound)
-                    }, shape: [settings.rank, inputs])
-                    b = backend.zeros([out, settings.rank])
-                }
-                layers[i][keyPath: path].lora = LoRA(a: a, b: b, scale: settings.scale, dropout: Float(settings.dropout))
+                layers[i][keyPath: path].lora = try layers[i][keyPath: path].makeAdapter(settings, saved: &remaining,
+                                                                                        random: &random, backend: backend)
             }
         }
         if let left = remaining, !left.isEmpty {
@@ -35,14 +22,6 @@ extension Llama {
         }
         // Under adapters the base is frozen.
         for p in parameters(.all) { backend.declareWeight(p.value) }
-    }
-
-    private func takeAdapter(_ weights: inout [String: Tensor], _ name: String, shape: [Int]) throws -> Tensor {
-        guard let t = weights.removeValue(forKey: name) else { throw ModelError.missingWeight(name, source: "adapter") }
-        guard t.shape == shape else {
-            throw ModelError.shapeMismatch(name, expected: shape, found: t.shape, source: "adapter")
-        }
-        return t
     }
 
     /// A copy with every weight float32 in memory of its own, as full fine-tuning needs

@@ -126,16 +126,7 @@ extension Llama: TrainableModel {
             let hidden = b.gatherRows(x, chunk)                                        // [T, D]
             let normed = b.rmsNorm(hidden, weight: norm, eps: config.rmsNormEps)
             let logits = b.linear(normed, weight: lmHead, bias: nil)                   // [T, V]
-            let chunkTargets = Array(targets[range])
-            switch objective {
-            case .crossEntropy:
-                loss.total += b.crossEntropy(logits, targets: chunkTargets, scale: lossScale)
-            case let .distill(settings, teacher):
-                let terms = b.distillationLoss(logits, targets: chunkTargets, teacher: teacher.rows(range, backend: b),
-                                               settings, scale: lossScale)
-                loss.total += terms.total(settings)
-                loss.distillation = (loss.distillation ?? DistillationTerms()) + terms
-            }
+            loss += objective.loss(logits, targets: Array(targets[range]), rows: range, backend: b, scale: lossScale)
             guard let gradients, let dx else { continue }
             let dLogits = logits                                                       // overwritten in place
             if let g = gradients[lmHead] { b.accumulateWeightGradient(dLogits, normed, alpha: 1, into: g) }
@@ -149,7 +140,8 @@ extension Llama: TrainableModel {
 
     private func forward(layer i: Int, _ x: Tensor, _ p: Packing, training: Bool) -> (Tensor, LayerActivations) {
         let (b, c, layer) = (trainingBackend, config, layers[i])
-        let masks = training ? dropoutMasks(layer: i, rows: x.rows, seed: p.dropoutSeed) : [:]
+        let masks = training ? Linear.dropoutMasks(layer.linears.map { layer[keyPath: $0.path] }, layer: i, rows: x.rows,
+                                                   seed: p.dropoutSeed, backend: b) : [:]
         func apply(_ l: Linear, _ input: Tensor) -> Tensor { l(input, b, dropoutMask: masks[l.name]) }
         let attnIn = b.rmsNorm(x, weight: layer.attnNorm, eps: c.rmsNormEps)           // [N, D]
         let q = b.rope(apply(layer.q, attnIn), positions: p.positions, headDim: c.headDim, invFreq: invFreq)
@@ -170,7 +162,7 @@ extension Llama: TrainableModel {
                           _ g: Gradients) -> Tensor {
         let (b, c, layer) = (trainingBackend, config, layers[i])
         func back(_ l: Linear, _ input: Tensor, _ dy: Tensor) -> Tensor {
-            linearBackward(l, input: input, dy: dy, mask: a.masks[l.name], g)
+            l.backward(input: input, dy: dy, mask: a.masks[l.name], g, b)
         }
         // MLP: out = x1 + down(swiglu(gate(mlpIn), up(mlpIn))), mlpIn = rmsNorm(x1).
         let dHidden = back(layer.down, b.swiglu(gate: a.gate, up: a.up), dOut)
@@ -195,42 +187,5 @@ extension Llama: TrainableModel {
                                    weightGradient: g[layer.attnNorm])
         b.axpy(1, dx1, into: dx)
         return dx
-    }
-
-    /// dx of a linear layer (and of its adapter), adding the weight, bias and adapter gradients.
-    private func linearBackward(_ l: Linear, input x: Tensor, dy: Tensor, mask: Tensor?, _ g: Gradients) -> Tensor {
-        let b = trainingBackend
-        if let gw = g[l.weight] { b.accumulateWeightGradient(dy, x, alpha: 1, into: gw) }
-        if let bias = l.bias, let gb = g[bias] { b.accumulateBiasGradient(dy, into: gb) }
-        let dx = b.matmul(dy, l.weight)                                                // [N, in]
-        guard let lora = l.lora else { return dx }
-        // y += s * (m ⊙ x) Aᵀ Bᵀ: with h = (m ⊙ x) Aᵀ, dB += s dyᵀ h, dh = s dy B,
-        // dA += dhᵀ (m ⊙ x), dx += m ⊙ (dh A).
-        let input = mask.map { b.multiply(x, $0) } ?? x
-        let h = b.linear(input, weight: lora.a, bias: nil)                             // [N, r]
-        if let gB = g[lora.b] { b.accumulateWeightGradient(dy, h, alpha: lora.scale, into: gB) }
-        let dh = b.matmul(dy, lora.b)                                                  // [N, r]
-        b.scale(dh, by: lora.scale)
-        if let gA = g[lora.a] { b.accumulateWeightGradient(dh, input, alpha: 1, into: gA) }
-        let dInput = b.matmul(dh, lora.a)                                              // [N, in]
-        b.axpy(1, mask.map { b.multiply(dInput, $0) } ?? dInput, into: dx)
-        return dx
-    }
-
-    /// Inverted-dropout masks (0 or 1/(1-p)) for the adapters of layer i, drawn from a seed
-    /// and the layer index so recomputation during backward draws the same ones.
-    private func dropoutMasks(layer i: Int, rows: Int, seed: UInt64) -> [String: Tensor] {
-        var masks: [String: Tensor] = [:]
-        var random = Xoshiro256(seed: seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
-        for (_, path) in layers[i].linears {
-            let l = layers[i][keyPath: path]
-            guard let lora = l.lora, lora.dropout > 0 else { continue }
-            let keep = 1 / (1 - lora.dropout)
-            let values = (0..<rows * l.weight.columns).map { _ in
-                Float(random.nextDouble()) < lora.dropout ? 0 : keep
-            }
-            masks[l.name] = trainingBackend.tensor(values, shape: [rows, l.weight.columns])
-        }
-        return masks
     }
 }

@@ -86,6 +86,28 @@ public struct LossTerms: Sendable {
     public init(total: Double, distillation: DistillationTerms? = nil) {
         (self.total, self.distillation) = (total, distillation)
     }
+
+    public static func += (a: inout LossTerms, b: LossTerms) {
+        a.total += b.total
+        if let terms = b.distillation { a.distillation = (a.distillation ?? DistillationTerms()) + terms }
+    }
+}
+
+extension TokenObjective {
+    /// The loss on a chunk of target rows, the one place every model's head computes it:
+    /// `logits` [rows, classes] become scale * d(loss)/d(logits) in place. `rows` places the
+    /// chunk among the pass's target rows (the teacher's rows are in the same order).
+    public func loss(_ logits: Tensor, targets: [Int32], rows: Range<Int>, backend b: any TrainingBackend,
+                     scale: Float) -> LossTerms {
+        switch self {
+        case .crossEntropy:
+            return LossTerms(total: b.crossEntropy(logits, targets: targets, scale: scale))
+        case let .distill(settings, teacher):
+            let terms = b.distillationLoss(logits, targets: targets, teacher: teacher.rows(rows, backend: b), settings,
+                                           scale: scale)
+            return LossTerms(total: terms.total(settings), distillation: terms)
+        }
+    }
 }
 
 extension TrainableModel {

@@ -1,0 +1,66 @@
+// A linear layer's side of training, shared by every architecture: its backward (with the
+// adapter's), and making an adapter for it (fresh as peft initialises one, or saved).
+import AfinaTensor
+
+extension Linear {
+    /// dx from dy [N, out] for input x [N, in], adding the weight, bias and adapter gradients
+    /// that `g` tracks. `mask` is the adapter's dropout mask of the forward pass.
+    func backward(input x: Tensor, dy: Tensor, mask: Tensor?, _ g: Gradients, _ b: any TrainingBackend) -> Tensor {
+        if let gw = g[weight] { b.accumulateWeightGradient(dy, x, alpha: 1, into: gw) }
+        if let bias, let gb = g[bias] { b.accumulateBiasGradient(dy, into: gb) }
+        let dx = b.matmul(dy, weight)                                                  // [N, in]
+        guard let lora else { return dx }
+        // y += s * (m ⊙ x) Aᵀ Bᵀ: with h = (m ⊙ x) Aᵀ, dB += s dyᵀ h, dh = s dy B,
+        // dA += dhᵀ (m ⊙ x), dx += m ⊙ (dh A).
+        let input = mask.map { b.multiply(x, $0) } ?? x
+        let h = b.linear(input, weight: lora.a, bias: nil)                             // [N, r]
+        if let gB = g[lora.b] { b.accumulateWeightGradient(dy, h, alpha: lora.scale, into: gB) }
+        let dh = b.matmul(dy, lora.b)                                                  // [N, r]
+        b.scale(dh, by: lora.scale)
+        if let gA = g[lora.a] { b.accumulateWeightGradient(dh, input, alpha: 1, into: gA) }
+        let dInput = b.matmul(dh, lora.a)                                              // [N, in]
+        b.axpy(1, mask.map { b.multiply(dInput, $0) } ?? dInput, into: dx)
+        return dx
+    }
+
+    /// An adapter for this layer: from `saved` (`<name>.lora_A.weight` / `.lora_B.weight`,
+    /// removed from it) when given, else fresh as peft makes one (A ~ Kaiming-uniform(a = √5)
+    /// = U(-1/√in, 1/√in), B = 0).
+    func makeAdapter(_ settings: LoRAConfiguration, saved: inout [String: Tensor]?, random: inout Xoshiro256,
+                     backend: any Backend) throws -> LoRA {
+        let (out, inputs) = (weight.rows, weight.columns)
+        let a: Tensor, b: Tensor
+        if saved != nil {
+            a = try Self.take(&saved!, name + ".lora_A.weight", shape: [settings.rank, inputs])
+            b = try Self.take(&saved!, name + ".lora_B.weight", shape: [out, settings.rank])
+        } else {
+            let bound = 1 / Double(inputs).squareRoot()
+            a = backend.tensor((0..<settings.rank * inputs).map { _ in Float((random.nextDouble() * 2 - 1) * bound) },
+                               shape: [settings.rank, inputs])
+            b = backend.zeros([out, settings.rank])
+        }
+        return LoRA(a: a, b: b, scale: settings.scale, dropout: Float(settings.dropout))
+    }
+
+    /// Inverted-dropout masks (0 or 1/(1-p)) for the adapters of one layer's `linears`, by
+    /// name, drawn from a seed and the layer index so recomputation during backward draws the
+    /// same ones.
+    static func dropoutMasks(_ linears: [Linear], layer i: Int, rows: Int, seed: UInt64,
+                             backend: any Backend) -> [String: Tensor] {
+        var masks: [String: Tensor] = [:]
+        var random = Xoshiro256(seed: seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
+        for l in linears {
+            guard let lora = l.lora, lora.dropout > 0 else { continue }
+            let keep = 1 / (1 - lora.dropout)
+            let values = (0..<rows * l.weight.columns).map { _ in Float(random.nextDouble()) < lora.dropout ? 0 : keep }
+            masks[l.name] = backend.tensor(values, shape: [rows, l.weight.columns])
+        }
+        return masks
+    }
+
+    private static func take(_ weights: inout [String: Tensor], _ name: String, shape: [Int]) throws -> Tensor {
+        guard let t = weights.removeValue(forKey: name) else { throw ModelError.missingWeight(name, source: "adapter") }
+        guard t.shape == shape else { throw ModelError.shapeMismatch(name, expected: shape, found: t.shape, source: "adapter") }
+        return t
+    }
+}

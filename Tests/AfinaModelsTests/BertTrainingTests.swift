@@ -1,0 +1,73 @@
+// BERT training against PyTorch (fixtures: scripts/make_bert_fixtures.py): the loss and the
+// gradient of every parameter of a tiny random classifier and masked LM on a ragged batch with
+// a sentence pair. Tolerance: per tensor, max |afina - torch| <= 1e-4 * max |torch| (as the
+// Llama gradient tests); the loss within 1e-5 relative. The key biases' gradients are zero in
+// exact arithmetic (a key bias adds q·b to every score of a query, which softmax ignores), so
+// both sides hold rounding noise (~1e-13): their scale is floored at 1e-6 of the largest
+// gradient of the model, which a gradient that is really nonzero still far exceeds.
+import AfinaFormats
+import AfinaTensor
+import Foundation
+import XCTest
+@testable import AfinaModels
+
+final class BertTrainingTests: XCTestCase {
+    let backend = CPUBackend()
+
+    func checkGradients(_ model: any TrainableEncoder, objective: EncoderObjective, fixture: String) throws {
+        let expected = try fixtureTensors(fixture, backend: backend)
+        let batch = try BertBatch.load()
+        let parameters = model.parameters(.all)
+        let gradients = Gradients(parameters, backend: backend)
+        let loss = try model.loss(batch.inputs, objective: objective, gradients: gradients,
+                                  lossScale: 1 / Float(objective.count), dropoutSeed: 0)
+        XCTAssertEqual(loss.total / Double(objective.count), Double(expected["loss"]![0]),
+                       accuracy: 1e-5 * Double(abs(expected["loss"]![0])), "loss")
+        let expectedNames = Set(expected.keys.filter { $0.hasPrefix("grad.") }.map { String($0.dropFirst(5)) })
+        XCTAssertEqual(Set(parameters.map(\.name)), expectedNames, "parameter names")
+        let largest = expected.filter { $0.key.hasPrefix("grad.") }.values.map { $0.map(abs).max() ?? 0 }.max() ?? 0
+        for (p, g) in zip(parameters, gradients.tensors) {
+            guard let reference = expected["grad." + p.name] else { continue }
+            let actual = backend.floats(g)
+            if p.name.hasSuffix("attention.self.key.bias") {
+                let worst = actual.map(abs).max() ?? .infinity
+                XCTAssertLessThanOrEqual(worst, 1e-6 * largest, "\(p.name) must be ~0, largest gradient \(largest)")
+            } else {
+                assertRelativelyClose(actual, reference, 1e-4, p.name)
+            }
+        }
+    }
+
+    func testClassifierLossAndEveryGradientMatchPyTorch() throws {
+        let model = try tinyBert("bert-cls", as: BertForSequenceClassification.self).floatCopy()
+        let labels = try BertBatch.load().class_labels.map(Int32.init)
+        try checkGradients(model, objective: .classification(labels: labels), fixture: "bert/cls.safetensors")
+    }
+
+    func testMaskedLMLossAndEveryGradientMatchPyTorchWithTheTiedDecoder() throws {
+        let model = try tinyBert("bert-mlm", as: BertForMaskedLM.self).floatCopy()
+        let (rows, targets) = try BertBatch.load().maskedRows
+        try checkGradients(model, objective: .maskedLM(rows: rows, targets: targets), fixture: "bert/mlm.safetensors")
+    }
+
+    func testWithAdaptersOnlyTheAdaptersAndTheNewClassifierTrain() throws {
+        let model = try tinyBert("bert-cls", as: BertForSequenceClassification.self)
+        try model.attachAdapters(LoRAConfiguration(rank: 2, alpha: 4, targets: ["query", "value"]), weights: nil, seed: 1)
+        let names = model.parameters(.adapters).map(\.name)
+        XCTAssertEqual(names.filter { $0.contains("lora_") }.count, 2 * 2 * 2, "A and B of query and value in 2 layers")
+        XCTAssertEqual(names.filter { !$0.contains("lora_") }, ["classifier.weight", "classifier.bias"])
+        XCTAssertThrowsError(try tinyBert("bert-cls", as: BertForSequenceClassification.self)
+            .attachAdapters(LoRAConfiguration(rank: 2, alpha: 4, targets: ["q_proj"]), weights: nil, seed: 1)) { error in
+            XCTAssertTrue("\(error)".contains("unknown LoRA target 'q_proj' for BERT"), "\(error)")
+        }
+    }
+
+    func testALabelOutsideTheClassifiersLabelsIsRefused() throws {
+        let model = try tinyBert("bert-cls", as: BertForSequenceClassification.self)
+        let inputs = try BertBatch.load().inputs
+        XCTAssertThrowsError(try model.loss(inputs, objective: .classification(labels: [0, 3, 1]), gradients: nil,
+                                            lossScale: 1, dropoutSeed: 0)) { error in
+            XCTAssertTrue("\(error)".contains("label index 3"), "\(error)")
+        }
+    }
+}
