@@ -27,6 +27,11 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         }
     }
 
+    /// A uniform double in [0, 1) from the top 53 bits.
+    public mutating func unit() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
+
     /// `0..<count` in a random order (Fisher-Yates).
     public static func permutation(count: Int, seed: UInt64) -> [Int] {
         var generator = SplitMix64(seed: seed)

@@ -6,6 +6,8 @@ import Foundation
 /// A task metric, named as on the command line and in JSON.
 public enum Metric: String, CaseIterable, Codable, Sendable {
     case exactMatch = "exact_match", chrf, bleu, rougeL = "rouge_l", sari
+    /// Of classification tasks: the predicted label against the reference label.
+    case accuracy, macroF1 = "macro_f1"
 
     /// The column heading of reports.
     public var title: String {
@@ -15,6 +17,8 @@ public enum Metric: String, CaseIterable, Codable, Sendable {
         case .bleu: "BLEU"
         case .rougeL: "ROUGE-L"
         case .sari: "SARI"
+        case .accuracy: "accuracy"
+        case .macroF1: "macro-F1"
         }
     }
 
@@ -88,6 +92,8 @@ public enum MetricSuite {
             return zip(zip(sources, predictions), references).map {
                 [SARI.sentenceSARI(source: $0.0, prediction: $0.1, references: $1)]
             }
+        case .accuracy: return ClassificationMetrics.accuracyStatistics(predictions: predictions, references: references)
+        case .macroF1: return ClassificationMetrics.f1Statistics(predictions: predictions, references: references)
         }
     }
 
@@ -106,6 +112,8 @@ public enum MetricSuite {
             return BLEU.score(stats)
         case .rougeL: return sum[0] / Double(count) * 100
         case .sari: return 100 * (sum[0] / Double(count))
+        case .accuracy: return 100 * sum[0] / Double(count)
+        case .macroF1: return ClassificationMetrics.macroF1(sum)
         }
     }
 }

@@ -1,6 +1,7 @@
 // Metric selection, point estimates equal to each metric's corpusScore, and bootstrap
 // intervals that are deterministic and contain the estimate.
 import AfinaData
+import Foundation
 import XCTest
 @testable import AfinaEval
 
@@ -21,7 +22,8 @@ final class MetricSuiteTests: XCTestCase {
     }
 
     func testPointEstimatesEqualEachMetricsCorpusScore() {
-        let scores = MetricSuite.score(Metric.allCases, predictions: predictions, references: references,
+        let textMetrics = Metric.allCases.filter { ![.accuracy, .macroF1].contains($0) }
+        let scores = MetricSuite.score(textMetrics, predictions: predictions, references: references,
                                        sources: sources, bootstrap: nil)
         let expected: [Metric: Double] = [
             .exactMatch: ExactMatch.score(predictions: predictions, references: references),
@@ -30,10 +32,27 @@ final class MetricSuiteTests: XCTestCase {
             .rougeL: ROUGEL.corpusScore(predictions: predictions, references: references),
             .sari: SARI.corpusScore(sources: sources, predictions: predictions, references: references),
         ]
-        XCTAssertEqual(scores.map(\.metric), Metric.allCases)
+        XCTAssertEqual(scores.map(\.metric), textMetrics)
         for score in scores {
             XCTAssertEqual(score.value!, expected[score.metric]!, accuracy: 1e-9, score.metric.rawValue)
             XCTAssertNil(score.lower)
+        }
+    }
+
+    /// Accuracy and macro-F1 against scikit-learn (scripts/make_classification_metric_fixtures.py),
+    /// including labels only predicted and a class never predicted.
+    func testClassificationScoresEqualScikitLearn() throws {
+        struct Case: Decodable { let predictions: [String]; let references: [String]; let accuracy: Double; let macro_f1: Double }
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../Fixtures/eval/classification.json").standardized
+        let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: url))
+        for c in cases {
+            let scores = MetricSuite.score([.accuracy, .macroF1], predictions: c.predictions,
+                                           references: c.references.map { [$0] }, sources: [], bootstrap: Bootstrap())
+            XCTAssertEqual(scores[0].value!, c.accuracy, accuracy: 1e-9, "accuracy")
+            XCTAssertEqual(scores[1].value!, c.macro_f1, accuracy: 1e-9, "macro-F1")
+            XCTAssertLessThanOrEqual(scores[1].lower!, scores[1].value!)
+            XCTAssertGreaterThanOrEqual(scores[1].upper!, scores[1].value!)
         }
     }
 

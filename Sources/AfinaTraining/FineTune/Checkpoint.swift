@@ -15,10 +15,20 @@ public struct LoopState: Codable, Sendable, Equatable {
     public var evaluationsWithoutImprovement: Int
 }
 
+/// A trainer whose state a checkpoint holds: the optimizer (trainable weights and their
+/// state) and the data position.
+public protocol CheckpointedTrainer: AnyObject {
+    var optimizer: Optimizer { get }
+    var sampler: BatchSampler { get set }
+    var backend: any TrainingBackend { get }
+}
+
+extension Trainer: CheckpointedTrainer {}
+
 public enum Checkpoint {
     /// Writes a checkpoint under `directory` and removes older ones; returns its folder.
     @discardableResult
-    public static func write(_ trainer: Trainer, state: LoopState, to directory: URL) throws -> URL {
+    public static func write(_ trainer: any CheckpointedTrainer, state: LoopState, to directory: URL) throws -> URL {
         let fm = FileManager.default
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         let final = directory.appendingPathComponent(String(format: "step-%06d", state.step))
@@ -48,7 +58,7 @@ public enum Checkpoint {
     }
 
     /// Loads the checkpoint at `url` into the trainer's weights and optimizer; returns the loop state.
-    public static func restore(_ trainer: Trainer, from url: URL) throws -> LoopState {
+    public static func restore(_ trainer: any CheckpointedTrainer, from url: URL) throws -> LoopState {
         let backend = trainer.backend
         let state: LoopState
         do {

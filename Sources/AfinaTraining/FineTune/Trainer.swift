@@ -59,7 +59,7 @@ public final class Trainer: @unchecked Sendable {
     let gradients: Gradients
 
     public var step: Int { optimizer.step }
-    var backend: any TrainingBackend { model.trainingBackend }
+    public var backend: any TrainingBackend { model.trainingBackend }
 
     public init(model: any TrainableModel, optimizer: Optimizer, examples: [TrainingSequence], settings: Settings,
                 distillation: Distillation? = nil) {
