@@ -92,10 +92,15 @@ final class BertTests: XCTestCase {
 
     struct MiniLMFixture: Decodable { let sentences: [String]; let ids: [[Int32]]; let max_seq_length: Int }
 
-    func miniLM() throws -> (any TextEncoder, MiniLMFixture, [String: [Float]]) {
+    func miniLMDirectory() throws -> URL {
         guard let url = ModelStore.standard().pulledFile(ModelCatalog.entry(named: "all-minilm-l6-v2")!) else {
             throw XCTSkip("run `afina pull all-minilm-l6-v2` first (scripts/test.sh does)")
         }
+        return url
+    }
+
+    func miniLM() throws -> (any TextEncoder, MiniLMFixture, [String: [Float]]) {
+        let url = try miniLMDirectory()
         let fixture = try JSONDecoder().decode(MiniLMFixture.self,
                                                from: Data(contentsOf: fixtureRoot.appendingPathComponent("bert/minilm.json")))
         let encoder = try ModelLoader.network(huggingFace: HFDirectory(url: url), backend: backend).0 as! any TextEncoder
@@ -107,5 +112,15 @@ final class BertTests: XCTestCase {
         let hidden = try encoder.hiddenStates(fixture.ids.map { EncoderInput(ids: $0) })
         XCTAssertEqual(hidden.shape, [fixture.ids.map(\.count).reduce(0, +), 384])
         assertNormalizedClose(backend.floats(hidden), expected["hidden"]!, "MiniLM hidden states")
+    }
+
+    func testMiniLMSentenceEmbeddingsMatchSentenceTransformers() throws {
+        let (encoder, fixture, expected) = try miniLM()
+        let pooling = try SentencePooling(directory: miniLMDirectory())
+        XCTAssertEqual(pooling, SentencePooling(mode: .mean, normalize: true, maxSequenceLength: fixture.max_seq_length))
+        let hidden = try encoder.hiddenStates(fixture.ids.map { EncoderInput(ids: $0) })
+        let embeddings = pooling.pool(backend.floats(hidden), lengths: fixture.ids.map(\.count), width: 384)
+        XCTAssertEqual(embeddings.count, fixture.sentences.count)
+        assertNormalizedClose(Array(embeddings.joined()), expected["embeddings"]!, "MiniLM sentence embeddings")
     }
 }
