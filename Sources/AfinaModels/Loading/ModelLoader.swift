@@ -76,14 +76,20 @@ public enum ModelLoader {
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
         let loaded = isDirectory.boolValue ? try loadHuggingFace(url, backend: backend) : try loadGGUF(url, backend: backend)
-        if let adapter {
-            guard let model = loaded.network as? any TrainableModel else {
-                throw ModelError.invalidArgument("\(loaded.info.architecture) models cannot take adapters")
-            }
-            let (settings, weights) = try PEFTAdapter.read(adapter, backend: backend)
-            try model.attachAdapters(settings, weights: weights, seed: 0)
+        guard let adapter else { return loaded }
+        let (settings, weights) = try PEFTAdapter.read(adapter, backend: backend)
+        var network = loaded.network
+        // A classifier's adapter carries its new head: the base takes one first.
+        if let labels = try PEFTAdapter.labels(ofDirectory: adapter, weights: weights) {
+            network = try loaded.require((any ClassifierBuilding).self, .encoder).addingClassifier(labels: labels, seed: 0)
         }
-        return loaded
+        switch network {
+        case let decoder as any TrainableModel: try decoder.attachAdapters(settings, weights: weights, seed: 0)
+        case let encoder as any TrainableEncoder: try encoder.attachAdapters(settings, weights: weights, seed: 0)
+        default: throw ModelError.invalidArgument("\(loaded.info.architecture) models cannot take adapters")
+        }
+        return LoadedNetwork(network: network, tokenizer: loaded.tokenizer, chatTemplate: loaded.chatTemplate,
+                             info: loaded.info)
     }
 
     static func loadGGUF(_ url: URL, backend: any Backend) throws -> LoadedNetwork {

@@ -34,3 +34,11 @@ public protocol TrainableEncoder: TextEncoder {
     func loss(_ batch: [EncoderInput], objective: EncoderObjective, gradients: Gradients?, lossScale: Float,
               dropoutSeed: UInt64) throws -> LossTerms
 }
+
+/// An encoder that can take a new classification head for a task's labels (a pretrained
+/// BertModel becomes a BertForSequenceClassification).
+public protocol ClassifierBuilding: TextEncoder {
+    /// A classifier over this encoder's weights (shared, not copied) with a fresh head for
+    /// `labels`, initialised as transformers does (normal(0, initializer_range), bias 0).
+    func addingClassifier(labels: [String], seed: UInt64) throws -> any SequenceClassifier & TrainableEncoder
+}
