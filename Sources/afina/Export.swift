@@ -49,10 +49,10 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let loaded = try ModelLoader.load(model, adapter: adapter.map { URL(fileURLWithPath: $0) })
-        guard let llama = loaded.model as? Llama else {
+        guard let exportable = loaded.model as? any ExportableModel else {
             throw ValidationError("\(loaded.info.architecture) models cannot be exported yet")
         }
-        let merged = llama.parameters(.adapters).isEmpty ? llama : try llama.merged()
+        let merged = try exportable.withAdaptersMerged()
         let url = URL(fileURLWithPath: output)
         switch to {
         case .hf:

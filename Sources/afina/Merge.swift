@@ -21,10 +21,10 @@ struct Merge: ParsableCommand {
 
     func run() throws {
         let loaded = try ModelLoader.load(base, adapter: URL(fileURLWithPath: adapter))
-        guard let llama = loaded.model as? Llama else {
+        guard let model = loaded.model as? any ExportableModel else {
             throw ValidationError("\(loaded.info.architecture) models cannot be merged yet")
         }
-        try ModelExport.writeHuggingFace(try llama.merged(), source: loaded, to: URL(fileURLWithPath: output))
+        try ModelExport.writeHuggingFace(try model.merged(), source: loaded, to: URL(fileURLWithPath: output))
         print("wrote \(output)")
     }
 }

@@ -45,13 +45,12 @@ extension StudentCommand {
 
         func run() throws {
             let loaded = try ModelLoader.load(teacher)
-            guard let llama = loaded.model as? Llama else {
+            guard let teacherModel = loaded.model as? any LayerPrunableModel & ExportableModel else {
                 throw ValidationError("\(loaded.info.architecture) models cannot make students yet")
             }
-            let selection = try LayerSelection(parsing: keepLayers, layerCount: llama.config.layerCount)
+            let selection = try LayerSelection(parsing: keepLayers, layerCount: teacherModel.layerCount)
             // An adapter directory loads with its adapters unmerged; fold them in so they survive.
-            let hasAdapters = !llama.parameters(.adapters).isEmpty
-            let student = try (hasAdapters ? llama.merged() : llama).keepingLayers(selection.indices)
+            let student = try teacherModel.withAdaptersMerged().keepingLayers(selection.indices)
             // The tokenizer is the base's: its files are copied, or afina.json names the GGUF base.
             let source = URL(fileURLWithPath: loaded.info.path)
             var isDirectory: ObjCBool = false
@@ -60,8 +59,8 @@ extension StudentCommand {
             try student.writeHuggingFace(to: URL(fileURLWithPath: output), tokenizer: loaded.tokenizer,
                                          tokenizerDirectory: fromDirectory ? source : nil,
                                          tokenizerFrom: PEFTAdapter.baseModel(ofDirectory: teacher) ?? teacher)
-            print("\(llama.config.layerCount) layers -> \(student.config.layerCount) layers, "
-                + "\(llama.parameterCount) -> \(student.parameterCount) parameters, wrote \(output)")
+            print("\(teacherModel.layerCount) layers -> \(student.layerCount) layers, "
+                + "\(teacherModel.parameterCount) -> \(student.parameterCount) parameters, wrote \(output)")
         }
     }
 }

@@ -131,4 +131,19 @@ final class LayerPruningTests: XCTestCase {
         XCTAssertThrowsError(try adapted.keepingLayers([0]))
         XCTAssertEqual(try adapted.merged().keepingLayers([0]).config.layerCount, 1)
     }
+
+    func testStudentsAreMadeThroughTheCapabilitiesAlone() throws {
+        // As `afina student init` does: no concrete type, and adapters folded in first.
+        let networks: [any LanguageModel] = [try teacher("llama"), try fixtureLoRAModel(backend: backend)]
+        XCTAssertEqual(networks.map { ($0 as? any ExportableModel)?.hasAdapters }, [false, true])
+        for network in networks {
+            let model = try XCTUnwrap(network as? any LayerPrunableModel & ExportableModel)
+            let student = try model.withAdaptersMerged().keepingLayers([0])
+            XCTAssertEqual([model.layerCount, student.layerCount], [2, 1])
+            XCTAssertFalse(student.hasAdapters)
+            XCTAssertLessThan(student.parameterCount, model.parameterCount)
+        }
+        let plain = try teacher("llama")
+        XCTAssertTrue(try plain.withAdaptersMerged() === plain, "a model without adapters is not copied")
+    }
 }

@@ -10,12 +10,12 @@ import Foundation
 public enum ModelExport {
     /// Writes `model` (the network of `source`, or a merged copy of it) as a Hugging Face
     /// directory: config.json, model.safetensors (float32) and tokenizer files.
-    public static func writeHuggingFace(_ model: Llama, source: LoadedModel, to directory: URL) throws {
+    public static func writeHuggingFace(_ model: any ExportableModel, source: LoadedModel, to directory: URL) throws {
         switch try tokenizerSource(of: source) {
         case .directory(let url):
-            try model.writeHuggingFace(to: directory, tokenizer: source.tokenizer, tokenizerDirectory: url)
+            try model.writeHuggingFace(to: directory, tokenizer: source.tokenizer, tokenizerDirectory: url, tokenizerFrom: nil)
         case .gguf(let metadata):
-            try model.writeHuggingFace(to: directory, tokenizer: source.tokenizer, tokenizerDirectory: nil)
+            try model.writeHuggingFace(to: directory, tokenizer: source.tokenizer, tokenizerDirectory: nil, tokenizerFrom: nil)
             for (name, data) in try metadata.huggingFaceFiles(chatTemplate: source.chatTemplate) {
                 try data.write(to: directory.appendingPathComponent(name), options: .atomic)
             }
@@ -23,10 +23,10 @@ public enum ModelExport {
     }
 
     /// Writes `model` as a GGUF file with weights stored as `type`.
-    public static func writeGGUF(_ model: Llama, source: LoadedModel, type: DType, name: String, to url: URL) throws {
+    public static func writeGGUF(_ model: any ExportableModel, source: LoadedModel, type: DType, name: String, to url: URL) throws {
         let metadata = switch try tokenizerSource(of: source) {
         case .directory(let directory):
-            try GGUFTokenizerMetadata(huggingFaceDirectory: directory, vocabularySize: model.config.vocabularySize)
+            try GGUFTokenizerMetadata(huggingFaceDirectory: directory, vocabularySize: model.vocabularySize)
         case .gguf(let metadata): metadata
         }
         try model.writeGGUF(to: url, type: type, tokenizer: metadata, chatTemplate: source.chatTemplate, name: name)

@@ -34,7 +34,11 @@ extension Llama {
     }
 }
 
-extension Llama {
+// The writers that complete the conformance are in Export/ (HuggingFaceDirectory.swift,
+// Llama+GGUF.swift); parameterCount is in Llama+LayerPruning.swift.
+extension Llama: ExportableModel {
+    public var hasAdapters: Bool { !parameters(.adapters).isEmpty }
+
     /// A float32 copy with every adapter folded into its base weight: W + scale · B A.
     public func merged() throws -> Llama {
         guard let b = backend as? any TrainingBackend else { throw ModelError.invalidArgument("\(backend.name) cannot merge") }

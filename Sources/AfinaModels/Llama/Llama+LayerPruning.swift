@@ -88,7 +88,9 @@ public enum LayerSelectionError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-extension Llama {
+extension Llama: LayerPrunableModel {
+    public var layerCount: Int { config.layerCount }
+
     /// A float32 student holding the decoder layers at `indices` (ascending, distinct), renumbered
     /// from 0, with the teacher's embeddings, final norm, output head (tied or not) and every
     /// other setting. Adapters must be folded in first (`merged()`): they would be dropped.

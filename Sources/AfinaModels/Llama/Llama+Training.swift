@@ -9,6 +9,12 @@ extension Llama: TrainableModel {
         return b
     }
 
+    public var dimensions: ModelDimensions {
+        ModelDimensions(layerCount: config.layerCount, hiddenSize: config.hiddenSize, headCount: config.headCount,
+                        kvHeadCount: config.kvHeadCount, headDim: config.headDim,
+                        intermediateSize: config.intermediateSize, vocabularySize: config.vocabularySize)
+    }
+
     public func parameters(_ set: TrainableSet) -> [Parameter] {
         var all: [Parameter] = []
         for (i, layer) in layers.enumerated() {

@@ -52,6 +52,8 @@ public enum TrainableSet: Sendable, Equatable {
 /// A causal language model that can compute gradients.
 public protocol TrainableModel: CausalLM {
     var trainingBackend: any TrainingBackend { get }
+    /// The sizes a run plans its memory by.
+    var dimensions: ModelDimensions { get }
     /// Parameters in a fixed order, named as in Hugging Face checkpoints (adapters as
     /// `<module>.lora_A.weight`).
     func parameters(_ set: TrainableSet) -> [Parameter]

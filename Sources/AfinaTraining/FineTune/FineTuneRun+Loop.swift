@@ -79,12 +79,12 @@ extension FineTuneRun {
             try PEFTAdapter.write(trainer.optimizer.parameters, settings: config.lora, baseModel: config.model,
                                   backend: backend, to: directory.appendingPathComponent("adapter"))
         case .full:
-            guard let llama = trainer.model as? Llama else {
+            guard let model = trainer.model as? any ExportableModel else {
                 throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be written yet")
             }
             let source = URL(fileURLWithPath: base.info.path)
             let isDirectory = (try? source.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
-            try llama.writeHuggingFace(to: directory.appendingPathComponent("model"), tokenizer: base.tokenizer,
+            try model.writeHuggingFace(to: directory.appendingPathComponent("model"), tokenizer: base.tokenizer,
                                        tokenizerDirectory: isDirectory == true ? source : nil, tokenizerFrom: config.model)
         }
     }

@@ -67,9 +67,6 @@ public final class FineTuneRun: @unchecked Sendable {
             totalSteps: totalSteps, maxGradNorm: config.maxGradNorm, seed: config.seed,
             recompute: config.checkpointing), distillation: try Self.distillation(config, student: base, train: train))
         state = LoopState(step: 0, sampler: trainer.sampler, bestValidationLoss: nil, evaluationsWithoutImprovement: 0)
-        guard let llama = model as? Llama else {
-            throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be trained yet")
-        }
         // The largest pass: the longest micro-batch, cut at tokensPerPass (whole sequences).
         let lengths = train.map(\.tokens.count).sorted()
         let pass = min(lengths.suffix(config.batchSize).reduce(0, +), trainer.settings.tokensPerPass + (lengths.last ?? 0))
@@ -83,7 +80,7 @@ public final class FineTuneRun: @unchecked Sendable {
         let packed = backend.precision == .bf16
             ? model.parameters(.all).filter { $0.value.dtype == .f32 && $0.value.shape.count == 2 }.map(\.value.count).reduce(0, +)
             : 0
-        var memory = MemoryEstimate(config: llama.config, trainable: trainable, frozenBytes: frozen, packedElements: packed,
+        var memory = MemoryEstimate(dimensions: model.dimensions, trainable: trainable, frozenBytes: frozen, packedElements: packed,
                                 optimizerSlots: config.optimizer == .adamw ? 2 : 1,
                                 tokensPerPass: pass, recompute: config.checkpointing)
         memory.activations += teacherLogits

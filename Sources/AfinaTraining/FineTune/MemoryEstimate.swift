@@ -12,7 +12,7 @@ public struct MemoryEstimate: Sendable {
 
     /// `frozenBytes`: bytes of the weights that do not train (quantized or float32).
     /// `packedElements`: elements of the float32 weights that bf16 products pack (0 in fp32).
-    public init(config: LlamaConfig, trainable: [Parameter], frozenBytes: Int, packedElements: Int = 0,
+    public init(dimensions c: ModelDimensions, trainable: [Parameter], frozenBytes: Int, packedElements: Int = 0,
                 optimizerSlots: Int, tokensPerPass: Int, recompute: Bool) {
         let trainableBytes = trainable.map { $0.value.count * 4 }.reduce(0, +)
         // Two bf16 packings per weight: one for x·Wᵀ, one for dy·W.
@@ -22,7 +22,6 @@ public struct MemoryEstimate: Sendable {
         // Per token and layer, backward keeps: x, x1 (D each), q, attn (H*hd), k, v (Hkv*hd),
         // gate, up (FF); recomputation keeps only x per layer and one layer's worth in flight.
         // The output head works on 256 rows at a time.
-        let c = config
         let perLayer = 2 * c.hiddenSize + 2 * c.headCount * c.headDim + 2 * c.kvHeadCount * c.headDim + 2 * c.intermediateSize
         let kept = recompute ? c.layerCount * c.hiddenSize + perLayer : c.layerCount * perLayer
         activations = 4 * tokensPerPass * (kept + 2 * perLayer) + 4 * 256 * c.vocabularySize * 2
