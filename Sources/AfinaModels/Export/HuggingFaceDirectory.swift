@@ -39,8 +39,7 @@ extension Llama {
     /// so Afina loads the directory with the base's tokenizer and chat template.
     public func writeHuggingFace(to directory: URL, tokenizer: Tokenizer, tokenizerDirectory: URL?,
                                  tokenizerFrom: String? = nil) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let json = try config.huggingFaceJSON(bosID: tokenizer.bosID, eosID: tokenizer.eosID)
         try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
             .write(to: directory.appendingPathComponent("config.json"), options: .atomic)
@@ -52,10 +51,21 @@ extension Llama {
             return try note.write(to: directory.appendingPathComponent("afina.json"), options: .atomic)
         }
         // afina.json too: a directory Afina wrote from a GGUF base names that base's tokenizer.
-        for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
-                     "generation_config.json", "vocab.json", "merges.txt", "afina.json"] {
-            let (from, to) = (source.appendingPathComponent(name), directory.appendingPathComponent(name))
+        try HuggingFaceFiles.copy(["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                                   "chat_template.jinja", "generation_config.json", "vocab.json", "merges.txt", "afina.json"],
+                                  from: source, to: directory)
+    }
+}
+
+enum HuggingFaceFiles {
+    /// Copies those of `names` (paths relative to the directories) that `source` has, replacing
+    /// what `destination` holds.
+    static func copy(_ names: [String], from source: URL, to destination: URL) throws {
+        let fm = FileManager.default
+        for name in names {
+            let (from, to) = (source.appendingPathComponent(name), destination.appendingPathComponent(name))
             guard fm.fileExists(atPath: from.path) else { continue }
+            try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? fm.removeItem(at: to)
             try fm.copyItem(at: from, to: to)
         }

@@ -1,0 +1,60 @@
+// Writing a BERT model as a Hugging Face directory that transformers (and, for an embedding
+// model, sentence-transformers) loads: config.json naming the head's class (with the label
+// names of a classifier), model.safetensors (float32, HF names), and the base directory's
+// tokenizer and sentence-transformers files.
+import AfinaTensor
+import Foundation
+
+extension BertConfig {
+    /// config.json contents for `architecture` (BertModel, BertForSequenceClassification, BertForMaskedLM).
+    func huggingFaceJSON(architecture: String) -> [String: Any] {
+        var json: [String: Any] = [
+            "architectures": [architecture], "model_type": "bert", "vocab_size": vocabularySize,
+            "hidden_size": hiddenSize, "intermediate_size": intermediateSize, "num_hidden_layers": layerCount,
+            "num_attention_heads": headCount, "max_position_embeddings": maxPositions, "type_vocab_size": typeVocabularySize,
+            "layer_norm_eps": Double(layerNormEps), "hidden_act": activation == .none ? "gelu" : "gelu_new",
+            "position_embedding_type": "absolute", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
+            "pad_token_id": 0, "torch_dtype": "float32",
+        ]
+        if !labels.isEmpty {
+            json["id2label"] = Dictionary(uniqueKeysWithValues: labels.enumerated().map { (String($0), $1) })
+            json["label2id"] = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        }
+        return json
+    }
+}
+
+extension TrainableEncoder {
+    /// Writes config.json, model.safetensors and the files of `source` (a Hugging Face base)
+    /// that are not weights: tokenizer, vocabulary, sentence-transformers pooling.
+    func writeHuggingFace(config: [String: Any], to directory: URL, source: URL?) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+            .write(to: directory.appendingPathComponent("config.json"), options: .atomic)
+        try TensorFiles.write(parameters(.all).map { ($0.name, $0.value) }, backend: backend, metadata: ["format": "pt"],
+                              to: directory.appendingPathComponent("model.safetensors"))
+        guard let source else { return }
+        try HuggingFaceFiles.copy(["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
+                                   "modules.json", "sentence_bert_config.json", "config_sentence_transformers.json",
+                                   "1_Pooling/config.json"], from: source, to: directory)
+    }
+}
+
+extension BertForSequenceClassification {
+    /// A directory BertForSequenceClassification.from_pretrained loads, with the label names.
+    public func writeHuggingFace(to directory: URL, source: URL?) throws {
+        var config = bert.config
+        config.labels = labels
+        try writeHuggingFace(config: config.huggingFaceJSON(architecture: "BertForSequenceClassification"),
+                             to: directory, source: source)
+    }
+}
+
+extension BertForMaskedLM {
+    /// A directory BertForMaskedLM.from_pretrained loads.
+    public func writeHuggingFace(to directory: URL, source: URL?) throws {
+        var json = bert.config.huggingFaceJSON(architecture: "BertForMaskedLM")
+        json["tie_word_embeddings"] = decoder === bert.wordEmbeddings
+        try writeHuggingFace(config: json, to: directory, source: source)
+    }
+}
