@@ -44,9 +44,13 @@ struct Train: ParsableCommand {
             case let .step(result, speed):
                 bar.update(step: result.step, loss: result.loss, tokensPerSecond: speed,
                            elapsedSeconds: Date().timeIntervalSince(started), firstStep: firstStep)
-            case let .validation(step, loss):
+            case let .validation(step, result):
                 bar.finish()
-                printError(String(format: "step %d: validation loss %.4f", step, loss))
+                var line = String(format: "step %d: validation loss %.4f", step, result.loss)
+                if let accuracy = result.accuracy, let f1 = result.macroF1 {
+                    line += String(format: ", accuracy %.1f, macro-F1 %.1f", accuracy, f1)
+                }
+                printError(line)
             case .checkpoint(let url):
                 bar.finish()
                 printError("saved \(url.path)")

@@ -23,7 +23,7 @@ enum EncoderTask: Sendable {
     case maskedLM(MaskedLMMasking)
 }
 
-public final class EncoderTrainer: CheckpointedTrainer, @unchecked Sendable {
+public final class EncoderTrainer: LoopTrainer, @unchecked Sendable {
     public let model: any TrainableEncoder
     public let optimizer: Optimizer
     public let settings: Trainer.Settings

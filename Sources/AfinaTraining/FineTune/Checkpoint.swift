@@ -23,8 +23,6 @@ public protocol CheckpointedTrainer: AnyObject {
     var backend: any TrainingBackend { get }
 }
 
-extension Trainer: CheckpointedTrainer {}
-
 public enum Checkpoint {
     /// Writes a checkpoint under `directory` and removes older ones; returns its folder.
     @discardableResult

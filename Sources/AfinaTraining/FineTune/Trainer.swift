@@ -21,7 +21,7 @@ public struct StepResult: Sendable {
     public var distillation: DistillationTerms?
 }
 
-public final class Trainer: @unchecked Sendable {
+public final class Trainer: LoopTrainer, @unchecked Sendable {
     public struct Settings: Sendable {
         public var batchSize: Int
         public var gradAccum: Int

@@ -20,6 +20,8 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     /// With distillation, per target token: cross-entropy on the labels, the divergence from
     /// the teacher, and the share of tokens where both rank the same token first.
     public var crossEntropy: Double?, divergence: Double?, agreement: Double?
+    /// Classification, on the validation set: accuracy and macro-F1, 0-100.
+    public var accuracy: Double?, macroF1: Double?
 
     public init(step: Int, split: Split, loss: Double, learningRate: Double? = nil,
                 tokensPerSecond: Double? = nil, gradNorm: Double? = nil,
@@ -34,7 +36,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case step, split, loss, val_loss, lr, tokens_per_second, grad_norm, ce_loss, kd_loss, agreement
+        case step, split, loss, val_loss, lr, tokens_per_second, grad_norm, ce_loss, kd_loss, agreement, accuracy, macro_f1
     }
 
     public init(from decoder: any Decoder) throws {
@@ -49,6 +51,8 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         crossEntropy = try c.decodeIfPresent(Double.self, forKey: .ce_loss)
         divergence = try c.decodeIfPresent(Double.self, forKey: .kd_loss)
         agreement = try c.decodeIfPresent(Double.self, forKey: .agreement)
+        accuracy = try c.decodeIfPresent(Double.self, forKey: .accuracy)
+        macroF1 = try c.decodeIfPresent(Double.self, forKey: .macro_f1)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -62,6 +66,8 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         try c.encodeIfPresent(crossEntropy, forKey: .ce_loss)
         try c.encodeIfPresent(divergence, forKey: .kd_loss)
         try c.encodeIfPresent(agreement, forKey: .agreement)
+        try c.encodeIfPresent(accuracy, forKey: .accuracy)
+        try c.encodeIfPresent(macroF1, forKey: .macro_f1)
     }
 }
 
