@@ -3,6 +3,7 @@
 // names of a classifier), model.safetensors (float32, HF names), and the base directory's
 // tokenizer and sentence-transformers files.
 import AfinaTensor
+import AfinaTokenizers
 import Foundation
 
 extension BertConfig {
@@ -56,5 +57,59 @@ extension BertForMaskedLM {
         var json = bert.config.huggingFaceJSON(architecture: "BertForMaskedLM")
         json["tie_word_embeddings"] = decoder === bert.wordEmbeddings
         try writeHuggingFace(config: json, to: directory, source: source)
+    }
+}
+
+extension Bert {
+    var hasAdapters: Bool { layers.contains { layer in linears(layer).contains { layer[keyPath: $0.path].lora != nil } } }
+
+    /// Folds this encoder's adapters into `copy`'s float32 weights (a copy made without them):
+    /// W + scale · B A.
+    func foldAdapters(into copy: Bert) throws {
+        guard let b = backend as? any TrainingBackend else { throw ModelError.invalidArgument("\(backend.name) cannot merge") }
+        for (i, layer) in layers.enumerated() {
+            for (_, path) in linears(layer) {
+                guard let lora = layer[keyPath: path].lora else { continue }
+                b.axpy(lora.scale, b.matmul(lora.b, lora.a), into: copy.layers[i][keyPath: path].weight)
+            }
+        }
+    }
+}
+
+/// The BERT task models as exportable: Hugging Face directories (GGUF export is for decoders).
+extension ExportableModel where Self: TrainableEncoder {
+    public var parameterCount: Int { parameters(.all).map(\.value.count).reduce(0, +) }
+
+    public func writeGGUF(to url: URL, type: DType, tokenizer: GGUFTokenizerMetadata, chatTemplate: String?,
+                          name: String) throws {
+        throw ModelError.invalidArgument("encoders are exported as Hugging Face directories (--to hf); GGUF is for decoders")
+    }
+}
+
+extension BertForSequenceClassification: ExportableModel {
+    public var hasAdapters: Bool { bert.hasAdapters }
+
+    public func merged() throws -> BertForSequenceClassification {
+        let copy = try floatCopy()
+        try bert.foldAdapters(into: copy.bert)
+        return copy
+    }
+
+    public func writeHuggingFace(to directory: URL, tokenizer: Tokenizer, tokenizerDirectory: URL?, tokenizerFrom: String?) throws {
+        try writeHuggingFace(to: directory, source: tokenizerDirectory)
+    }
+}
+
+extension BertForMaskedLM: ExportableModel {
+    public var hasAdapters: Bool { bert.hasAdapters }
+
+    public func merged() throws -> BertForMaskedLM {
+        let copy = try floatCopy()
+        try bert.foldAdapters(into: copy.bert)
+        return copy
+    }
+
+    public func writeHuggingFace(to directory: URL, tokenizer: Tokenizer, tokenizerDirectory: URL?, tokenizerFrom: String?) throws {
+        try writeHuggingFace(to: directory, source: tokenizerDirectory)
     }
 }
