@@ -9,6 +9,9 @@ and under Tests/Fixtures/bert/:
   cls.safetensors          last hidden states of the real tokens (packed), logits, the mean
                            cross-entropy loss and d loss / d every parameter (`grad.<name>`)
   mlm.safetensors          logits at the target rows, loss, every parameter's gradient
+  cls-lora/                a peft LoRA adapter of bert-cls (query, value; B nonzero) with the
+                           classifier as modules_to_save (changed from the base's), as peft saves
+                           it, and lora-logits.safetensors: the logits of base + adapter
   minilm.json              the real all-MiniLM-L6-v2 (`afina pull all-minilm-l6-v2`): token ids of
                            varied sentences from its tokenizer.json
   minilm.safetensors       its last hidden states (packed) and sentence-transformers embeddings
@@ -82,6 +85,24 @@ def classification():
     save_file({k: v.detach().contiguous() for k, v in tensors.items()}, OUT / "cls.safetensors")
 
 
+def classification_lora():
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(5)
+    base = BertForSequenceClassification.from_pretrained(MODELS / "bert-cls").eval()
+    model = get_peft_model(base, LoraConfig(r=2, lora_alpha=4, target_modules=["query", "value"], task_type="SEQ_CLS",
+                                            init_lora_weights=False))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "modules_to_save" in name:
+                p.add_(torch.randn_like(p) * 0.1)
+    model.save_pretrained(OUT / "cls-lora")
+    os.remove(OUT / "cls-lora" / "README.md")
+    ids, types, mask = padded_batch()
+    logits = model(input_ids=ids, token_type_ids=types, attention_mask=mask).logits
+    save_file({"logits": logits.detach().contiguous()}, OUT / "cls-lora" / "lora-logits.safetensors")
+
+
 def masked_lm():
     torch.manual_seed(11)
     model = BertForMaskedLM(tiny_config(hidden_act="gelu_new"))
@@ -134,6 +155,7 @@ if __name__ == "__main__":
     with open(OUT / "batch.json", "w") as f:
         json.dump({"sequences": SEQUENCES, "class_labels": CLASS_LABELS, "mlm_targets": MLM_TARGETS}, f, indent=1)
     classification()
+    classification_lora()
     masked_lm()
     minilm()
     print("wrote", OUT)

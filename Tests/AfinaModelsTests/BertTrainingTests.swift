@@ -70,4 +70,18 @@ final class BertTrainingTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("label index 3"), "\(error)")
         }
     }
+
+    /// peft's LoRA classifier adapter (B nonzero, the head as modules_to_save) gives peft's logits.
+    func testAPeftClassifierAdapterWithItsSavedHeadGivesPeftsLogits() throws {
+        let model = try tinyBert("bert-cls", as: BertForSequenceClassification.self)
+        let (settings, weights) = try PEFTAdapter.read(fixtureRoot.appendingPathComponent("bert/cls-lora"), backend: backend)
+        XCTAssertNotNil(weights["classifier.weight"])
+        try model.attachAdapters(settings, weights: weights, seed: 0)
+        let expected = try fixtureTensors("bert/cls-lora/lora-logits.safetensors", backend: backend)["logits"]!
+        let logits = backend.floats(try model.classificationLogits(try BertBatch.load().inputs))
+        assertNormalizedClose(logits, expected, "logits with the adapter")
+        let base = try tinyBert("bert-cls", as: BertForSequenceClassification.self)
+        let plain = backend.floats(try base.classificationLogits(try BertBatch.load().inputs))
+        XCTAssertGreaterThan(zip(plain, expected).map { abs($0 - $1) }.max()!, 1e-3, "the adapter changes the logits")
+    }
 }

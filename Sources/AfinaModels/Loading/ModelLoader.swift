@@ -79,8 +79,8 @@ public enum ModelLoader {
         guard let adapter else { return loaded }
         let (settings, weights) = try PEFTAdapter.read(adapter, backend: backend)
         var network = loaded.network
-        // A classifier's adapter carries its new head: the base takes one first.
-        if let labels = try PEFTAdapter.labels(ofDirectory: adapter, weights: weights) {
+        // A classifier's adapter carries its new head: a base without one takes one first.
+        if !(network is any SequenceClassifier), let labels = try PEFTAdapter.labels(ofDirectory: adapter, weights: weights) {
             network = try loaded.require((any ClassifierBuilding).self, .encoder).addingClassifier(labels: labels, seed: 0)
         }
         switch network {
