@@ -1,6 +1,8 @@
 // Added tokens (Hugging Face `added_tokens`; GGUF control and user-defined tokens) are found
-// whole in the raw text before normalization and pre-tokenization, leftmost-longest first, as
-// `tokenizers`' AddedVocabulary does with Aho-Corasick. Here a byte trie does the same job.
+// whole in the text before pre-tokenization, leftmost-longest first, as `tokenizers`'
+// AddedVocabulary does with Aho-Corasick: first the tokens marked not `normalized` in the raw
+// text, then the `normalized` ones, themselves normalized, in the normalized rest. Here a byte
+// trie does the same job.
 
 /// A token matched whole in text rather than built by merges, like `<|im_start|>`.
 public struct AddedToken: Sendable, Equatable {
@@ -13,15 +15,18 @@ public struct AddedToken: Sendable, Equatable {
     public var rstrip: Bool
     /// Whether it only matches as a whole word (not inside one).
     public var singleWord: Bool
+    /// Whether it is matched in normalized text (so "[mask]" after lowercasing) rather than raw.
+    public var normalized: Bool
 
     public init(content: String, id: Int32, special: Bool,
-                lstrip: Bool = false, rstrip: Bool = false, singleWord: Bool = false) {
+                lstrip: Bool = false, rstrip: Bool = false, singleWord: Bool = false, normalized: Bool = false) {
         self.content = content
         self.id = id
         self.special = special
         self.lstrip = lstrip
         self.rstrip = rstrip
         self.singleWord = singleWord
+        self.normalized = normalized
     }
 }
 

@@ -1,9 +1,9 @@
-// Pre-tokenizers: how text is cut into words before byte-level BPE. Each one reproduces a
-// regular expression of Hugging Face `tokenizers` (Oniguruma semantics) with a hand-written
-// scanner over Unicode scalars: \p{L} and \p{N} are Unicode general categories (L*, N*),
-// \s is the Unicode White_Space property.
+// Pre-tokenizers: how text is cut into words before the model. The byte-level BPE ones each
+// reproduce a regular expression of Hugging Face `tokenizers` (Oniguruma semantics) with a
+// hand-written scanner over Unicode scalars: \p{L} and \p{N} are Unicode general categories
+// (L*, N*), \s is the Unicode White_Space property. The WordPiece ones drop whitespace.
 
-/// The word-splitting rule a byte-level BPE vocabulary was trained with.
+/// The word-splitting rule a vocabulary was trained with.
 public enum PreTokenizer: String, Sendable, CaseIterable {
     /// GPT-2: `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`.
     case gpt2
@@ -15,6 +15,20 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     case qwen2
     /// Llama 3: as Qwen2 but numbers go in groups of up to three digits (`\p{N}{1,3}`).
     case llama3
+    /// BERT (BertPreTokenizer): words between whitespace, each punctuation character alone.
+    case bert
+    /// `\w+|[^\w\s]+` (Hugging Face `Whitespace`).
+    case whitespace
+    /// Words between whitespace (Hugging Face `WhitespaceSplit`).
+    case whitespaceSplit
+
+    /// Whether words go to byte-level BPE (GPT-2 and its successors) rather than WordPiece.
+    var isByteLevel: Bool {
+        switch self {
+        case .gpt2, .smollm, .qwen2, .llama3: true
+        case .bert, .whitespace, .whitespaceSplit: false
+        }
+    }
 
     /// The pre-tokenizer llama.cpp names `tokenizer.ggml.pre` (nil for one not implemented).
     /// Only names whose whole Hugging Face pipeline is known are accepted: other models that
@@ -33,13 +47,14 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     /// regex with single digits or groups of up to three; nil for the others.
     var splitRegex: String? {
         switch self {
-        case .gpt2, .smollm: nil
+        case .gpt2, .smollm, .bert, .whitespace, .whitespaceSplit: nil
         case .qwen2: #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
         case .llama3: #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
         }
     }
 
-    /// The word boundaries of `text`, as scalar index ranges covering it in order.
+    /// The word boundaries of `text`, as scalar index ranges in order; the byte-level rules
+    /// cover all of it, the others leave out whitespace.
     func split(_ text: ScalarText) -> [Range<Int>] {
         var words: [Range<Int>] = []
         words.reserveCapacity(text.count / 4 + 1)
@@ -58,6 +73,12 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             Qwen2Scanner.split(text, 0..<text.count, maxDigits: 1, into: &words)
         case .llama3:
             Qwen2Scanner.split(text, 0..<text.count, maxDigits: 3, into: &words)
+        case .bert:
+            WhitespaceScanner.splitBert(text, into: &words)
+        case .whitespace:
+            WhitespaceScanner.splitWordsAndSymbols(text, into: &words)
+        case .whitespaceSplit:
+            WhitespaceScanner.splitOnWhitespace(text, into: &words)
         }
         return words
     }

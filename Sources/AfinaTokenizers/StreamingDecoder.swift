@@ -3,11 +3,14 @@
 // become a character are held back until the next token completes them.
 
 /// Decodes ids one at a time into complete text. The concatenation of every `next` result and
-/// `finish()` equals `tokenizer.decode(ids)` for the same ids.
+/// `finish()` equals `tokenizer.decode(ids)` for the same ids, except where tokenizer_config.json
+/// asks transformers to clean up spaces over the whole text (some WordPiece models).
 public struct StreamingDecoder: Sendable {
     public let tokenizer: Tokenizer
     public let skipSpecial: Bool
     private var pending: [UInt8] = []
+    /// Whether a token was decoded yet (WordPiece puts no space before the first).
+    private var started = false
 
     public init(tokenizer: Tokenizer, skipSpecial: Bool = false) {
         self.tokenizer = tokenizer
@@ -16,7 +19,7 @@ public struct StreamingDecoder: Sendable {
 
     /// The text that `id` completes; empty while a character is still partial.
     public mutating func next(_ id: Int32) -> String {
-        tokenizer.appendBytes(of: id, skipSpecial: skipSpecial, to: &pending)
+        if tokenizer.appendPiece(of: id, skipSpecial: skipSpecial, isFirst: !started, to: &pending) { started = true }
         let end = pending.count - Self.incompleteSuffixLength(pending)
         guard end > 0 else { return "" }
         let text = String(decoding: pending[..<end], as: UTF8.self)

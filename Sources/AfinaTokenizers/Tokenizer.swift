@@ -1,25 +1,35 @@
-// A byte-level BPE tokenizer with Hugging Face `tokenizers` semantics (GPT-2, SmolLM2, Qwen2,
-// Llama 3): added tokens are cut out of the raw text, the rest is NFC-normalized where the
-// model asks for it, split into words by the pre-tokenizer, and each word's UTF-8 bytes are
-// merged by BPE. Decoding concatenates token bytes and replaces invalid UTF-8 with U+FFFD.
+// A tokenizer with Hugging Face `tokenizers` semantics, for byte-level BPE (GPT-2, SmolLM2,
+// Qwen2, Llama 3) and WordPiece (BERT): added tokens are cut out of the text, the rest is
+// normalized (NFC, BERT's lowercasing...), split into words by the pre-tokenizer, and each
+// word becomes ids by BPE merges or WordPiece; the post-processor puts special tokens around
+// the result. Decoding joins tokens as the decoder says (bytes for BPE, with invalid UTF-8
+// replaced by U+FFFD; words and "##" continuations for WordPiece).
 
 /// Everything a loader reads from a tokenizer description.
 struct TokenizerParts {
     /// Names the description in errors: a file path or "GGUF".
     var source: String
-    /// Token text by id (byte-level spelling for BPE tokens); nil where no token has that id.
+    /// The model's token text by id (byte-level spelling for BPE tokens); nil where no token
+    /// has that id. Added tokens come on top.
     var tokens: [String?]
-    var merges: [(String, String)]
+    var model: ModelParts
     var addedTokens: [AddedToken] = []
+    var normalizer: [NormalizerStep] = []
     var preTokenizer: PreTokenizer
-    var normalizesNFC = false
-    var ignoreMerges = false
+    var decoder = TokenDecoder.byteLevel
+    /// Nil for byte-level BPE, whose special tokens are BOS/EOS as `addBOS`/`addEOS` say.
+    var postProcessor: PostProcessor?
     var bosID: Int32?
     var eosID: Int32?
     var padID: Int32?
     var unknownID: Int32?
+    var clsID: Int32?
+    var sepID: Int32?
+    var maskID: Int32?
     var addBOS = false
     var addEOS = false
+    /// transformers' `clean_up_tokenization_spaces` on the decoded text.
+    var cleansUpSpaces = false
 }
 
 /// Turns text into token ids and back. Immutable and safe to share between threads.
@@ -32,29 +42,40 @@ public final class Tokenizer: Sendable {
     public let eosID: Int32?
     /// The padding token, if the model names one.
     public let padID: Int32?
-    /// The token for bytes the vocabulary cannot spell, if any.
+    /// The token for bytes the vocabulary cannot spell (BPE) or words it cannot (WordPiece).
     public let unknownID: Int32?
-    /// Whether `encode(_:addSpecial: true)` starts with `bosID`.
+    /// The classification token that starts a BERT input (`[CLS]`), if the model names one.
+    public let clsID: Int32?
+    /// The separator token that ends each text of a BERT input (`[SEP]`), if named.
+    public let sepID: Int32?
+    /// The token masked language modelling puts in place of hidden ones (`[MASK]`), if named.
+    public let maskID: Int32?
+    /// Whether `encode(_:addSpecial: true)` starts with `bosID` (byte-level BPE).
     public let addBOS: Bool
-    /// Whether `encode(_:addSpecial: true)` ends with `eosID`.
+    /// Whether `encode(_:addSpecial: true)` ends with `eosID` (byte-level BPE).
     public let addEOS: Bool
-    /// How text is split into words before BPE.
+    /// How text is split into words before the model.
     public let preTokenizer: PreTokenizer
     /// Tokens matched whole in text (special and control tokens, and user-defined ones).
     public let addedTokens: [AddedToken]
     /// The ids of special (control) tokens, ascending.
     public let specialIDs: [Int32]
 
-    private let tokens: [String?]
-    private let tokenIDs: [String: Int32]
+    let tokens: [String?]
+    let tokenIDs: [String: Int32]
     /// Bytes of token `id` are `tokenBytes[byteOffsets[id]..<byteOffsets[id + 1]]`.
-    private let tokenBytes: [UInt8]
-    private let byteOffsets: [Int]
-    private let specialFlags: [Bool]
-    private let normalizesNFC: Bool
-    private let bpe: BPE
-    private let matcher: AddedTokenMatcher
-    private let cache = WordCache()
+    let tokenBytes: [UInt8]
+    let byteOffsets: [Int]
+    let specialFlags: [Bool]
+    let normalizer: [NormalizerStep]
+    let model: TokenModel
+    let decoder: TokenDecoder
+    let postProcessor: PostProcessor
+    let cleansUpSpaces: Bool
+    /// Added tokens found in the raw text, and those found after normalization.
+    let rawMatcher: AddedTokenMatcher
+    let normalizedMatcher: AddedTokenMatcher
+    let cache = WordCache()
 
     /// Ids beyond this are taken as corrupt rather than allocated for.
     static let maxVocabularySize: Int32 = 1 << 24
@@ -75,20 +96,12 @@ public final class Tokenizer: Sendable {
             if let token, tokenIDs[token] == nil { tokenIDs[token] = Int32(id) }
         }
         for added in parts.addedTokens { tokenIDs[added.content] = added.id }
+        let model = try Self.model(parts, tokenIDs: tokenIDs)
 
-        var merges: [(Int32, Int32, Int32)] = []
-        merges.reserveCapacity(parts.merges.count)
-        for (rank, (left, right)) in parts.merges.enumerated() {
-            for part in [left, right, left + right] where tokenIDs[part] == nil {
-                throw TokenizerError.invalid(
-                    source: source, reason: "merge \(rank) ('\(left)' '\(right)') names '\(part)', which is not in the vocabulary")
-            }
-            merges.append((tokenIDs[left]!, tokenIDs[right]!, tokenIDs[left + right]!))
-        }
-        let byteIDs = ByteLevel.characterOfByte.map { tokenIDs[String($0)] }
-
-        for (name, id) in [("bos", parts.bosID), ("eos", parts.eosID), ("pad", parts.padID), ("unknown", parts.unknownID)] {
-            if let id, !tokens.indices.contains(Int(id)) || tokens[Int(id)] == nil {
+        let named = [("bos", parts.bosID), ("eos", parts.eosID), ("pad", parts.padID), ("unknown", parts.unknownID),
+                     ("cls", parts.clsID), ("sep", parts.sepID), ("mask", parts.maskID)]
+        for (name, id) in named {
+            if let id, !tokens.hasToken(id) {
                 throw TokenizerError.invalid(source: source, reason: "\(name) token id \(id) is not in the vocabulary")
             }
         }
@@ -98,21 +111,40 @@ public final class Tokenizer: Sendable {
         if parts.addEOS && parts.eosID == nil {
             throw TokenizerError.invalid(source: source, reason: "asks to add an EOS token but names none")
         }
+        if let postProcessor = parts.postProcessor {
+            if let problem = postProcessor.problem {
+                throw TokenizerError.invalid(source: source, reason: "post_processor: \(problem)")
+            }
+            for case let .special(ids, _) in postProcessor.single + postProcessor.pair {
+                if let id = ids.first(where: { !tokens.hasToken($0) }) {
+                    throw TokenizerError.invalid(source: source, reason: "post_processor token id \(id) is not in the vocabulary")
+                }
+            }
+        }
 
         var tokenBytes: [UInt8] = [], byteOffsets = [0]
         byteOffsets.reserveCapacity(tokens.count + 1)
         for token in tokens {
-            if let token { tokenBytes += ByteLevel.bytes(of: token) }
+            if let token { tokenBytes += parts.decoder.bytes(of: token) }
             byteOffsets.append(tokenBytes.count)
         }
         var specialFlags = [Bool](repeating: false, count: tokens.count)
         for added in parts.addedTokens where added.special { specialFlags[Int(added.id)] = true }
+        // A normalized added token is looked for as the normalizer writes it.
+        let normalizedTokens = parts.addedTokens.filter(\.normalized).map {
+            var token = $0
+            token.content = parts.normalizer.normalize(token.content)
+            return token
+        }
 
         self.vocabularySize = tokens.count
         self.bosID = parts.bosID
         self.eosID = parts.eosID
         self.padID = parts.padID
         self.unknownID = parts.unknownID
+        self.clsID = parts.clsID
+        self.sepID = parts.sepID
+        self.maskID = parts.maskID
         self.addBOS = parts.addBOS
         self.addEOS = parts.addEOS
         self.preTokenizer = parts.preTokenizer
@@ -123,73 +155,39 @@ public final class Tokenizer: Sendable {
         self.tokenBytes = tokenBytes
         self.byteOffsets = byteOffsets
         self.specialFlags = specialFlags
-        self.normalizesNFC = parts.normalizesNFC
-        self.bpe = BPE(merges: merges, byteIDs: byteIDs, wholeWords: parts.ignoreMerges ? tokenIDs : nil)
-        self.matcher = AddedTokenMatcher(parts.addedTokens)
+        self.normalizer = parts.normalizer
+        self.model = model
+        self.decoder = parts.decoder
+        self.postProcessor = parts.postProcessor
+            ?? .bosEOS(bos: parts.addBOS ? parts.bosID : nil, eos: parts.addEOS ? parts.eosID : nil)
+        self.cleansUpSpaces = parts.cleansUpSpaces
+        self.rawMatcher = AddedTokenMatcher(parts.addedTokens.filter { !$0.normalized })
+        self.normalizedMatcher = AddedTokenMatcher(normalizedTokens)
     }
 
-    // MARK: Encoding
-
-    /// The token ids of `text`, as Hugging Face `tokenizer(text)["input_ids"]`.
-    /// - Parameters:
-    ///   - addSpecial: add the BOS/EOS tokens the model's post-processor adds (`addBOS`, `addEOS`).
-    ///   - parseSpecial: match special tokens written in the text (`<|im_start|>`) as those
-    ///     tokens; false encodes them as plain text (for untrusted input).
-    public func encode(_ text: String, addSpecial: Bool = true, parseSpecial: Bool = true) -> [Int32] {
-        var ids: [Int32] = []
-        ids.reserveCapacity(text.utf8.count / 3 + 2)
-        if addSpecial && addBOS, let bosID { ids.append(bosID) }
-        if addedTokens.isEmpty {
-            encodeOrdinary(text, into: &ids)
-        } else {
-            let bytes = Array(text.utf8)
-            for piece in matcher.split(bytes, parseSpecial: parseSpecial) {
-                switch piece {
-                case let .token(id): ids.append(id)
-                case let .text(range): encodeOrdinary(String(decoding: bytes[range], as: UTF8.self), into: &ids)
+    /// The BPE merge table or WordPiece vocabulary, checked against the vocabulary.
+    private static func model(_ parts: TokenizerParts, tokenIDs: [String: Int32]) throws -> TokenModel {
+        switch parts.model {
+        case let .bpe(mergeNames, ignoreMerges):
+            var merges: [(Int32, Int32, Int32)] = []
+            merges.reserveCapacity(mergeNames.count)
+            for (rank, (left, right)) in mergeNames.enumerated() {
+                for part in [left, right, left + right] where tokenIDs[part] == nil {
+                    throw TokenizerError.invalid(
+                        source: parts.source, reason: "merge \(rank) ('\(left)' '\(right)') names '\(part)', which is not in the vocabulary")
                 }
+                merges.append((tokenIDs[left]!, tokenIDs[right]!, tokenIDs[left + right]!))
             }
-        }
-        if addSpecial && addEOS, let eosID { ids.append(eosID) }
-        return ids
-    }
-
-    /// Text with no added tokens in it: normalize, pre-tokenize, then BPE each word.
-    private func encodeOrdinary(_ text: String, into ids: inout [Int32]) {
-        // Scalars below U+0300 are unchanged by NFC whatever surrounds them. The standard
-        // library's NFC is used because Foundation's on Linux turns some old Hangul jamo
-        // sequences (U+1113 U+1165) into U+FFFD.
-        let needsNFC = normalizesNFC && text.unicodeScalars.contains { $0.value >= 0x300 }
-        let scalars = ScalarText(needsNFC ? String(decoding: text._nfcCodeUnits, as: UTF8.self) : text)
-        for word in preTokenizer.split(scalars) {
-            let bytes = scalars.bytes(word)
-            let key = String(decoding: bytes, as: UTF8.self)
-            if let cached = cache.ids(of: key) {
-                ids += cached
-            } else {
-                let wordIDs = bpe.encode(bytes, unknown: unknownID)
-                cache.store(wordIDs, for: key)
-                ids += wordIDs
+            let byteIDs = ByteLevel.characterOfByte.map { tokenIDs[String($0)] }
+            return .bpe(BPE(merges: merges, byteIDs: byteIDs, wholeWords: ignoreMerges ? tokenIDs : nil), unknownID: parts.unknownID)
+        case let .wordPiece(prefix, maxCharacters):
+            // `tokenizers` fails on the first word it cannot split when the unknown token is
+            // missing; here the file is rejected up front.
+            guard let unknownID = parts.unknownID, parts.tokens.hasToken(unknownID) else {
+                throw TokenizerError.invalid(source: parts.source, reason: "the WordPiece model's unknown token is not in its vocabulary")
             }
+            return .wordPiece(WordPiece(vocabulary: parts.tokens, unknownID: unknownID, prefix: prefix, maxCharacters: maxCharacters))
         }
-    }
-
-    // MARK: Decoding
-
-    /// The text of `ids`, as Hugging Face `tokenizer.decode(ids)`: token bytes joined, invalid
-    /// UTF-8 replaced by U+FFFD; ids outside the vocabulary are skipped.
-    /// - Parameter skipSpecial: leave out special tokens (`skip_special_tokens=True`).
-    public func decode(_ ids: [Int32], skipSpecial: Bool = false) -> String {
-        var bytes: [UInt8] = []
-        for id in ids { appendBytes(of: id, skipSpecial: skipSpecial, to: &bytes) }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Appends the bytes token `id` stands for (nothing for an unknown id, or for a special
-    /// token when `skipSpecial`).
-    func appendBytes(of id: Int32, skipSpecial: Bool, to bytes: inout [UInt8]) {
-        guard id >= 0 && Int(id) < vocabularySize, !(skipSpecial && specialFlags[Int(id)]) else { return }
-        bytes += tokenBytes[byteOffsets[Int(id)]..<byteOffsets[Int(id) + 1]]
     }
 
     // MARK: Lookup
@@ -207,5 +205,12 @@ public final class Tokenizer: Sendable {
     /// Whether `id` is a special (control) token such as `<|im_end|>`.
     public func isSpecial(_ id: Int32) -> Bool {
         id >= 0 && Int(id) < vocabularySize && specialFlags[Int(id)]
+    }
+}
+
+private extension [String?] {
+    /// Whether some token has this id.
+    func hasToken(_ id: Int32) -> Bool {
+        indices.contains(Int(id)) && self[Int(id)] != nil
     }
 }

@@ -87,6 +87,14 @@ final class HuggingFaceTokenizerTests: XCTestCase {
         XCTAssertTrue(tokenizer.isSpecial(151644))
     }
 
+    func testPairsHaveTypeID1AfterTheFirstTextAsTransformers() throws {
+        // tokenizer("Hello there", "General Kenobi") with both fixtures (ByteLevel post-processor).
+        XCTAssertEqual(try Fixtures.tokenizer("smollm2").encode("Hello there", pair: "General Kenobi"),
+                       Encoding(ids: [19556, 665, 12522, 9494, 13856], typeIDs: [0, 0, 1, 1, 1]))
+        XCTAssertEqual(try Fixtures.tokenizer("qwen2").encode("Hello there", pair: "General Kenobi"),
+                       Encoding(ids: [9707, 1052, 15415, 14259, 18337], typeIDs: [0, 0, 1, 1, 1]))
+    }
+
     func testUnparsedSpecialTokensAreEncodedAsText() throws {
         let tokenizer = try Fixtures.tokenizer("smollm2")
         let ids = tokenizer.encode("<|im_start|>user", parseSpecial: false)

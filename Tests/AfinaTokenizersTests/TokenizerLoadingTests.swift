@@ -94,6 +94,15 @@ final class TokenizerLoadingTests: XCTestCase {
         XCTAssertNil(withoutFlags.padID)
     }
 
+    func testPairsRepeatTheBOSAndEOSFormWithTypeID1() throws {
+        let tokenizer = try Tokenizer(
+            tokenizerJSON: try document(addedTokens: [added("<s>", 262), added("</s>", 263)]),
+            config: try config(["bos_token": "<s>", "eos_token": "</s>", "add_bos_token": true, "add_eos_token": true]))
+        XCTAssertEqual(tokenizer.encode("hello", pair: "he"), Encoding(ids: [262, 259, 263, 262, 256, 263], typeIDs: [0, 0, 0, 1, 1, 1]))
+        XCTAssertEqual(tokenizer.encode("hello", pair: "he", addSpecial: false), Encoding(ids: [259, 256], typeIDs: [0, 1]))
+        XCTAssertEqual(tokenizer.encode("hello", pair: nil), Encoding(ids: [262, 259, 263], typeIDs: [0, 0, 0]))
+    }
+
     func testAddedTokenStripAndSingleWordOptions() throws {
         let tokenizer = try Tokenizer(tokenizerJSON: try document(addedTokens: [
             added("<mask>", 262, lstrip: true), added("[X]", 263, rstrip: true), added("<w>", 264, singleWord: true),
@@ -142,7 +151,7 @@ final class TokenizerLoadingTests: XCTestCase {
         let whitespace = error { try Tokenizer(tokenizerJSON: try self.document(preTokenizer: ["type": "Whitespace"])) }
         XCTAssertTrue(whitespace?.description.contains("pre_tokenizer Whitespace") ?? false, "\(String(describing: whitespace))")
         let unigram = error { try Tokenizer(tokenizerJSON: try self.document(model: ["type": "Unigram", "vocab": [["a", -1.5]]])) }
-        XCTAssertEqual(unigram, .unsupported(source: "tokenizer.json", what: "model type 'Unigram' (only BPE)"))
+        XCTAssertEqual(unigram, .unsupported(source: "tokenizer.json", what: "model type 'Unigram' (only BPE and WordPiece)"))
         let prefixSpace = error { try Tokenizer(tokenizerJSON: try self.document(preTokenizer: ["type": "ByteLevel", "add_prefix_space": true])) }
         XCTAssertTrue(prefixSpace?.description.contains("add_prefix_space: true") ?? false)
     }

@@ -5,13 +5,15 @@ import AfinaFormats
 import Foundation
 
 extension PreTokenizer {
-    /// The `tokenizer.ggml.pre` name llama.cpp gives this pre-tokenizer.
-    public var ggufName: String {
+    /// The `tokenizer.ggml.pre` name llama.cpp gives this pre-tokenizer; nil for the WordPiece
+    /// ones, which its byte-level BPE does not use.
+    public var ggufName: String? {
         switch self {
         case .gpt2: "gpt-2"
         case .smollm: "smollm"
         case .qwen2: "qwen2"
         case .llama3: "llama-bpe"
+        case .bert, .whitespace, .whitespaceSplit: nil
         }
     }
 }
@@ -24,6 +26,9 @@ extension GGUFTokenizerMetadata {
     public init(huggingFaceDirectory directory: URL, vocabularySize: Int) throws {
         let tokenizer = try Tokenizer(directory: directory)
         let url = directory.appendingPathComponent("tokenizer.json")
+        guard tokenizer.preTokenizer.isByteLevel else {
+            throw TokenizerError.unsupported(source: url.path, what: "GGUF export of a WordPiece tokenizer (only byte-level BPE)")
+        }
         let file: TokenizerJSON
         do {
             file = try JSONDecoder().decode(TokenizerJSON.self, from: try Data(contentsOf: url))

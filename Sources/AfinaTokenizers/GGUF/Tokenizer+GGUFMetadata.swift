@@ -75,9 +75,9 @@ extension Tokenizer {
             default: nil
             }
         }
-        var parts = TokenizerParts(source: source, tokens: m.tokens, merges: merges, addedTokens: added, preTokenizer: preTokenizer)
-        parts.normalizesNFC = preTokenizer == .qwen2
-        parts.ignoreMerges = preTokenizer == .llama3
+        var parts = TokenizerParts(source: source, tokens: m.tokens, model: .bpe(merges: merges, ignoreMerges: preTokenizer == .llama3),
+                                   addedTokens: added, preTokenizer: preTokenizer)
+        parts.normalizer = preTokenizer == .qwen2 ? [.nfc] : []
         parts.bosID = m.bosID
         parts.eosID = m.eosID
         parts.unknownID = m.unknownID

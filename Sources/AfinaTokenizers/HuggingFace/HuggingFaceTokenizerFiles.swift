@@ -83,6 +83,9 @@ extension GGUFTokenizerMetadata {
         case .smollm: ["type": "Sequence", "pretokenizers": [["type": "Digits", "individual_digits": true],
                                                               byteLevel(regex: true)]]
         case .qwen2, .llama3: split(preTokenizer.splitRegex!)
+        case .bert: ["type": "BertPreTokenizer"]
+        case .whitespace: ["type": "Whitespace"]
+        case .whitespaceSplit: ["type": "WhitespaceSplit"]
         }
     }
 }

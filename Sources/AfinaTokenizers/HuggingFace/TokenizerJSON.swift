@@ -1,9 +1,10 @@
 // The parts of Hugging Face `tokenizer.json` (the `tokenizers` serialization) and
-// `tokenizer_config.json` (transformers) that a byte-level BPE tokenizer needs.
+// `tokenizer_config.json` (transformers) that byte-level BPE and WordPiece tokenizers need.
+// `truncation` and `padding` are not read: the model layer truncates and pads.
 
 /// `tokenizer.json`.
 struct TokenizerJSON: Decodable {
-    var model: BPEModel
+    var model: Model
     var addedTokens: [Added]?
     var normalizer: Component?
     var preTokenizer: Component?
@@ -15,7 +16,8 @@ struct TokenizerJSON: Decodable {
         case addedTokens = "added_tokens", preTokenizer = "pre_tokenizer", postProcessor = "post_processor"
     }
 
-    struct BPEModel: Decodable {
+    /// A BPE or WordPiece model (`type` absent means BPE, as in old files).
+    struct Model: Decodable {
         var type: String?
         var vocab: [String: Int32]
         var merges: [Merge]
@@ -25,20 +27,22 @@ struct TokenizerJSON: Decodable {
         var dropout: Double?
         var continuingSubwordPrefix: String?
         var endOfWordSuffix: String?
+        var maxInputCharsPerWord: Int?
 
         enum CodingKeys: String, CodingKey {
             case type, vocab, merges, dropout
             case unkToken = "unk_token", ignoreMerges = "ignore_merges", byteFallback = "byte_fallback"
             case continuingSubwordPrefix = "continuing_subword_prefix", endOfWordSuffix = "end_of_word_suffix"
+            case maxInputCharsPerWord = "max_input_chars_per_word"
         }
 
-        /// Another model type (Unigram, WordPiece) keeps its vocabulary unread, so the loader
+        /// Another model type (Unigram, WordLevel) keeps its vocabulary unread, so the loader
         /// can name the type rather than a mistyped `vocab`.
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             type = try container.decodeIfPresent(String.self, forKey: .type)
             let isBPE = type == nil || type == "BPE"
-            vocab = isBPE ? try container.decode([String: Int32].self, forKey: .vocab) : [:]
+            vocab = isBPE || type == "WordPiece" ? try container.decode([String: Int32].self, forKey: .vocab) : [:]
             merges = isBPE ? try container.decode([Merge].self, forKey: .merges) : []
             unkToken = try container.decodeIfPresent(String.self, forKey: .unkToken)
             ignoreMerges = try container.decodeIfPresent(Bool.self, forKey: .ignoreMerges)
@@ -46,6 +50,7 @@ struct TokenizerJSON: Decodable {
             dropout = try container.decodeIfPresent(Double.self, forKey: .dropout)
             continuingSubwordPrefix = try container.decodeIfPresent(String.self, forKey: .continuingSubwordPrefix)
             endOfWordSuffix = try container.decodeIfPresent(String.self, forKey: .endOfWordSuffix)
+            maxInputCharsPerWord = try container.decodeIfPresent(Int.self, forKey: .maxInputCharsPerWord)
         }
     }
 
@@ -103,12 +108,26 @@ struct TokenizerJSON: Decodable {
         var behavior: String?
         var invert: Bool?
         var single: [TemplatePiece]?
+        var pair: [TemplatePiece]?
         var specialTokens: [String: TemplateSpecial]?
+        /// BertNormalizer's switches (`strip_accents` null: as `lowercase`).
+        var cleanText: Bool?
+        var handleChineseChars: Bool?
+        var stripAccents: Bool?
+        var lowercase: Bool?
+        /// BertProcessing's and RobertaProcessing's tokens, written `["[SEP]", 102]`.
+        var sep: NamedID?
+        var cls: NamedID?
+        /// The WordPiece decoder's continuation prefix and cleanup switch.
+        var prefix: String?
+        var cleanup: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case type, normalizers, pretokenizers, processors, decoders, pattern, behavior, invert, single
+            case type, normalizers, pretokenizers, processors, decoders, pattern, behavior, invert, single, pair
+            case lowercase, sep, cls, prefix, cleanup
             case individualDigits = "individual_digits", addPrefixSpace = "add_prefix_space", useRegex = "use_regex"
-            case specialTokens = "special_tokens"
+            case specialTokens = "special_tokens", cleanText = "clean_text", handleChineseChars = "handle_chinese_chars"
+            case stripAccents = "strip_accents"
         }
 
         /// What this component is, for error messages: `Sequence[Split(...), ByteLevel]`.
@@ -134,10 +153,12 @@ struct TokenizerJSON: Decodable {
         }
     }
 
-    /// One item of a TemplateProcessing `single` template.
+    /// One item of a TemplateProcessing template: `{"SpecialToken": {"id": "[CLS]", "type_id": 0}}`
+    /// or `{"Sequence": {"id": "A", "type_id": 0}}`.
     enum TemplatePiece: Decodable {
-        case specialToken(String)
-        case sequence
+        case specialToken(String, typeID: Int32)
+        /// "A" or "B".
+        case sequence(String, typeID: Int32)
 
         private enum CodingKeys: String, CodingKey {
             case specialToken = "SpecialToken", sequence = "Sequence"
@@ -145,16 +166,34 @@ struct TokenizerJSON: Decodable {
 
         private struct Named: Decodable {
             var id: String
+            var typeID: Int32?
+
+            enum CodingKeys: String, CodingKey {
+                case id
+                case typeID = "type_id"
+            }
         }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             if let special = try container.decodeIfPresent(Named.self, forKey: .specialToken) {
-                self = .specialToken(special.id)
+                self = .specialToken(special.id, typeID: special.typeID ?? 0)
             } else {
-                _ = try container.decode(Named.self, forKey: .sequence)
-                self = .sequence
+                let sequence = try container.decode(Named.self, forKey: .sequence)
+                self = .sequence(sequence.id, typeID: sequence.typeID ?? 0)
             }
+        }
+    }
+
+    /// A token named with its id, written as a two-element array `["[SEP]", 102]`.
+    struct NamedID: Decodable {
+        var name: String
+        var id: Int32
+
+        init(from decoder: any Decoder) throws {
+            var container = try decoder.unkeyedContainer()
+            name = try container.decode(String.self)
+            id = try container.decode(Int32.self)
         }
     }
 
@@ -163,18 +202,25 @@ struct TokenizerJSON: Decodable {
     }
 }
 
-/// `tokenizer_config.json` (transformers): special token names and BOS/EOS flags.
+/// `tokenizer_config.json` (transformers): special token names, BOS/EOS flags, and whether
+/// decoding cleans up spaces.
 struct TokenizerConfigJSON: Decodable {
     var bosToken: TokenName?
     var eosToken: TokenName?
     var padToken: TokenName?
     var unkToken: TokenName?
+    var clsToken: TokenName?
+    var sepToken: TokenName?
+    var maskToken: TokenName?
     var addBOSToken: Bool?
     var addEOSToken: Bool?
+    var cleanUpTokenizationSpaces: Bool?
 
     enum CodingKeys: String, CodingKey {
         case bosToken = "bos_token", eosToken = "eos_token", padToken = "pad_token", unkToken = "unk_token"
+        case clsToken = "cls_token", sepToken = "sep_token", maskToken = "mask_token"
         case addBOSToken = "add_bos_token", addEOSToken = "add_eos_token"
+        case cleanUpTokenizationSpaces = "clean_up_tokenization_spaces"
     }
 
     /// A token written as its text or as an AddedToken object `{"content": ...}`.

@@ -1,0 +1,173 @@
+// The pipeline of a `tokenizer.json` (model, normalizer, pre-tokenizer, post-processor,
+// decoder) mapped onto what this library implements; anything else is rejected naming the
+// file and the component.
+
+extension Tokenizer {
+    /// The BPE merges or WordPiece settings; other model types and BPE variants are rejected.
+    static func modelParts(_ model: TokenizerJSON.Model, source: String) throws -> ModelParts {
+        switch model.type ?? "BPE" {
+        case "BPE":
+            if model.byteFallback == true { throw TokenizerError.unsupported(source: source, what: "model with byte_fallback") }
+            if (model.dropout ?? 0) > 0 { throw TokenizerError.unsupported(source: source, what: "model with BPE dropout") }
+            if !(model.continuingSubwordPrefix ?? "").isEmpty || !(model.endOfWordSuffix ?? "").isEmpty {
+                throw TokenizerError.unsupported(source: source, what: "model with a subword prefix or suffix")
+            }
+            let merges = try model.merges.enumerated().map { rank, merge in
+                guard let parts = merge.parts else {
+                    throw TokenizerError.invalid(source: source, reason: "merge \(rank) is not two tokens")
+                }
+                return parts
+            }
+            return .bpe(merges: merges, ignoreMerges: model.ignoreMerges ?? false)
+        case "WordPiece":
+            return .wordPiece(prefix: model.continuingSubwordPrefix ?? "##", maxCharacters: model.maxInputCharsPerWord ?? 100)
+        case let type:
+            throw TokenizerError.unsupported(source: source, what: "model type '\(type)' (only BPE and WordPiece)")
+        }
+    }
+
+    /// ByteLevel for byte-level BPE, WordPiece for WordPiece.
+    static func decoder(_ component: TokenizerJSON.Component?, wordPiece: Bool, source: String) throws -> TokenDecoder {
+        switch (wordPiece, component?.type) {
+        case (false, "ByteLevel"):
+            return .byteLevel
+        case (true, "WordPiece"):
+            return .wordPiece(prefix: component?.prefix ?? "##", cleanup: component?.cleanup ?? true)
+        default:
+            throw TokenizerError.unsupported(source: source, what: "decoder \(component?.summary ?? "null")"
+                + (wordPiece ? " for a WordPiece model (only WordPiece)" : " (only ByteLevel)"))
+        }
+    }
+
+    /// The normalizer's steps, a `Sequence` flattened.
+    static func normalizer(_ component: TokenizerJSON.Component?, source: String) throws -> [NormalizerStep] {
+        guard let component else { return [] }
+        switch component.type {
+        case "Sequence":
+            return try (component.normalizers ?? []).flatMap { try normalizer($0, source: source) }
+        case "NFC": return [.nfc]
+        case "NFD": return [.nfd]
+        case "Lowercase": return [.lowercase]
+        case "StripAccents": return [.stripAccents]
+        case "BertNormalizer":
+            let lowercase = component.lowercase ?? true
+            return [.bert(BertNormalization(cleanText: component.cleanText ?? true,
+                                            handleChineseChars: component.handleChineseChars ?? true,
+                                            stripAccents: component.stripAccents ?? lowercase, lowercase: lowercase))]
+        default:
+            throw TokenizerError.unsupported(source: source, what: "normalizer \(component.summary)"
+                + " (supported: NFC, NFD, Lowercase, StripAccents, BertNormalizer, and Sequence of these)")
+        }
+    }
+
+    /// Maps the pre-tokenizer configurations real models use onto the scanners: the byte-level
+    /// ones for BPE, the whitespace-dropping ones for WordPiece.
+    static func preTokenizer(_ component: TokenizerJSON.Component?, byteLevel: Bool, source: String) throws -> PreTokenizer {
+        let steps = component.map { $0.type == "Sequence" ? $0.pretokenizers ?? [] : [$0] } ?? []
+        if byteLevel, let rule = byteLevelPreTokenizer(steps) { return rule }
+        if !byteLevel && steps.count == 1 {
+            switch steps[0].type {
+            case "BertPreTokenizer": return .bert
+            case "Whitespace": return .whitespace
+            case "WhitespaceSplit": return .whitespaceSplit
+            default: break
+            }
+        }
+        let supported = byteLevel
+            ? "ByteLevel; Sequence[Digits(individual_digits), ByteLevel]; Sequence[Split(Qwen2 or Llama 3 regex), ByteLevel(use_regex: false)]"
+            : "BertPreTokenizer, Whitespace, WhitespaceSplit"
+        throw TokenizerError.unsupported(source: source, what: "pre_tokenizer \(component?.summary ?? "null")"
+            + (byteLevel ? "" : " for a WordPiece model") + " (supported: \(supported))")
+    }
+
+    private static func byteLevelPreTokenizer(_ steps: [TokenizerJSON.Component]) -> PreTokenizer? {
+        func isByteLevel(_ c: TokenizerJSON.Component, regex: Bool) -> Bool {
+            c.type == "ByteLevel" && c.addPrefixSpace != true && (c.useRegex ?? true) == regex
+        }
+        switch steps.count {
+        case 1 where isByteLevel(steps[0], regex: true):
+            return .gpt2
+        case 2 where steps[0].type == "Digits" && steps[0].individualDigits == true && isByteLevel(steps[1], regex: true):
+            return .smollm
+        case 2 where steps[0].type == "Split" && steps[0].behavior == "Isolated" && steps[0].invert != true
+            && isByteLevel(steps[1], regex: false):
+            return PreTokenizer.allCases.first { $0.splitRegex != nil && $0.splitRegex == steps[0].pattern?.regex }
+        default:
+            return nil
+        }
+    }
+
+    /// The special tokens a byte-level BPE post-processor puts around a single sequence: a
+    /// TemplateProcessing `single` of the form [BOS] $A [EOS]; ByteLevel adds nothing.
+    static func postProcessorTemplate(_ component: TokenizerJSON.Component?, source: String,
+                                      ids: [String: Int32]) throws -> (bos: Int32?, eos: Int32?) {
+        guard let component else { return (nil, nil) }
+        let steps = component.type == "Sequence" ? component.processors ?? [] : [component]
+        var result: (bos: Int32?, eos: Int32?) = (nil, nil)
+        for step in steps {
+            switch step.type {
+            case "ByteLevel": continue
+            case "TemplateProcessing":
+                let single = step.single ?? []
+                guard let body = single.firstIndex(where: { if case .sequence = $0 { true } else { false } }),
+                      body <= 1, single.count - body <= 2 else { break }
+                func id(_ piece: TokenizerJSON.TemplatePiece) throws -> Int32? {
+                    guard case let .specialToken(name, _) = piece else { return nil }
+                    return try specialTokenIDs(name, of: step, source: source, ids: ids).first
+                }
+                result.bos = body == 1 ? try id(single[0]) : nil
+                result.eos = body + 1 < single.count ? try id(single[body + 1]) : nil
+                continue
+            default: break
+            }
+            throw TokenizerError.unsupported(source: source, what: "post_processor \(step.summary)"
+                + " (supported: ByteLevel, TemplateProcessing of the form [BOS] $A [EOS])")
+        }
+        return result
+    }
+
+    /// A WordPiece model's post-processor, and the CLS and SEP tokens it names (BertProcessing,
+    /// RobertaProcessing); none adds no special tokens.
+    static func wordPiecePostProcessor(_ component: TokenizerJSON.Component?, source: String,
+                                       ids: [String: Int32]) throws -> (template: PostProcessor, cls: Int32?, sep: Int32?) {
+        guard let component else { return (.plain, nil, nil) }
+        switch component.type {
+        case "TemplateProcessing":
+            func pieces(_ template: [TokenizerJSON.TemplatePiece]?, _ key: String) throws -> [PostProcessor.Piece] {
+                guard let template else { throw TokenizerError.missing(source: source, key: "post_processor.\(key)") }
+                return try template.map { piece in
+                    switch piece {
+                    case let .specialToken(name, typeID):
+                        return .special(try specialTokenIDs(name, of: component, source: source, ids: ids), typeID: typeID)
+                    case let .sequence(name, typeID):
+                        guard let index = ["A", "B"].firstIndex(of: name) else {
+                            throw TokenizerError.invalid(source: source, reason: "post_processor sequence '\(name)' is neither A nor B")
+                        }
+                        return .sequence(index, typeID: typeID)
+                    }
+                }
+            }
+            return (PostProcessor(single: try pieces(component.single, "single"), pair: try pieces(component.pair, "pair")), nil, nil)
+        case "BertProcessing", "RobertaProcessing":
+            guard let cls = component.cls else { throw TokenizerError.missing(source: source, key: "post_processor.cls") }
+            guard let sep = component.sep else { throw TokenizerError.missing(source: source, key: "post_processor.sep") }
+            let template: PostProcessor = component.type == "BertProcessing"
+                ? .bert(cls: cls.id, sep: sep.id) : .roberta(cls: cls.id, sep: sep.id)
+            return (template, cls.id, sep.id)
+        default:
+            throw TokenizerError.unsupported(source: source, what: "post_processor \(component.summary) for a WordPiece model"
+                + " (supported: TemplateProcessing, BertProcessing, RobertaProcessing)")
+        }
+    }
+
+    /// The ids of a TemplateProcessing special token: its `special_tokens` entry, or else the
+    /// vocabulary's token of that name.
+    private static func specialTokenIDs(_ name: String, of step: TokenizerJSON.Component, source: String,
+                                        ids: [String: Int32]) throws -> [Int32] {
+        if let entry = step.specialTokens?[name] { return entry.ids }
+        guard let id = ids[name] else {
+            throw TokenizerError.invalid(source: source, reason: "post_processor token '\(name)' is not in the vocabulary")
+        }
+        return [id]
+    }
+}

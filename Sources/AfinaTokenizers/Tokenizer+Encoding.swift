@@ -1,0 +1,96 @@
+// Encoding and decoding, in the order of Hugging Face `tokenizers`' pipeline: added tokens,
+// normalizer, pre-tokenizer, model, post-processor; and back through the decoder.
+
+extension Tokenizer {
+    // MARK: Encoding
+
+    /// The token ids of `text`, as Hugging Face `tokenizer(text)["input_ids"]`.
+    /// - Parameters:
+    ///   - addSpecial: add the special tokens the model's post-processor adds (BOS/EOS as
+    ///     `addBOS`/`addEOS` say; `[CLS] ... [SEP]` for BERT).
+    ///   - parseSpecial: match special tokens written in the text (`<|im_start|>`, `[MASK]`) as
+    ///     those tokens; false encodes them as plain text (for untrusted input).
+    public func encode(_ text: String, addSpecial: Bool = true, parseSpecial: Bool = true) -> [Int32] {
+        postProcessor.apply([encodeText(text, parseSpecial: parseSpecial)], addSpecial: addSpecial).ids
+    }
+
+    /// The token ids and type ids of `text` and, when given, a second text `pair` (BERT's
+    /// sentence pairs), as Hugging Face `tokenizer(text, pair)`; tokenizer.json's `truncation`
+    /// and `padding` are not applied.
+    ///
+    /// The post-processor decides the pair's layout: BERT's is `[CLS] A [SEP] B [SEP]` with type
+    /// ids 0 up to the first `[SEP]` and 1 after. Byte-level BPE tokenizers repeat their
+    /// single-text form for `pair` with type id 1 (`[BOS] A [EOS] [BOS] B [EOS]`, as the
+    /// template transformers builds from `add_bos_token`/`add_eos_token`). An empty `pair` is a
+    /// second text with no tokens, as in `tokenizers` (transformers takes it for no pair).
+    public func encode(_ text: String, pair: String?, addSpecial: Bool = true, parseSpecial: Bool = true) -> Encoding {
+        let texts = [text] + (pair.map { [$0] } ?? [])
+        return postProcessor.apply(texts.map { encodeText($0, parseSpecial: parseSpecial) }, addSpecial: addSpecial)
+    }
+
+    /// The ids of one text, before the post-processor: added tokens matched in the raw text,
+    /// then the normalized rest, in which normalized added tokens are matched in turn.
+    private func encodeText(_ text: String, parseSpecial: Bool) -> [Int32] {
+        var ids: [Int32] = []
+        ids.reserveCapacity(text.utf8.count / 3 + 2)
+        splitAddedTokens(text, rawMatcher, parseSpecial: parseSpecial, into: &ids) { raw, ids in
+            splitAddedTokens(normalizer.normalize(raw), normalizedMatcher, parseSpecial: parseSpecial, into: &ids, encodeWords)
+        }
+        return ids
+    }
+
+    /// Appends the ids of the added tokens `matcher` finds in `text`, and gives the text
+    /// between them to `encode`.
+    private func splitAddedTokens(_ text: String, _ matcher: AddedTokenMatcher, parseSpecial: Bool, into ids: inout [Int32],
+                                  _ encode: (String, inout [Int32]) -> Void) {
+        guard !matcher.tokens.isEmpty else { return encode(text, &ids) }
+        let bytes = Array(text.utf8)
+        for piece in matcher.split(bytes, parseSpecial: parseSpecial) {
+            switch piece {
+            case let .token(id): ids.append(id)
+            case let .text(range): encode(String(decoding: bytes[range], as: UTF8.self), &ids)
+            }
+        }
+    }
+
+    /// Normalized text with no added tokens in it: pre-tokenize, then run the model on each word.
+    private func encodeWords(_ text: String, into ids: inout [Int32]) {
+        let scalars = ScalarText(text)
+        for word in preTokenizer.split(scalars) {
+            let key = String(decoding: scalars.bytes(word), as: UTF8.self)
+            if let cached = cache.ids(of: key) {
+                ids += cached
+            } else {
+                let wordIDs = model.encode(scalars, word)
+                cache.store(wordIDs, for: key)
+                ids += wordIDs
+            }
+        }
+    }
+
+    // MARK: Decoding
+
+    /// The text of `ids`, as Hugging Face `tokenizer.decode(ids)`; ids outside the vocabulary
+    /// are skipped. Byte-level BPE joins token bytes and replaces invalid UTF-8 by U+FFFD;
+    /// WordPiece joins words with spaces and glues "##" continuations.
+    /// - Parameter skipSpecial: leave out special tokens (`skip_special_tokens=True`).
+    public func decode(_ ids: [Int32], skipSpecial: Bool = false) -> String {
+        var bytes: [UInt8] = []
+        var isFirst = true
+        for id in ids {
+            if appendPiece(of: id, skipSpecial: skipSpecial, isFirst: isFirst, to: &bytes) { isFirst = false }
+        }
+        return String(decoding: cleansUpSpaces ? SpaceCleanup.transformers.apply(to: bytes) : bytes, as: UTF8.self)
+    }
+
+    /// Appends what token `id` adds to the decoded bytes; `isFirst` when nothing was appended
+    /// before it. Returns false, appending nothing, for an unknown id, or for a special token
+    /// when `skipSpecial`.
+    func appendPiece(of id: Int32, skipSpecial: Bool, isFirst: Bool, to bytes: inout [UInt8]) -> Bool {
+        guard id >= 0 && Int(id) < vocabularySize, tokens[Int(id)] != nil, !(skipSpecial && specialFlags[Int(id)]) else {
+            return false
+        }
+        decoder.append(tokenBytes[byteOffsets[Int(id)]..<byteOffsets[Int(id) + 1]], isFirst: isFirst, to: &bytes)
+        return true
+    }
+}
