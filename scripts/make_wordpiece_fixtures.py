@@ -260,6 +260,22 @@ def write(path, value):
     path.write_text("{\n" + ",\n".join(sections) + "\n}\n", encoding="utf-8")
 
 
+def truncation_cases(tokenizer):
+    """Single texts and pairs cut by tokenizers' LongestFirst truncation to several lengths."""
+    long_text = "The quick brown fox jumps over the lazy dog while unbelievably tokenizable words follow"
+    short_text = "A short pair."
+    cases = []
+    for text, pair in [(long_text, None), (long_text, short_text), (short_text, long_text), (long_text, long_text),
+                       (short_text, None), (short_text, short_text)]:
+        for max_length in [3, 5, 8, 12, 17, 64]:
+            tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
+            encoding = tokenizer.encode(text, pair)
+            cases.append({"text": text, "pair": pair, "max_length": max_length, "ids": encoding.ids,
+                          "type_ids": encoding.type_ids})
+    tokenizer.no_truncation()
+    return cases
+
+
 def main():
     minilm = OUT / "minilm"
     minilm.mkdir(parents=True, exist_ok=True)
@@ -271,6 +287,7 @@ def main():
     result = expected(tokenizer, minilm)
     result["random"] = [{"text": text, "ids": tokenizer.encode(text).ids} for text in random_strings(300)]
     write(minilm / "expected.json", result)
+    write(minilm / "truncation.json", {"cases": truncation_cases(tokenizer)})
 
     cased = OUT / "bert-cased"
     cased.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,28 @@ extension Tokenizer {
         return postProcessor.apply(texts.map { encodeText($0, parseSpecial: parseSpecial) }, addSpecial: addSpecial)
     }
 
+    /// `encode(_:pair:)` cut to at most `maxLength` tokens with the special tokens kept, as
+    /// `tokenizers`' LongestFirst truncation (utils/truncation.rs): a single text keeps its
+    /// first tokens; of a pair, the shorter text stays whole when the longer one can take the
+    /// rest of the budget, else each keeps half (the longer one, or the second, the odd token). Returns
+    /// whether anything was cut.
+    public func encode(_ text: String, pair: String?, maxLength: Int) -> (encoding: Encoding, truncated: Bool) {
+        var texts = ([text] + (pair.map { [$0] } ?? [])).map { encodeText($0, parseSpecial: true) }
+        let budget = max(maxLength - postProcessor.apply(texts.map { _ in [] }, addSpecial: true).ids.count, 0)
+        let truncated = texts.map(\.count).reduce(0, +) > budget
+        if truncated, texts.count == 1 {
+            texts[0].removeLast(texts[0].count - budget)
+        } else if truncated {
+            let longer = texts[0].count > texts[1].count ? 0 : 1     // on a tie, the second text
+            let shorter = texts[1 - longer].count
+            var keep = (shorter: shorter, longer: shorter > budget ? shorter : max(shorter, budget - shorter))
+            if keep.shorter + keep.longer > budget { keep = (budget / 2, budget / 2 + budget % 2) }
+            texts[longer] = Array(texts[longer].prefix(keep.longer))
+            texts[1 - longer] = Array(texts[1 - longer].prefix(keep.shorter))
+        }
+        return (postProcessor.apply(texts, addSpecial: true), truncated)
+    }
+
     /// The ids of one text, before the post-processor: added tokens matched in the raw text,
     /// then the normalized rest, in which normalized added tokens are matched in turn.
     private func encodeText(_ text: String, parseSpecial: Bool) -> [Int32] {

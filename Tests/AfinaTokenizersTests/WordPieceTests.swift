@@ -116,6 +116,22 @@ final class WordPieceTests: XCTestCase {
         }
     }
 
+    /// `encode(_:pair:maxLength:)` equals tokenizers' LongestFirst truncation, single texts and
+    /// pairs, down to lengths that leave only the special tokens.
+    func testTruncationMatchesTokenizersLongestFirst() throws {
+        struct Case: Decodable { let text: String; let pair: String?; let max_length: Int; let ids: [Int32]; let type_ids: [Int32] }
+        struct Cases: Decodable { let cases: [Case] }
+        let url = folder("minilm").appendingPathComponent("truncation.json")
+        let cases = try JSONDecoder().decode(Cases.self, from: Data(contentsOf: url)).cases
+        let tokenizer = try Tokenizer(directory: folder("minilm"))
+        for c in cases {
+            let (encoding, truncated) = tokenizer.encode(c.text, pair: c.pair, maxLength: c.max_length)
+            let name = "\(c.text.prefix(12))... + \(c.pair?.prefix(12) ?? "nil") to \(c.max_length)"
+            XCTAssertEqual(encoding, Encoding(ids: c.ids, typeIDs: c.type_ids), name)
+            XCTAssertEqual(truncated, tokenizer.encode(c.text, pair: c.pair).ids.count > c.max_length, name)
+        }
+    }
+
     func testDecodeMatchesTransformers() throws {
         for model in models {
             let tokenizer = try Tokenizer(directory: folder(model))
