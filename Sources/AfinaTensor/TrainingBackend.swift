@@ -23,6 +23,10 @@ public struct AdamWStep: Sendable {
 
 /// A backend that can also train.
 public protocol TrainingBackend: Backend {
+    /// Input precision its large products use: what was asked for, or fp32 where the hardware
+    /// lacks bf16 (a run's memory plan counts the bf16 packings by it).
+    var precision: ProductPrecision { get }
+
     // MARK: Matrix products for linear layers
     /// a [N, K] times b [K, M]: [N, M]. `b` may be quantized (a frozen base weight [out, in]
     /// read as [K=out, M=in]), which gives a linear layer's input gradient dy · W.

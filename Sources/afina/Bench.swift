@@ -21,6 +21,7 @@ struct BenchGenerate: ParsableCommand {
     @Option(help: "Sequences decoded together.") var batch: Int?
     @Option(name: .customLong("prompt-tokens"), help: "Prompt length per sequence.") var promptTokens = 128
     @Option(name: .customLong("tokens"), help: "Tokens generated per sequence.") var tokens = 64
+    @OptionGroup var backendOptions: BackendOptions
     @Flag(help: "Print {\"prefill_tokens_per_second\":X,\"decode_tokens_per_second\":X,\"peak_rss_bytes\":N}.")
     var json = false
 
@@ -31,7 +32,7 @@ struct BenchGenerate: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try ModelLoader.load(model)
+        let loaded = try ModelLoader.load(model, backend: backendOptions.make())
         let text = String(repeating: "The quick brown fox jumps over the lazy dog while the cat sleeps. ", count: 200)
         let prompt = Array(loaded.tokenizer.encode(text).prefix(promptTokens))
         let generator = Generator(model: loaded.model, decode: { _ in "" })

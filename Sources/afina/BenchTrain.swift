@@ -22,6 +22,7 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "LoRA rank.") var rank = 16
     @Option(help: "Input precision of the large products: fp32, or bf16 (AVX-512 BF16 CPUs).")
     var precision: ProductPrecision = .fp32
+    @OptionGroup var backendOptions: BackendOptions
     @Flag(help: "Recompute activations in backward (less memory).") var recompute = false
     @Option(name: .customLong("tokens-per-pass"), help: "Most tokens per forward/backward pass.") var tokensPerPass = 512
     @Flag(help: "Print {\"tokens_per_second\":X,\"peak_rss_bytes\":N}.") var json = false
@@ -33,7 +34,7 @@ struct BenchTrain: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try ModelLoader.load(model, backend: CPUBackend(precision: precision))
+        let loaded = try ModelLoader.load(model, backend: backendOptions.make(precision: precision))
         guard let base = loaded.model as? any TrainableModel else { throw ValidationError("model cannot train") }
         let trainable: any TrainableModel = method == .qlora ? base : try base.floatCopy()
         if method != .full {

@@ -44,6 +44,7 @@ extension BiasCommand {
         @Option(help: "Bootstrap seed.") var seed: UInt64 = 0
         @Option(help: "Also write an SVG chart of the female share by occupation to this file.") var chart: String?
         @Flag(help: "Print one JSON object with every occupation and the summary.") var json = false
+        @OptionGroup var backendOptions: BackendOptions
 
         func validate() throws {
             guard names > 0 else { throw ValidationError("--names must be positive") }
@@ -63,7 +64,7 @@ extension BiasCommand {
             let list = try occupations.map { Occupation.list(try read($0)) } ?? Occupation.winoBias(log: log)
             let nameTemplates = try templates.map { try BiasTemplates.list(try read($0)) } ?? BiasTemplates.defaultNameTemplates
             let table = try NameTable.census(log: log)
-            let loaded = try ModelLoader.load(model)
+            let loaded = try ModelLoader.load(model, backend: backendOptions.make())
             let probe = BiasProbe(scorer: ContinuationScorer(loaded, batchSize: batchSize),
                                   templates: BiasTemplates(names: nameTemplates, pronoun: pronounTemplate),
                                   names: table, namesPerGender: names)

@@ -16,7 +16,8 @@ struct DistillCache: ParsableCommand {
               afina train configs/distill.yaml distill.teacher=null distill.cache=runs/teacher.kd
             The teacher must share the student's vocabulary. With --shots FILE (as given to \
             `afina distill generate`) the teacher scores each answer with those solved examples in front, \
-            as it answered; the student still sees the examples without them.
+            as it answered; the student still sees the examples without them. --backend NAME \
+            overrides the config's backend key.
             """)
 
     @Argument(help: "A training YAML config, then key=value overrides.") var arguments: [String]
@@ -26,13 +27,15 @@ struct DistillCache: ParsableCommand {
     @Option(help: "The cache file to write (safetensors).") var out: String
     @Option(help: "Solved examples (JSONL training records) the teacher sees before each example.")
     var shots: String?
+    @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
         guard topK > 0 else { throw ValidationError("--top-k must be positive") }
     }
 
     func run() throws {
-        let config = try TrainingConfig(contentsOfFile: arguments[0], overrides: Array(arguments.dropFirst()))
+        let config = try TrainingConfig(contentsOfFile: arguments[0],
+                                        overrides: Array(arguments.dropFirst()) + backendOptions.configOverrides)
         guard let name = teacher ?? config.distill.teacher else {
             throw ValidationError("name the teacher with --teacher or distill.teacher in the config")
         }

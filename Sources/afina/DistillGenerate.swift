@@ -49,6 +49,7 @@ struct DistillGenerate: ParsableCommand {
     var nearDuplicateJaccard = 0.9
     @Option(help: "Solved examples (JSONL training records) the teacher sees before each prompt; not written out.")
     var shots: String?
+    @OptionGroup var backendOptions: BackendOptions
 
     func settings(shots: [ChatMessage] = []) -> TeacherGeneration.Settings {
         TeacherGeneration.Settings(
@@ -70,7 +71,7 @@ struct DistillGenerate: ParsableCommand {
         let promptList = try TeacherPrompt.load(from: URL(fileURLWithPath: prompts))
         let shotTurns = try shots.map(TrainingRecord.exampleTurns(inFile:)) ?? []
         let generation = TeacherGeneration(settings: settings(shots: shotTurns), prompts: promptList, output: URL(fileURLWithPath: out))
-        let loaded = try ModelLoader.load(teacher)
+        let loaded = try ModelLoader.load(teacher, backend: backendOptions.make())
         let showProgress = isatty(STDERR_FILENO) != 0
         let started = Date()
         let result = try generation.run(teacher: TeacherGeneration.Teacher(loaded), batchSize: batchSize) { progress in

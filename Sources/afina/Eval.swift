@@ -36,6 +36,7 @@ struct Eval: ParsableCommand {
     @Option(name: .customLong("out-dir"), help: "Also write eval.md and eval.json into this folder.") var outDir: String?
     @Option(name: .customLong("max-tokens"), help: "Most tokens per answer.") var maxTokens = 32
     @Option(name: .customLong("batch-size"), help: "Prompts generated together.") var batchSize = 16
+    @OptionGroup var backendOptions: BackendOptions
     @Flag(help: "Print one JSON object with each model's metrics.") var json = false
 
     func validate() throws {
@@ -61,7 +62,7 @@ struct Eval: ParsableCommand {
         var reports: [TaskReport] = []
         for spec in models {
             PeakMemory.reset()
-            let loaded = try ModelLoader.load(spec)
+            let loaded = try ModelLoader.load(spec, backend: backendOptions.make())
             var report = TaskReport(model: spec, count: 0, scores: [], tokensPerSecond: 0)
             if let examples {
                 report = try TaskEvaluator.evaluate(

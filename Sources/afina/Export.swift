@@ -29,6 +29,7 @@ struct Export: ParsableCommand {
     @Option(help: "What to write: hf (a Hugging Face directory) or gguf (a GGUF file).") var to: Target
     @Argument(help: "Output directory (hf) or file (gguf).") var output: String
     @Option(help: "GGUF weight type: f32, f16, q8_0 or q4_0 (gguf only).") var type: String?
+    @OptionGroup var backendOptions: BackendOptions
 
     /// The GGUF weight type --type names (f16 when not given).
     private var weightType: DType {
@@ -48,7 +49,8 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try ModelLoader.load(model, adapter: adapter.map { URL(fileURLWithPath: $0) })
+        let loaded = try ModelLoader.load(model, adapter: adapter.map { URL(fileURLWithPath: $0) },
+                                          backend: backendOptions.make())
         guard let exportable = loaded.model as? any ExportableModel else {
             throw ValidationError("\(loaded.info.architecture) models cannot be exported yet")
         }

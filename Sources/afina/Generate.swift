@@ -35,6 +35,7 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("max-tokens"), help: "Most tokens to generate.") var maxTokens = 128
     @Option(help: "Stop when this text appears (repeatable).") var stop: [String] = []
     @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var backendOptions: BackendOptions
     @Flag(help: "Print one JSON object with ids, text and top-5 log-probabilities.") var json = false
 
     func validate() throws {
@@ -45,7 +46,8 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try ModelLoader.load(model, adapter: adapter.map { URL(fileURLWithPath: $0) })
+        let loaded = try ModelLoader.load(model, adapter: adapter.map { URL(fileURLWithPath: $0) },
+                                          backend: backendOptions.make())
         let promptIDs = try chat.map { try loaded.chatPrompt(user: $0, system: system) }
             ?? loaded.tokenizer.encode(prompt!)
         let request = GenerationRequest(prompt: promptIDs, maxTokens: maxTokens, sampling: sampling.parameters,

@@ -18,9 +18,10 @@ struct Merge: ParsableCommand {
     @Argument(help: "Adapter directory in peft's layout (adapter_config.json + adapter_model.safetensors).")
     var adapter: String
     @Argument(help: "Output directory.") var output: String
+    @OptionGroup var backendOptions: BackendOptions
 
     func run() throws {
-        let loaded = try ModelLoader.load(base, adapter: URL(fileURLWithPath: adapter))
+        let loaded = try ModelLoader.load(base, adapter: URL(fileURLWithPath: adapter), backend: backendOptions.make())
         guard let model = loaded.model as? any ExportableModel else {
             throw ValidationError("\(loaded.info.architecture) models cannot be merged yet")
         }

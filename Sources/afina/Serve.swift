@@ -37,6 +37,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("context"),
             help: "Positions per sequence, prompt and answer, capped at the model's context. The KV cache holds --max-batch of them, allocated at start.")
     var context = 2048
+    @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
         guard maxBatch > 0, maxQueue >= 0, maxTokensLimit > 0, maxBodyBytes > 0, context > 1 else {
@@ -58,14 +59,15 @@ struct Serve: ParsableCommand {
 
     /// Loads an adapter over --model at run time (--allow-adapter-loading).
     var loadAdapter: AdapterLoader {
-        { [model] name, directory in
-            ServedModel(id: name, loaded: try ModelLoader.load(model, adapter: URL(fileURLWithPath: directory)))
+        { [model, kind = backendOptions.kind] name, directory in
+            ServedModel(id: name, loaded: try ModelLoader.load(model, adapter: URL(fileURLWithPath: directory),
+                                                               backend: kind.makeBackend()))
         }
     }
 
     func run() throws {
         let baseName = ModelCatalog.entry(named: model) != nil ? model : URL(fileURLWithPath: model).lastPathComponent
-        var served = [ServedModel(id: baseName, loaded: try ModelLoader.load(model))]
+        var served = [ServedModel(id: baseName, loaded: try ModelLoader.load(model, backend: backendOptions.make()))]
         for (name, directory) in try namedAdapters() {
             guard !served.contains(where: { $0.id == name }) else { throw ValidationError("model name '\(name)' is used twice") }
             // Each adapter rides on its own copy of the base; a GGUF base is memory-mapped, so the

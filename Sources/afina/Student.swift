@@ -42,9 +42,10 @@ extension StudentCommand {
             "Teacher layers to keep, e.g. 0,2,4-7 or 0-29:2 (syntax above).", valueName: "list"))
         var keepLayers: String
         @Argument(help: ArgumentHelp("Output directory.", valueName: "out")) var output: String
+        @OptionGroup var backendOptions: BackendOptions
 
         func run() throws {
-            let loaded = try ModelLoader.load(teacher)
+            let loaded = try ModelLoader.load(teacher, backend: backendOptions.make())
             guard let teacherModel = loaded.model as? any LayerPrunableModel & ExportableModel else {
                 throw ValidationError("\(loaded.info.architecture) models cannot make students yet")
             }

@@ -16,11 +16,14 @@ struct Train: ParsableCommand {
             The run folder (output_dir) gets config.yaml (every key resolved), metrics.jsonl, \
             loss.svg, checkpoints/ and the result: adapter/ (peft layout) or model/. A run \
             killed at any moment resumes from its latest checkpoint with --resume.
+            --backend NAME overrides the config's backend key (also when resuming: a run may \
+            continue on another backend).
             """)
 
     @Argument(help: "A YAML config, then key=value overrides (dotted keys, e.g. lora.rank=16).")
     var arguments: [String] = []
     @Option(help: "Continue the run in this folder from its latest checkpoint.") var resume: String?
+    @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
         if resume == nil && arguments.isEmpty { throw ValidationError("give a config file or --resume RUN_DIR") }
@@ -30,9 +33,10 @@ struct Train: ParsableCommand {
     func run() throws {
         let config: TrainingConfig
         if let resume {
-            config = try TrainingConfig(contentsOfFile: resume + "/config.yaml")
+            config = try TrainingConfig(contentsOfFile: resume + "/config.yaml", overrides: backendOptions.configOverrides)
         } else {
-            config = try TrainingConfig(contentsOfFile: arguments[0], overrides: Array(arguments.dropFirst()))
+            config = try TrainingConfig(contentsOfFile: arguments[0],
+                                        overrides: Array(arguments.dropFirst()) + backendOptions.configOverrides)
         }
         let run = try FineTuneRun(config: config, resume: resume != nil)
         for note in run.notes { printError(note) }

@@ -5,16 +5,8 @@ import Foundation
 import XCTest
 
 final class KillAndResumeTests: XCTestCase {
-    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
-
     func afina(_ arguments: [String]) throws -> Process {
-        let binary = packageRoot.appendingPathComponent(".build/debug/afina")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("build the CLI first: swift build --product afina")
-        }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        let process = try AfinaCLI.process(arguments)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

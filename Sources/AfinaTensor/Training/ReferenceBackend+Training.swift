@@ -2,6 +2,9 @@
 import Foundation
 
 extension ReferenceBackend: TrainingBackend {
+    /// The reference loops multiply in float32 only.
+    public var precision: ProductPrecision { .fp32 }
+
     public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (n, k, m) = (a.rows, a.columns, b.columns)
         precondition(b.rows == k, "matmul: \(a) times \(b)")

@@ -187,7 +187,7 @@ extension TeacherCache {
     /// examples and of answer tokens stored.
     public static func build(for config: TrainingConfig, teacher teacherName: String, k: Int, shots: [ChatMessage] = [],
                              to url: URL, progress: (Int, Int) -> Void = { _, _ in }) throws -> (examples: Int, rows: Int) {
-        let student = try ModelLoader.load(config.model, backend: CPUBackend(precision: config.precision))
+        let student = try ModelLoader.load(config.model, backend: config.backend.makeBackend(precision: config.precision))
         let (train, _, _) = try FineTuneRun.prepareData(config, student)
         let prompted = shots.isEmpty ? train : try FineTuneRun.prepareData(config, student, shots: shots).0
         try build(teacher: try Distillation.loadTeacher(teacherName, student: student), name: teacherName, examples: prompted,

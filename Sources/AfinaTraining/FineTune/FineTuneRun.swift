@@ -23,7 +23,7 @@ public final class FineTuneRun: @unchecked Sendable {
     /// Prepares a run: loads the model and data, and resumes from the run folder's latest
     /// checkpoint when `resume` is set.
     public init(config: TrainingConfig, resume: Bool) throws {
-        let backend = CPUBackend(precision: config.precision)
+        let backend = try config.backend.makeBackend(precision: config.precision)
         self.config = config
         directory = URL(fileURLWithPath: config.outputDir)
         let earlier = try Checkpoint.completed(in: directory.appendingPathComponent("checkpoints"))

@@ -81,6 +81,7 @@ extension TrainingConfig {
         logEvery = try top.int("log_every", default: 1)
         earlyStoppingPatience = try top.int("early_stopping_patience", default: 0)
         checkpointing = try top.bool("checkpointing", default: false)
+        backend = try top.choice("backend", default: .cpu)
         precision = try top.choice("precision", default: .fp32)
         var distill = try top.section("distill")
         self.distill = Distill(teacher: try distill.string("teacher"), cache: try distill.string("cache"),
@@ -155,6 +156,7 @@ extension TrainingConfig {
         add("log_every", "\(logEvery)")
         add("early_stopping_patience", "\(earlyStoppingPatience)")
         add("checkpointing", "\(checkpointing)")
+        add("backend", backend.rawValue)
         add("precision", precision.rawValue)
         lines.append("distill:")
         add("teacher", distill.teacher.map(yamlQuoted) ?? "null", indent: true)

@@ -38,6 +38,7 @@ import AfinaTensor
 /// | `log_every` | 1 | steps between progress lines |
 /// | `early_stopping_patience` | 0 | evaluations without improvement before stopping; 0 turns it off |
 /// | `checkpointing` | false | recompute activations in backward to save memory |
+/// | `backend` | `cpu` | where the run computes; `cpu` is the only backend so far |
 /// | `precision` | `fp32` | `bf16`: products take bfloat16 inputs (AVX-512 BF16 CPUs; fp32 elsewhere), weights stay fp32 |
 /// | `distill.teacher` | none | logit-level distillation from this model, run beside the student (same vocabulary) |
 /// | `distill.cache` | none | or from the teacher's top-k log-probabilities stored by `afina distill cache` |
@@ -123,6 +124,8 @@ public struct TrainingConfig: Equatable, Sendable {
     public var earlyStoppingPatience: Int
     /// Recompute activations during backward instead of keeping them.
     public var checkpointing: Bool
+    /// Where the model runs; `afina train --backend` overrides it.
+    public var backend: BackendKind
     public var precision: Precision
     public var distill: Distill
 

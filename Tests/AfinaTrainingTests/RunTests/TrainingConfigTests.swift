@@ -1,5 +1,6 @@
 // TrainingConfig: defaults, overrides over the file, rejected keys and values, and the
 // resolved YAML decoding back to the same config.
+import AfinaTensor
 import XCTest
 @testable import AfinaTraining
 
@@ -37,6 +38,14 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(c.maxGradNorm, 1)
         XCTAssertEqual(c.logEvery, 1)
         XCTAssertFalse(c.checkpointing)
+        XCTAssertEqual(c.backend, .cpu)
+    }
+
+    func testBackendIsOneOfTheKnownNames() throws {
+        XCTAssertEqual(try TrainingConfig(yaml: minimal + "\nbackend: cpu").backend, .cpu)
+        let refused = TrainingConfigError.wrongType(key: "backend", expected: "one of \(BackendKind.names)", found: "'tpu'")
+        XCTAssertEqual(error(minimal + "\nbackend: tpu"), refused)
+        XCTAssertEqual(error(minimal + "\nbackend: cpu", ["backend=tpu"]), refused, "an override is checked as the file is")
     }
 
     func testValidationFractionDefaultsToFivePercentOnlyWhenEvaluatingWithoutAValidationFile() throws {
