@@ -35,7 +35,7 @@ let package = Package(
                 swiftSettings: fastMath),
         .target(name: "AfinaData", dependencies: ["AfinaTokenizers", "AfinaFormats", "AfinaHub"]),
         .target(name: "AfinaTraining",
-                dependencies: ["AfinaModels", "AfinaData", .product(name: "Yams", package: "Yams")],
+                dependencies: ["AfinaModels", "AfinaData", "AfinaEval", .product(name: "Yams", package: "Yams")],
                 swiftSettings: fastMath),
         .target(name: "AfinaEval", dependencies: ["AfinaModels", "AfinaData"]),
         .target(name: "AfinaServing",

@@ -38,11 +38,10 @@ struct Train: ParsableCommand {
             config = try TrainingConfig(contentsOfFile: arguments[0],
                                         overrides: Array(arguments.dropFirst()) + backendOptions.configOverrides)
         }
-        let run = try FineTuneRun(config: config, resume: resume != nil)
+        let run = try FineTune.recipe(config, resume: resume != nil)
         for note in run.notes { printError(note) }
-        printError(run.memory.summary)
         var bar = ProgressBar(totalSteps: run.totalSteps, logEvery: config.logEvery)
-        let started = Date(), firstStep = run.trainer.step + 1
+        let started = Date(), firstStep = run.completedSteps + 1
         try run.run { event in
             switch event {
             case let .step(result, speed):

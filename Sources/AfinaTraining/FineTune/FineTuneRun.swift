@@ -85,6 +85,7 @@ public final class FineTuneRun: @unchecked Sendable {
                                 tokensPerPass: pass, recompute: config.checkpointing)
         memory.activations += teacherLogits
         self.memory = memory
+        self.notes.append(memory.summary)
         if resume {
             guard let latest = try Checkpoint.completed(in: checkpoints).last else {
                 throw TrainingError.badCheckpoint("no checkpoint to resume in \(checkpoints.path)")

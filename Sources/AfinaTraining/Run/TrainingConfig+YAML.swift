@@ -38,6 +38,7 @@ extension TrainingConfig {
         guard let model = try top.string("model") else { throw TrainingConfigError.missingKey("model") }
         self.model = model
         method = try top.choice("method", default: .lora)
+        task = try top.choice("task", default: .causalLM)
 
         var data = try top.section("data")
         guard let train = try data.string("train") else { throw TrainingConfigError.missingKey("data.train") }
@@ -49,7 +50,7 @@ extension TrainingConfig {
         var lora = try top.section("lora")
         self.lora = LoRA(rank: try lora.int("rank", default: 8), alpha: try lora.double("alpha", default: 16),
                          dropout: try lora.double("dropout", default: 0),
-                         targets: try lora.strings("targets") ?? ["q_proj", "v_proj"],
+                         targets: try lora.strings("targets") ?? (task.isEncoderTask ? ["query", "value"] : ["q_proj", "v_proj"]),
                          rsLoRA: try lora.bool("rslora", default: false))
         try lora.rejectUnknownKeys()
 
@@ -122,6 +123,7 @@ extension TrainingConfig {
         }
         add("model", yamlQuoted(model))
         add("method", method.rawValue)
+        add("task", task.rawValue)
         lines.append("data:")
         add("train", yamlQuoted(data.train), indent: true)
         add("validation", data.validation.map(yamlQuoted) ?? "null", indent: true)

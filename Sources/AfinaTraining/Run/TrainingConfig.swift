@@ -11,6 +11,7 @@ import AfinaTensor
 /// |---|---|---|
 /// | `model` | required | catalog name, `.gguf` file or Hugging Face directory |
 /// | `method` | `lora` | `full`, `lora` or `qlora` |
+/// | `task` | `causal_lm` | `causal_lm` (decoders, chat/completion/text records), `classification` (encoders, {"text", "label"} records, optional "text_pair"; labels from the training file) or `masked_lm` (encoders with an MLM head, {"text"} records, BERT's 15% masking) |
 /// | `data.train` | required | training JSONL |
 /// | `data.validation` | none | validation JSONL |
 /// | `data.validation_fraction` | 0.05 if `eval_every` > 0 and no `data.validation`, else 0 | share of `data.train` held out for validation |
@@ -18,7 +19,7 @@ import AfinaTensor
 /// | `lora.rank` | 8 | rank r of the update B·A |
 /// | `lora.alpha` | 16 | scale numerator: alpha/r (alpha/√r with `rslora`) |
 /// | `lora.dropout` | 0.0 | dropout on the LoRA input |
-/// | `lora.targets` | `[q_proj, v_proj]` | projections that get adapters |
+/// | `lora.targets` | `[q_proj, v_proj]`; encoders `[query, value]` | projections that get adapters (BERT: query, key, value, attention.output.dense, intermediate.dense, output.dense, dense) |
 /// | `lora.rslora` | false | rank-stabilized scaling (Kalajdzievski 2023) |
 /// | `max_steps` / `epochs` | exactly one required | run length in optimizer steps or passes over the data |
 /// | `batch_size` | 4 | sequences per micro-batch |
@@ -52,6 +53,13 @@ public struct TrainingConfig: Equatable, Sendable {
     public enum Method: String, CaseIterable, Sendable { case full, lora, qlora }
     public typealias LRSchedule = LearningRateSchedule
     public enum OptimizerKind: String, CaseIterable, Sendable { case adamw, sgd }
+    /// What the model learns to do, which decides the records and the recipe.
+    public enum Task: String, CaseIterable, Sendable {
+        case causalLM = "causal_lm", classification, maskedLM = "masked_lm"
+
+        /// Trained by EncoderFineTuneRun on encoder records.
+        public var isEncoderTask: Bool { self != .causalLM }
+    }
     /// Input precision of the large products; weights, gradients and optimizer state stay fp32.
     public typealias Precision = ProductPrecision
 
@@ -97,6 +105,7 @@ public struct TrainingConfig: Equatable, Sendable {
 
     public var model: String
     public var method: Method
+    public var task: Task
     public var data: Data
     public var lora: LoRA
     public var duration: Duration
@@ -144,7 +153,8 @@ public struct TrainingConfig: Equatable, Sendable {
         try check(lora.alpha > 0 && lora.alpha.isFinite, "lora.alpha", "must be positive")
         try check((0..<1).contains(lora.dropout), "lora.dropout", "must be in [0, 1)")
         try check(!lora.targets.isEmpty, "lora.targets", "must list at least one module")
-        for target in lora.targets where !LoRA.allLinearModules.contains(target) {
+        // Encoders name their own modules; the model checks them when it takes the adapters.
+        for target in lora.targets where !task.isEncoderTask && !LoRA.allLinearModules.contains(target) {
             try check(false, "lora.targets", "unknown module '\(target)' (valid: \(LoRA.allLinearModules.joined(separator: ", ")))")
         }
         try check(Set(lora.targets).count == lora.targets.count, "lora.targets", "lists a module twice")
@@ -171,6 +181,7 @@ public struct TrainingConfig: Equatable, Sendable {
         try check(earlyStoppingPatience >= 0, "early_stopping_patience", "must not be negative")
         try check(earlyStoppingPatience == 0 || evalEvery > 0, "early_stopping_patience", "needs eval_every > 0")
         try check(distill.teacher == nil || distill.cache == nil, "distill.cache", "give distill.teacher or distill.cache, not both")
+        try check(!task.isEncoderTask || !distill.isEnabled, "distill", "distillation trains decoders (task causal_lm)")
         try check((0...1).contains(distill.alpha), "distill.alpha", "must be in [0, 1]")
         try check(distill.temperature > 0 && distill.temperature.isFinite, "distill.temperature", "must be positive")
         try check(distill.beta > 0 && distill.beta < 1, "distill.beta", "must be in (0, 1)")

@@ -1,0 +1,30 @@
+// What `afina train` runs, whatever the task: the decoder recipe (FineTuneRun) or the encoder
+// one (EncoderFineTuneRun), chosen by the config's `task`.
+
+public protocol FineTuneRecipe: AnyObject {
+    var config: TrainingConfig { get }
+    /// Notes for the user made while preparing (split sizes, truncation, the memory plan...).
+    var notes: [String] { get }
+    var totalSteps: Int { get }
+    /// Optimizer steps already taken (more than 0 when resumed).
+    var completedSteps: Int { get }
+    /// Trains to the end (or until the callback returns false), then writes the result.
+    func run(_ onEvent: (TrainingEvent) -> Bool) throws
+}
+
+public enum FineTune {
+    /// The recipe for `config.task`, prepared (and resumed from the run folder's latest
+    /// checkpoint when `resume`).
+    public static func recipe(_ config: TrainingConfig, resume: Bool) throws -> any FineTuneRecipe {
+        config.task.isEncoderTask ? try EncoderFineTuneRun(config: config, resume: resume)
+            : try FineTuneRun(config: config, resume: resume)
+    }
+}
+
+extension FineTuneRun: FineTuneRecipe {
+    public var completedSteps: Int { trainer.step }
+}
+
+extension EncoderFineTuneRun: FineTuneRecipe {
+    public var completedSteps: Int { trainer.step }
+}
