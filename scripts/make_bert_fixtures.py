@@ -1,6 +1,8 @@
 """Reference numbers for the BERT family (PyTorch + transformers, float32).
 
-Tiny random models (seeded), saved as Hugging Face directories under Tests/Fixtures/models/:
+Tiny random models (seeded), saved as Hugging Face directories under Tests/Fixtures/models/
+with the tiny cased WordPiece tokenizer of Tests/Fixtures/tokenizer/bert-cased (487 tokens;
+scripts/make_wordpiece_fixtures.py), so whole runs can be tested on them:
   bert-cls/  BertForSequenceClassification, 3 labels with names, hidden_act gelu (erf)
   bert-mlm/  BertForMaskedLM, tied decoder, hidden_act gelu_new (tanh)
 and under Tests/Fixtures/bert/:
@@ -23,6 +25,7 @@ run it; Afina packs the same sequences without padding.
 """
 import json
 import os
+import shutil
 from pathlib import Path
 
 import torch
@@ -46,8 +49,17 @@ MLM_TARGETS = [[-100, 50, -100, -100, 21, -100, -100],
                [-100, 13, -100, -100]]
 
 
+TOKENIZER = ROOT / "Tests" / "Fixtures" / "tokenizer" / "bert-cased"
+
+
+def save(model, name):
+    model.save_pretrained(MODELS / name)
+    for file in ["tokenizer.json", "tokenizer_config.json"]:
+        shutil.copy(TOKENIZER / file, MODELS / name / file)
+
+
 def tiny_config(**extra):
-    return BertConfig(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+    return BertConfig(vocab_size=487, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                       intermediate_size=48, max_position_embeddings=40, type_vocab_size=2,
                       hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, **extra)
 
@@ -75,7 +87,7 @@ def classification():
         num_labels=3, id2label={0: "negative", 1: "neutral", 2: "positive"},
         label2id={"negative": 0, "neutral": 1, "positive": 2}))
     model.eval()
-    model.save_pretrained(MODELS / "bert-cls")
+    save(model, "bert-cls")
     ids, types, mask = padded_batch()
     out = model(input_ids=ids, token_type_ids=types, attention_mask=mask, labels=torch.tensor(CLASS_LABELS),
                 output_hidden_states=True)
@@ -107,7 +119,7 @@ def masked_lm():
     torch.manual_seed(11)
     model = BertForMaskedLM(tiny_config(hidden_act="gelu_new"))
     model.eval()
-    model.save_pretrained(MODELS / "bert-mlm")
+    save(model, "bert-mlm")
     ids, types, mask = padded_batch()
     n = ids.shape[1]
     labels = torch.tensor([t + [-100] * (n - len(t)) for t in MLM_TARGETS])

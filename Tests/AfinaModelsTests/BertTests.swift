@@ -58,7 +58,7 @@ final class BertTests: XCTestCase {
         let expected = try fixtureTensors("bert/mlm.safetensors", backend: backend)
         let batch = try BertBatch.load()
         let logits = try model.maskedLogits(batch.inputs, rows: batch.maskedRows.rows)
-        XCTAssertEqual(logits.shape, [batch.maskedRows.rows.count, 99])
+        XCTAssertEqual(logits.shape, [batch.maskedRows.rows.count, 487])
         assertNormalizedClose(backend.floats(logits), expected["logits"]!, "masked-LM logits")
     }
 
@@ -79,8 +79,8 @@ final class BertTests: XCTestCase {
         XCTAssertThrowsError(try model.hiddenStates([EncoderInput(ids: [Int32](repeating: 5, count: 41))])) { error in
             XCTAssertTrue("\(error)".contains("41 positions"), "\(error)")
         }
-        XCTAssertThrowsError(try model.hiddenStates([EncoderInput(ids: [2, 99, 3])])) { error in
-            XCTAssertTrue("\(error)".contains("token id 99"), "\(error)")
+        XCTAssertThrowsError(try model.hiddenStates([EncoderInput(ids: [2, 487, 3])])) { error in
+            XCTAssertTrue("\(error)".contains("token id 487"), "\(error)")
         }
         XCTAssertThrowsError(try model.hiddenStates([EncoderInput(ids: [2, 5, 3], typeIDs: [0, 2, 0])])) { error in
             XCTAssertTrue("\(error)".contains("token type 2"), "\(error)")
