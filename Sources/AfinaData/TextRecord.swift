@@ -1,7 +1,8 @@
 // Records for encoder tasks, read from JSONL one object per line (blank lines skipped):
 //   {"text": ..., "label": ...}                      classification ("label" a string or integer)
 //   {"text": ..., "text_pair": ..., "label": ...}    sentence-pair classification
-//   {"text": ...}                                    masked-LM tuning
+//   {"text": ...}                                    masked-LM tuning, texts to embed or classify
+//                                                    (classify: optional "text_pair")
 //   {"anchor": ..., "positive": ...}                 contrastive embedding tuning
 // Other keys are ignored. A bad record is an error naming the file and line.
 import Foundation
@@ -58,13 +59,15 @@ public struct TextRecord: Sendable, Equatable {
             guard !string.allSatisfy(\.isWhitespace) else { throw RecordShape.Problem("\"\(key)\" is empty") }
             return string
         }
+        func pair() throws -> String? {
+            object["text_pair"] == nil || object["text_pair"] is NSNull ? nil : try text("text_pair")
+        }
         switch shape {
         case .pair:
             return TextRecord(text: try text("anchor"), textPair: try text("positive"), line: number)
         case .text:
-            return TextRecord(text: try text("text"), line: number)
+            return TextRecord(text: try text("text"), textPair: try pair(), line: number)
         case .labeled:
-            let pair = object["text_pair"] == nil || object["text_pair"] is NSNull ? nil : try text("text_pair")
             let label: String
             switch object["label"] {
             case let s as String where !s.isEmpty: label = s
@@ -74,7 +77,7 @@ public struct TextRecord: Sendable, Equatable {
             case nil: throw RecordShape.Problem("missing \"label\"")
             default: throw RecordShape.Problem("\"label\" must be a non-empty string or an integer")
             }
-            return TextRecord(text: try text("text"), textPair: pair, label: label, line: number)
+            return TextRecord(text: try text("text"), textPair: try pair(), label: label, line: number)
         }
     }
 }

@@ -15,7 +15,11 @@ struct Eval: ParsableCommand {
             conversation goes through the model's chat template and is answered greedily. Metrics \
             (0-100, with 95% percentile bootstrap intervals over examples, 1000 seeded resamples): \
             exact_match (ignoring surrounding whitespace and one final period), chrf, bleu (sacrebleu), \
-            rouge_l, sari (needs each record's "source" or "input" field).
+            rouge_l, sari (needs each record's "source" or "input" field), accuracy and macro_f1 \
+            (the answer against the reference as a label).
+            A sequence classifier (an encoder that `afina train` tuned with task: classification) is \
+            scored on {"text", "label"} records (optional "text_pair"): its predicted labels, with \
+            accuracy and macro_f1 unless --metrics says otherwise.
             --few-shot N turns the task's first N records into solved example turns before every \
             other prompt; those N are not scored.
             --perplexity FILE: exp(mean NLL) over target tokens: answer tokens of chat, prompt/completion \
@@ -30,7 +34,8 @@ struct Eval: ParsableCommand {
     var models: [String] = []
     @Option(help: "The task JSONL file.") var task: String?
     @Option(help: "A text or JSONL file to measure perplexity on.") var perplexity: String?
-    @Option(help: "Comma-separated: exact_match, chrf, bleu, rouge_l, sari.") var metrics = "exact_match,chrf"
+    @Option(help: "Comma-separated: exact_match, chrf, bleu, rouge_l, sari, accuracy, macro_f1 (default: exact_match,chrf; classifiers accuracy,macro_f1).")
+    var metrics: String?
     @Option(name: .customLong("few-shot"), help: "Use the task's first N records as example turns (not scored).")
     var fewShot = 0
     @Option(name: .customLong("out-dir"), help: "Also write eval.md and eval.json into this folder.") var outDir: String?
@@ -46,13 +51,11 @@ struct Eval: ParsableCommand {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard fewShot >= 0 else { throw ValidationError("--few-shot must be 0 or more") }
         if fewShot > 0 && task == nil { throw ValidationError("--few-shot needs --task") }
-        do { _ = try Metric.list(metrics) } catch { throw ValidationError("\(error)") }
+        do { _ = try metrics.map(Metric.list) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
-        let chosen = try Metric.list(metrics)
         let bootstrap = Bootstrap()
-        let examples = try task.map { try FewShot.apply(fewShot, to: TaskFile.load($0)) }
         let showProgress = !json && isatty(STDERR_FILENO) != 0
         func progress(_ what: String) -> ((Int, Int) -> Void)? {
             showProgress ? { done, total in
@@ -60,18 +63,32 @@ struct Eval: ParsableCommand {
             } : nil
         }
         var reports: [TaskReport] = []
+        // The generation task, read once for all decoders (a classifier reads labelled records).
+        var examples: [TaskExample]?
         for spec in models {
             PeakMemory.reset()
-            let loaded = try ModelLoader.load(spec, backend: backendOptions.make())
+            let network = try ModelLoader.loadNetwork(spec, backend: backendOptions.make())
             var report = TaskReport(model: spec, count: 0, scores: [], tokensPerSecond: 0)
-            if let examples {
-                report = try TaskEvaluator.evaluate(
-                    loaded, name: spec, on: examples,
-                    options: TaskOptions(maxTokens: maxTokens, batchSize: batchSize, metrics: chosen, bootstrap: bootstrap),
-                    progress: progress(spec))
-            }
-            if let perplexity {
-                report.perplexity = try Perplexity.evaluate(loaded, file: perplexity, progress: progress("\(spec) perplexity"))
+            if network.network is any SequenceClassifier {
+                guard let task, perplexity == nil, fewShot == 0 else {
+                    throw ValidationError("\(spec) is a classifier: give --task FILE of {\"text\", \"label\"} records only")
+                }
+                report = try ClassificationEvaluator.evaluate(try EncoderSession(network), name: spec, file: task,
+                                                              metrics: try Metric.list(metrics ?? "accuracy,macro_f1"),
+                                                              bootstrap: bootstrap)
+            } else {
+                let loaded = try ModelLoader.causalLM(network)
+                if let task {
+                    if examples == nil { examples = try FewShot.apply(fewShot, to: TaskFile.load(task)) }
+                    report = try TaskEvaluator.evaluate(
+                        loaded, name: spec, on: examples!,
+                        options: TaskOptions(maxTokens: maxTokens, batchSize: batchSize,
+                                             metrics: try Metric.list(metrics ?? "exact_match,chrf"), bootstrap: bootstrap),
+                        progress: progress(spec))
+                }
+                if let perplexity {
+                    report.perplexity = try Perplexity.evaluate(loaded, file: perplexity, progress: progress("\(spec) perplexity"))
+                }
             }
             report.peakResidentBytes = PeakMemory.peakResidentBytes()
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }

@@ -61,9 +61,13 @@ public enum ModelLoader {
     /// `adapter` applied unmerged. `spec` may itself be an adapter directory: its
     /// base_model_name_or_path is loaded under it.
     public static func load(_ spec: String, adapter: URL? = nil, backend: any Backend = CPUBackend()) throws -> LoadedModel {
-        let loaded = try loadNetwork(spec, adapter: adapter, backend: backend)
-        return LoadedModel(model: try loaded.require((any CausalLM).self, .causalLM), tokenizer: loaded.tokenizer,
-                           chatTemplate: loaded.chatTemplate, info: loaded.info)
+        try causalLM(try loadNetwork(spec, adapter: adapter, backend: backend))
+    }
+
+    /// A loaded network as a causal language model, or an error saying what it is instead.
+    public static func causalLM(_ loaded: LoadedNetwork) throws -> LoadedModel {
+        LoadedModel(model: try loaded.require((any CausalLM).self, .causalLM), tokenizer: loaded.tokenizer,
+                    chatTemplate: loaded.chatTemplate, info: loaded.info)
     }
 
     /// Loads `spec` whatever its capabilities (a decoder or an encoder, with its heads); the
