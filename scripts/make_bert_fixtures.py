@@ -11,6 +11,9 @@ and under Tests/Fixtures/bert/:
   cls.safetensors          last hidden states of the real tokens (packed), logits, the mean
                            cross-entropy loss and d loss / d every parameter (`grad.<name>`)
   mlm.safetensors          logits at the target rows, loss, every parameter's gradient
+  contrastive.safetensors  a tiny BertModel (models/bert-base): sentence-transformers'
+                           MultipleNegativesRankingLoss (mean pooling, cosine x 20, in-batch
+                           negatives) of the pairs in batch.json, and every parameter's gradient
   cls-lora/                a peft LoRA adapter of bert-cls (query, value; B nonzero) with the
                            classifier as modules_to_save (changed from the base's), as peft saves
                            it, and lora-logits.safetensors: the logits of base + adapter
@@ -44,6 +47,8 @@ SEQUENCES = [
     {"ids": [2, 77, 13, 3], "type_ids": [0] * 4},
 ]
 CLASS_LABELS = [2, 0, 1]
+PAIRS = [([2, 17, 45, 9, 3], [2, 17, 44, 9, 30, 3]), ([2, 60, 61, 3], [2, 61, 60, 12, 3]),
+         ([2, 77, 13, 98, 97, 3], [2, 77, 13, 3])]
 MLM_TARGETS = [[-100, 50, -100, -100, 21, -100, -100],
                [-100, -100, 60, -100, -100, -100, -100, 11, -100, -100, 97, -100],
                [-100, 13, -100, -100]]
@@ -115,6 +120,25 @@ def classification_lora():
     save_file({"logits": logits.detach().contiguous()}, OUT / "cls-lora" / "lora-logits.safetensors")
 
 
+def contrastive():
+    """MultipleNegativesRankingLoss as sentence-transformers computes it, on mean-pooled states."""
+    from sentence_transformers.util import cos_sim
+
+    torch.manual_seed(13)
+    model = BertModel(tiny_config())
+    model.eval()
+    save(model, "bert-base")
+    def embed(ids):
+        return model(input_ids=torch.tensor([ids])).last_hidden_state[0].mean(dim=0)
+    anchors = torch.stack([embed(a) for a, _ in PAIRS])
+    positives = torch.stack([embed(p) for _, p in PAIRS])
+    loss = torch.nn.functional.cross_entropy(cos_sim(anchors, positives) * 20, torch.arange(len(PAIRS)))
+    loss.backward()
+    tensors = {"loss": loss.reshape(1)}
+    tensors.update(gradients(model))
+    save_file({k: v.detach().contiguous() for k, v in tensors.items()}, OUT / "contrastive.safetensors")
+
+
 def masked_lm():
     torch.manual_seed(11)
     model = BertForMaskedLM(tiny_config(hidden_act="gelu_new"))
@@ -165,9 +189,11 @@ def minilm():
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / "batch.json", "w") as f:
-        json.dump({"sequences": SEQUENCES, "class_labels": CLASS_LABELS, "mlm_targets": MLM_TARGETS}, f, indent=1)
+        json.dump({"sequences": SEQUENCES, "class_labels": CLASS_LABELS, "mlm_targets": MLM_TARGETS,
+                   "pairs": [{"anchor": a, "positive": p} for a, p in PAIRS]}, f, indent=1)
     classification()
     classification_lora()
     masked_lm()
+    contrastive()
     minilm()
     print("wrote", OUT)

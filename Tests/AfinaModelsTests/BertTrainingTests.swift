@@ -50,6 +50,25 @@ final class BertTrainingTests: XCTestCase {
         try checkGradients(model, objective: .maskedLM(rows: rows, targets: targets), fixture: "bert/mlm.safetensors")
     }
 
+    func testContrastiveLossOfABareEncoderAndEveryGradientMatchSentenceTransformers() throws {
+        struct Pairs: Decodable { struct Pair: Decodable { let anchor: [Int32]; let positive: [Int32] }; let pairs: [Pair] }
+        let pairs = try JSONDecoder().decode(Pairs.self, from: Data(contentsOf: fixtureRoot.appendingPathComponent("bert/batch.json"))).pairs
+        let model = try tinyBert("bert-base", as: Bert.self).floatCopy()
+        let inputs = pairs.map { EncoderInput(ids: $0.anchor) } + pairs.map { EncoderInput(ids: $0.positive) }
+        let expected = try fixtureTensors("bert/contrastive.safetensors", backend: backend)
+        let gradients = Gradients(model.parameters(.all), backend: backend)
+        let loss = try model.loss(inputs, objective: .contrastive(pairs: pairs.count, pooling: .mean, scale: 20),
+                                  gradients: gradients, lossScale: 1 / Float(pairs.count), dropoutSeed: 0)
+        XCTAssertEqual(loss.total / Double(pairs.count), Double(expected["loss"]![0]), accuracy: 1e-5 * Double(expected["loss"]![0]))
+        var compared = 0
+        for p in model.parameters(.all) {
+            guard let reference = expected["grad." + p.name], !p.name.hasSuffix("attention.self.key.bias") else { continue }
+            assertRelativelyClose(backend.floats(gradients[p.value]!), reference, 1e-4, p.name)
+            compared += 1
+        }
+        XCTAssertEqual(compared, 5 + 2 * 15, "every encoder parameter but the key biases (the pooler gets no gradient)")
+    }
+
     func testWithAdaptersOnlyTheAdaptersAndTheNewClassifierTrain() throws {
         let model = try tinyBert("bert-cls", as: BertForSequenceClassification.self)
         try model.attachAdapters(LoRAConfiguration(rank: 2, alpha: 4, targets: ["query", "value"]), weights: nil, seed: 1)

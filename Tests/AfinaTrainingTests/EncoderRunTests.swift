@@ -99,6 +99,37 @@ final class EncoderRunTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("run/adapter/adapter_model.safetensors").path))
     }
 
+    func testContrastiveTuningLowersItsLossAndWritesAnEncoderThatEmbedsAsTrained() throws {
+        let words = ["Hello", "world", "quick", "text", "state", "art", "well", "known", "new", "rare", "English", "emoji"]
+        let lines = (0..<24).map { i in
+            #"{"anchor": "\#(words[i % 12]) \#(words[(i + 5) % 12])", "positive": "\#(words[i % 12]) \#(words[(i + 5) % 12]) \#(i)"}"#
+        }
+        let train = work.appendingPathComponent("pairs.jsonl")
+        try lines.joined(separator: "\n").write(to: train, atomically: true, encoding: .utf8)
+        let config = try TrainingConfig(yaml: """
+            model: \(fixtureRoot.appendingPathComponent("models/bert-base").path)
+            task: embedding
+            method: full
+            data: {train: \(train.path)}
+            batch_size: 8
+            learning_rate: 1e-3
+            lr_schedule: constant
+            max_steps: 30
+            output_dir: \(work.path)/run
+            """)
+        let run = try EncoderFineTuneRun(config: config, resume: false)
+        var losses: [Double] = []
+        try run.run { event in
+            if case let .step(result, _) = event { losses.append(result.loss) }
+            return true
+        }
+        XCTAssertLessThan(losses.suffix(5).reduce(0, +), losses.prefix(5).reduce(0, +) * 0.5, "\(losses)")
+        let written = try EncoderSession(ModelLoader.loadNetwork(work.appendingPathComponent("run/model").path))
+        let inputs = written.inputs(["Hello world", "rare emoji"]).inputs
+        XCTAssertEqual(written.encoder.backend.floats(try written.encoder.hiddenStates(inputs)),
+                       run.trainer.model.backend.floats(try run.trainer.model.hiddenStates(inputs)))
+    }
+
     func testBadEncoderDataAndSettingsAreRefusedClearly() throws {
         let valid = work.appendingPathComponent("unseen.jsonl")
         try #"{"text": "good day", "label": "positive"}"# .appending("\n" + #"{"text": "odd day", "label": "surprised"}"#)

@@ -60,8 +60,8 @@ extension BertForMaskedLM {
     }
 }
 
-extension Bert {
-    var hasAdapters: Bool { layers.contains { layer in linears(layer).contains { layer[keyPath: $0.path].lora != nil } } }
+extension Bert: ExportableModel {
+    public var hasAdapters: Bool { layers.contains { layer in linears(layer).contains { layer[keyPath: $0.path].lora != nil } } }
 
     /// Folds this encoder's adapters into `copy`'s float32 weights (a copy made without them):
     /// W + scale · B A.
@@ -73,6 +73,17 @@ extension Bert {
                 b.axpy(lora.scale, b.matmul(lora.b, lora.a), into: copy.layers[i][keyPath: path].weight)
             }
         }
+    }
+
+    public func merged() throws -> Bert {
+        let copy = try floatCopy()
+        try foldAdapters(into: copy)
+        return copy
+    }
+
+    /// A directory BertModel (and, with the base's pooling files, SentenceTransformer) loads.
+    public func writeHuggingFace(to directory: URL, tokenizer: Tokenizer, tokenizerDirectory: URL?, tokenizerFrom: String?) throws {
+        try writeHuggingFace(config: config.huggingFaceJSON(architecture: "BertModel"), to: directory, source: tokenizerDirectory)
     }
 }
 

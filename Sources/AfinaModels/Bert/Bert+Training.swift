@@ -4,7 +4,7 @@
 import AfinaTensor
 
 extension Bert {
-    var trainingBackend: any TrainingBackend {
+    public var trainingBackend: any TrainingBackend {
         guard let b = backend as? any TrainingBackend else { preconditionFailure("\(backend.name) cannot train") }
         return b
     }

@@ -24,10 +24,7 @@ public struct EncoderSession: Sendable {
     public init(_ loaded: LoadedNetwork) throws {
         encoder = try loaded.require((any TextEncoder).self, .encoder)
         tokenizer = loaded.tokenizer
-        var isDirectory: ObjCBool = false
-        let path = loaded.info.path
-        pooling = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? try SentencePooling(directory: URL(fileURLWithPath: path)) : SentencePooling()
+        pooling = try SentencePooling(modelPath: loaded.info.path)
         maxLength = min(encoder.contextLength, pooling.maxSequenceLength ?? .max)
     }
 

@@ -53,6 +53,16 @@ public struct SentencePooling: Sendable, Equatable {
         maxSequenceLength = (sentenceConfig?["max_seq_length"] as? NSNumber)?.intValue
     }
 
+    /// The pooling of the model at `path`: a directory's files, the default for a single file.
+    public init(modelPath path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            try self.init(directory: URL(fileURLWithPath: path))
+        } else {
+            self.init()
+        }
+    }
+
     /// One embedding per sequence from hidden states [Σ lengths, D] of sequences of `lengths`.
     public func pool(_ hidden: [Float], lengths: [Int], width d: Int) -> [[Float]] {
         var start = 0

@@ -8,12 +8,16 @@ public enum EncoderObjective: Sendable, Equatable {
     case classification(labels: [Int32])
     /// Token ids to predict at packed rows (masked-LM).
     case maskedLM(rows: [Int], targets: [Int32])
+    /// The batch's first `pairs` inputs anchors, the next `pairs` their positives: in-batch
+    /// contrastive loss on `scale` times the cosine similarity of their `pooling` embeddings.
+    case contrastive(pairs: Int, pooling: SentencePooling.Mode, scale: Float)
 
     /// How many predictions the loss sums over.
     public var count: Int {
         switch self {
         case .classification(let labels): labels.count
         case .maskedLM(_, let targets): targets.count
+        case .contrastive(let pairs, _, _): pairs
         }
     }
 }

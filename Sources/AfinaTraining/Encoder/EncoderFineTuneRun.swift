@@ -35,7 +35,11 @@ public final class EncoderFineTuneRun: @unchecked Sendable {
                 + "float weights: use lora")
         }
         base = try ModelLoader.loadNetwork(config.model, backend: backend)
-        let shape: TextRecord.Shape = config.task == .classification ? .labeled : .text
+        let shape: TextRecord.Shape = switch config.task {
+        case .classification: .labeled
+        case .embedding: .pair
+        default: .text
+        }
         var train = try TextRecord.load(from: URL(fileURLWithPath: config.data.train), shape: shape)
         var held = try config.data.validation.map { try TextRecord.load(from: URL(fileURLWithPath: $0), shape: shape) } ?? []
         if config.data.validation == nil, config.data.validationFraction > 0 {
@@ -58,6 +62,10 @@ public final class EncoderFineTuneRun: @unchecked Sendable {
             }
             task = .maskedLM(MaskedLMMasking(maskID: maskID, vocabularySize: model.vocabularySize,
                                              specialIDs: Set(base.tokenizer.specialIDs)))
+        case .embedding:
+            labels = []
+            model = try base.require((any TrainableEncoder).self, .encoder)
+            task = .contrastive(pooling: try SentencePooling(modelPath: base.info.path).mode, scale: 20)
         case .causalLM:
             throw TrainingError.invalidSetup("task causal_lm trains decoders (FineTuneRun)")
         }
@@ -72,7 +80,7 @@ public final class EncoderFineTuneRun: @unchecked Sendable {
             try trained.attachAdapters(config.lora, weights: nil, seed: config.seed)
             trainable = trained.parameters(.adapters)
         }
-        let tokenize = Self.examples(tokenizer: base.tokenizer, labels: labels,
+        let tokenize = Self.examples(tokenizer: base.tokenizer, labels: labels, pairsArePositives: config.task == .embedding,
                                      maxLength: min(config.data.maxLength, model.contextLength))
         let (trainExamples, truncated) = try tokenize(train, config.data.train)
         let (validation, heldTruncated) = try tokenize(held, config.data.validation ?? config.data.train)
@@ -119,14 +127,22 @@ public final class EncoderFineTuneRun: @unchecked Sendable {
     }
 
     /// Records to examples, counting truncated texts; a validation label the training data
-    /// never had is an error naming the file and line.
-    static func examples(tokenizer: Tokenizer, labels: [String], maxLength: Int)
+    /// never had is an error naming the file and line. With `pairsArePositives` a record's
+    /// second text is its positive (contrastive tuning), else the second of a sentence pair.
+    static func examples(tokenizer: Tokenizer, labels: [String], pairsArePositives: Bool, maxLength: Int)
         -> ([TextRecord], String) throws -> ([EncoderExample], Int) {
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         return { records, file in
             var truncated = 0
             let examples = try records.map { record in
-                let (encoding, cut) = tokenizer.encode(record.text, pair: record.textPair, maxLength: maxLength)
+                let (encoding, cut) = tokenizer.encode(record.text, pair: pairsArePositives ? nil : record.textPair,
+                                                       maxLength: maxLength)
+                var positive: EncoderInput?
+                if pairsArePositives, let text = record.textPair {
+                    let (p, positiveCut) = tokenizer.encode(text, pair: nil, maxLength: maxLength)
+                    positive = EncoderInput(ids: p.ids, typeIDs: p.typeIDs)
+                    if positiveCut { truncated += 1 }
+                }
                 if cut { truncated += 1 }
                 var label: Int32?
                 if let name = record.label {
@@ -136,7 +152,8 @@ public final class EncoderFineTuneRun: @unchecked Sendable {
                     }
                     label = i
                 }
-                return EncoderExample(input: EncoderInput(ids: encoding.ids, typeIDs: encoding.typeIDs), label: label)
+                return EncoderExample(input: EncoderInput(ids: encoding.ids, typeIDs: encoding.typeIDs), label: label,
+                                      positive: positive)
             }
             return (examples, truncated)
         }

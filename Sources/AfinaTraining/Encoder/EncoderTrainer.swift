@@ -7,13 +7,15 @@ import AfinaModels
 import AfinaTensor
 import Foundation
 
-/// One encoder example: its tokens and, for classification, its class index.
+/// One encoder example: its tokens and, for classification, its class index; for contrastive
+/// tuning, the tokens of its positive.
 public struct EncoderExample: Sendable, Equatable {
     public var input: EncoderInput
     public var label: Int32?
+    public var positive: EncoderInput?
 
-    public init(input: EncoderInput, label: Int32? = nil) {
-        (self.input, self.label) = (input, label)
+    public init(input: EncoderInput, label: Int32? = nil, positive: EncoderInput? = nil) {
+        (self.input, self.label, self.positive) = (input, label, positive)
     }
 }
 
@@ -21,6 +23,8 @@ public struct EncoderExample: Sendable, Equatable {
 enum EncoderTask: Sendable {
     case classification
     case maskedLM(MaskedLMMasking)
+    /// In-batch contrastive loss on pooled embeddings (sentence-transformers' scale 20).
+    case contrastive(pooling: SentencePooling.Mode, scale: Float)
 }
 
 public final class EncoderTrainer: LoopTrainer, @unchecked Sendable {
@@ -50,6 +54,8 @@ public final class EncoderTrainer: LoopTrainer, @unchecked Sendable {
         case .maskedLM(let masking):
             let masked = masking.mask(batch.map(\.input), seed: seed)
             return (masked.inputs, .maskedLM(rows: masked.rows, targets: masked.targets))
+        case let .contrastive(pooling, scale):
+            return (batch.map(\.input) + batch.compactMap(\.positive), .contrastive(pairs: batch.count, pooling: pooling, scale: scale))
         }
     }
 

@@ -11,7 +11,7 @@ import AfinaTensor
 /// |---|---|---|
 /// | `model` | required | catalog name, `.gguf` file or Hugging Face directory |
 /// | `method` | `lora` | `full`, `lora` or `qlora` |
-/// | `task` | `causal_lm` | `causal_lm` (decoders, chat/completion/text records), `classification` (encoders, {"text", "label"} records, optional "text_pair"; labels from the training file) or `masked_lm` (encoders with an MLM head, {"text"} records, BERT's 15% masking) |
+/// | `task` | `causal_lm` | `causal_lm` (decoders, chat/completion/text records), `classification` (encoders, {"text", "label"} records, optional "text_pair"; labels from the training file) `masked_lm` (encoders with an MLM head, {"text"} records, BERT's 15% masking) or `embedding` (sentence encoders, {"anchor", "positive"} records, in-batch negatives as sentence-transformers' MultipleNegativesRankingLoss, scale 20, the checkpoint's pooling) |
 /// | `data.train` | required | training JSONL |
 /// | `data.validation` | none | validation JSONL |
 /// | `data.validation_fraction` | 0.05 if `eval_every` > 0 and no `data.validation`, else 0 | share of `data.train` held out for validation |
@@ -55,7 +55,7 @@ public struct TrainingConfig: Equatable, Sendable {
     public enum OptimizerKind: String, CaseIterable, Sendable { case adamw, sgd }
     /// What the model learns to do, which decides the records and the recipe.
     public enum Task: String, CaseIterable, Sendable {
-        case causalLM = "causal_lm", classification, maskedLM = "masked_lm"
+        case causalLM = "causal_lm", classification, maskedLM = "masked_lm", embedding
 
         /// Trained by EncoderFineTuneRun on encoder records.
         public var isEncoderTask: Bool { self != .causalLM }
