@@ -99,6 +99,19 @@ final class EncoderRunTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("run/adapter/adapter_model.safetensors").path))
     }
 
+    func testAnEncoderTaskOnADecoderNamesBothKeys() throws {
+        let home = ProcessInfo.processInfo.environment["AFINA_CACHE"] ?? NSHomeDirectory() + "/.cache/afina"
+        guard FileManager.default.fileExists(atPath: home + "/models/smollm2-135m-instruct") else {
+            throw XCTSkip("run `afina pull smollm2-135m-instruct` first")
+        }
+        var decoder = try config("max_steps: 1")
+        decoder.model = "smollm2-135m-instruct"
+        XCTAssertThrowsError(try FineTune.recipe(decoder, resume: false)) { error in
+            XCTAssertTrue("\(error)".contains("task: classification trains encoders, but model: smollm2-135m-instruct is a "
+                + "llama decoder; use task: causal_lm"), "\(error)")
+        }
+    }
+
     func testContrastiveTuningLowersItsLossAndWritesAnEncoderThatEmbedsAsTrained() throws {
         let words = ["Hello", "world", "quick", "text", "state", "art", "well", "known", "new", "rare", "English", "emoji"]
         let lines = (0..<24).map { i in
@@ -145,6 +158,10 @@ final class EncoderRunTests: XCTestCase {
         }
         XCTAssertThrowsError(try EncoderFineTuneRun(config: try config("max_steps: 1", task: "masked_lm"), resume: false)) { error in
             XCTAssertTrue("\(error)".contains("not a masked language model"), "\(error)")
+        }
+        XCTAssertThrowsError(try FineTune.recipe(try config("max_steps: 1", task: "causal_lm"), resume: false)) { error in
+            XCTAssertTrue("\(error)".contains("task: causal_lm trains decoders, but model: "), "\(error)")
+            XCTAssertTrue("\(error)".contains("is a bert encoder; use task: classification, masked_lm or embedding"), "\(error)")
         }
         XCTAssertThrowsError(try EncoderFineTuneRun(config: try config("max_steps: 1\nmethod: qlora"), resume: false)) { error in
             XCTAssertTrue("\(error)".contains("use lora"), "\(error)")

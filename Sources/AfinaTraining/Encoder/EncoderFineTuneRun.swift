@@ -34,7 +34,7 @@ public final class EncoderFineTuneRun: @unchecked Sendable {
             throw TrainingError.invalidSetup("method qlora keeps a GGUF base in its quantized blocks; encoders load "
                 + "float weights: use lora")
         }
-        base = try ModelLoader.loadNetwork(config.model, backend: backend)
+        base = try config.loadModel(backend: backend)
         let shape: TextRecord.Shape = switch config.task {
         case .classification: .labeled
         case .embedding: .pair

@@ -1,5 +1,7 @@
 // What `afina train` runs, whatever the task: the decoder recipe (FineTuneRun) or the encoder
 // one (EncoderFineTuneRun), chosen by the config's `task`.
+import AfinaModels
+import AfinaTensor
 
 public protocol FineTuneRecipe: AnyObject {
     var config: TrainingConfig { get }
@@ -18,6 +20,19 @@ public enum FineTune {
     public static func recipe(_ config: TrainingConfig, resume: Bool) throws -> any FineTuneRecipe {
         config.task.isEncoderTask ? try EncoderFineTuneRun(config: config, resume: resume)
             : try FineTuneRun(config: config, resume: resume)
+    }
+}
+
+extension TrainingConfig {
+    /// The network `model` names, checked to suit `task` (a decoder for causal_lm, an encoder
+    /// for the encoder tasks), so a mismatch names both keys.
+    func loadModel(backend: any Backend) throws -> LoadedNetwork {
+        let loaded = try ModelLoader.loadNetwork(model, backend: backend)
+        let isEncoder = loaded.network is any TextEncoder
+        guard isEncoder != task.isEncoderTask else { return loaded }
+        throw TrainingError.invalidSetup("task: \(task.rawValue) trains \(task.isEncoderTask ? "encoders" : "decoders"), but model: "
+            + "\(model) is a \(loaded.info.architecture) \(isEncoder ? "encoder" : "decoder"); "
+            + (isEncoder ? "use task: classification, masked_lm or embedding" : "use task: causal_lm"))
     }
 }
 

@@ -31,7 +31,7 @@ public final class FineTuneRun: @unchecked Sendable {
             throw TrainingError.invalidSetup("\(config.outputDir) holds checkpoints of an earlier run: continue it with "
                 + "`afina train --resume \(config.outputDir)`, or choose another output_dir (or delete that folder)")
         }
-        base = try ModelLoader.load(config.model, backend: backend)
+        base = try ModelLoader.causalLM(config.loadModel(backend: backend))
         guard let loaded = base.model as? any TrainableModel else {
             throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be trained yet")
         }
