@@ -49,9 +49,9 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try ModelLoader.load(model, adapter: adapter.map { URL(fileURLWithPath: $0) },
-                                          backend: backendOptions.make())
-        guard let exportable = loaded.model as? any ExportableModel else {
+        let loaded = try ModelLoader.loadNetwork(model, adapter: adapter.map { URL(fileURLWithPath: $0) },
+                                                 backend: backendOptions.make())
+        guard let exportable = loaded.network as? any ExportableModel else {
             throw ValidationError("\(loaded.info.architecture) models cannot be exported yet")
         }
         let merged = try exportable.withAdaptersMerged()

@@ -21,8 +21,8 @@ struct Merge: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
 
     func run() throws {
-        let loaded = try ModelLoader.load(base, adapter: URL(fileURLWithPath: adapter), backend: backendOptions.make())
-        guard let model = loaded.model as? any ExportableModel else {
+        let loaded = try ModelLoader.loadNetwork(base, adapter: URL(fileURLWithPath: adapter), backend: backendOptions.make())
+        guard let model = loaded.network as? any ExportableModel else {
             throw ValidationError("\(loaded.info.architecture) models cannot be merged yet")
         }
         try ModelExport.writeHuggingFace(try model.merged(), source: loaded, to: URL(fileURLWithPath: output))

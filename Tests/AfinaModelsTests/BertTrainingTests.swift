@@ -103,4 +103,20 @@ final class BertTrainingTests: XCTestCase {
         let plain = backend.floats(try base.classificationLogits(try BertBatch.load().inputs))
         XCTAssertGreaterThan(zip(plain, expected).map { abs($0 - $1) }.max()!, 1e-3, "the adapter changes the logits")
     }
+
+    /// The adapter merged and written as a Hugging Face directory reloads with peft's logits.
+    func testAMergedClassifierWrittenAsAHuggingFaceDirectoryReloadsWithPeftsLogits() throws {
+        let base = fixtureRoot.appendingPathComponent("models/bert-cls").path
+        let loaded = try ModelLoader.loadNetwork(base, adapter: fixtureRoot.appendingPathComponent("bert/cls-lora"))
+        let model = try XCTUnwrap(loaded.network as? BertForSequenceClassification)
+        XCTAssertTrue(model.hasAdapters)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("afina-bert-merged-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try ModelExport.writeHuggingFace(try model.withAdaptersMerged(), source: loaded, to: directory)
+        let reloaded = try ModelLoader.loadNetwork(directory.path).require((any SequenceClassifier).self, .sequenceClassifier)
+        XCTAssertEqual(reloaded.labels, ["negative", "neutral", "positive"])
+        let expected = try fixtureTensors("bert/cls-lora/lora-logits.safetensors", backend: backend)["logits"]!
+        assertNormalizedClose(backend.floats(try reloaded.classificationLogits(try BertBatch.load().inputs)), expected,
+                              "merged logits")
+    }
 }

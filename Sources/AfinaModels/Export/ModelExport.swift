@@ -10,7 +10,7 @@ import Foundation
 public enum ModelExport {
     /// Writes `model` (the network of `source`, or a merged copy of it) as a Hugging Face
     /// directory: config.json, model.safetensors (float32) and tokenizer files.
-    public static func writeHuggingFace(_ model: any ExportableModel, source: LoadedModel, to directory: URL) throws {
+    public static func writeHuggingFace(_ model: any ExportableModel, source: any ModelSource, to directory: URL) throws {
         switch try tokenizerSource(of: source) {
         case .directory(let url):
             try model.writeHuggingFace(to: directory, tokenizer: source.tokenizer, tokenizerDirectory: url, tokenizerFrom: nil)
@@ -23,7 +23,7 @@ public enum ModelExport {
     }
 
     /// Writes `model` as a GGUF file with weights stored as `type`.
-    public static func writeGGUF(_ model: any ExportableModel, source: LoadedModel, type: DType, name: String, to url: URL) throws {
+    public static func writeGGUF(_ model: any ExportableModel, source: any ModelSource, type: DType, name: String, to url: URL) throws {
         let metadata = switch try tokenizerSource(of: source) {
         case .directory(let directory):
             try GGUFTokenizerMetadata(huggingFaceDirectory: directory, vocabularySize: model.vocabularySize)
@@ -40,7 +40,7 @@ public enum ModelExport {
 
     /// The tokenizer files of a Hugging Face source, or the GGUF metadata of a GGUF source (or
     /// of the GGUF base an Afina-written directory names in afina.json).
-    private static func tokenizerSource(of source: LoadedModel) throws -> TokenizerSource {
+    private static func tokenizerSource(of source: any ModelSource) throws -> TokenizerSource {
         var url = URL(fileURLWithPath: source.info.path)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {

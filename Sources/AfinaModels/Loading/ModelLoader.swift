@@ -6,8 +6,15 @@ import AfinaTensor
 import AfinaTokenizers
 import Foundation
 
+/// Where a loaded model came from and the text handling it ships with: what an export copies.
+public protocol ModelSource {
+    var tokenizer: Tokenizer { get }
+    var chatTemplate: String? { get }
+    var info: ModelInfo { get }
+}
+
 /// A network as loaded, before a command asks for a capability of it.
-public struct LoadedNetwork: @unchecked Sendable {
+public struct LoadedNetwork: ModelSource, @unchecked Sendable {
     public let network: any LanguageModel
     public let tokenizer: Tokenizer
     /// The model's own Jinja chat template, if it ships one.
@@ -21,7 +28,7 @@ public struct LoadedNetwork: @unchecked Sendable {
 }
 
 /// A causal language model ready to run: network, tokenizer, chat template, and facts about it.
-public struct LoadedModel: @unchecked Sendable {
+public struct LoadedModel: ModelSource, @unchecked Sendable {
     public let model: any CausalLM
     public let tokenizer: Tokenizer
     /// The model's own Jinja chat template, if it ships one.
