@@ -1,6 +1,7 @@
 // SEAT (May et al. 2019) against scripts/make_seat_fixtures.py, a port of sent-bias's weat.py:
 // effect sizes and exact p-values on random embeddings (Tests/Fixtures/bias/seat.json, tests
-// file seat_tests.jsonl); the sampled p-value, tests-file errors and degenerate embeddings.
+// file seat_tests.jsonl); the sampled p-value, tests-file errors, degenerate embeddings, the
+// default tests.
 import Foundation
 import XCTest
 @testable import AfinaEval
@@ -101,5 +102,29 @@ final class SEATTests: XCTestCase {
         XCTAssertThrowsError(try SEAT.run([test], embed: { $0.dropLast().map { _ in [1, 0] } })) { error in
             XCTAssertTrue("\(error)".contains("returned 7 vectors for 8 sentences"), "\(error)")
         }
+    }
+
+    func testDefaultTestsAreBleachedSentencesOfDistinctWords() {
+        XCTAssertEqual(SEAT.defaultTests.map(\.name), ["sent-weat6", "sent-weat7", "sent-weat8", "sent-winobias-occupations"])
+        for test in SEAT.defaultTests {
+            XCTAssertNil(test.problem)
+            for set in [test.x, test.y, test.a, test.b] {
+                XCTAssertEqual(Set(set.sentences).count, set.sentences.count, "\(test.name) \(set.name) repeats a sentence")
+                for sentence in set.sentences {
+                    XCTAssertTrue(sentence.first!.isUppercase && sentence.hasSuffix(".") && !sentence.contains("{"), sentence)
+                }
+            }
+            XCTAssertTrue(Set(test.x.sentences).isDisjoint(with: test.y.sentences), test.name)
+        }
+        let weat6 = SEAT.defaultTests[0]
+        XCTAssertTrue(weat6.x.sentences.contains("The person's name is John."))
+        XCTAssertTrue(weat6.a.sentences.contains("These are salaries."))
+        XCTAssertTrue(weat6.b.sentences.contains("These are children."))
+        let occupations = SEAT.defaultTests[3]
+        XCTAssertEqual(occupations.x.sentences.count, occupations.y.sentences.count)
+        XCTAssertTrue(occupations.x.sentences.contains("This is a nurse."))
+        XCTAssertTrue(occupations.y.sentences.contains("The salespeople are here."))
+        XCTAssertTrue(occupations.y.sentences.contains("A CEO is a person."))
+        XCTAssertEqual(occupations.a.sentences, weat6.y.sentences, "female names are A")
     }
 }
