@@ -1,7 +1,7 @@
 // SEAT (May et al. 2019) against scripts/make_seat_fixtures.py, a port of sent-bias's weat.py:
 // effect sizes and exact p-values on random embeddings (Tests/Fixtures/bias/seat.json, tests
 // file seat_tests.jsonl); the sampled p-value, tests-file errors, degenerate embeddings, the
-// default tests.
+// default tests and the report.
 import Foundation
 import XCTest
 @testable import AfinaEval
@@ -126,5 +126,30 @@ final class SEATTests: XCTestCase {
         XCTAssertTrue(occupations.y.sentences.contains("The salespeople are here."))
         XCTAssertTrue(occupations.y.sentences.contains("A CEO is a person."))
         XCTAssertEqual(occupations.a.sentences, weat6.y.sentences, "female names are A")
+    }
+
+    func testReportWritesSnakeCaseJSONAndAMarkdownRowPerTest() throws {
+        let (fixture, tests) = try fixture()
+        let results = try SEAT.run(tests) { $0.map { fixture.vectors[$0]! } }
+        let json = try SEATReport(tests: results).json()
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let rows = try XCTUnwrap(object["tests"] as? [[String: Any]])
+        XCTAssertEqual(rows.count, results.count)
+        XCTAssertEqual(Set(rows[0].keys), ["name", "effect_size", "p_value", "targets", "attributes", "target_sizes",
+                                           "attribute_sizes", "partitions", "exact"])
+        XCTAssertEqual(rows[0]["name"] as? String, results[0].name)
+        // Values through JSONDecoder: Linux's JSONSerialization may miss a double's last digit.
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        XCTAssertEqual(try decoder.decode(SEATReport.self, from: Data(json.utf8)).tests, results)
+
+        let table = SEATReport.markdown(results).split(separator: "\n")
+        XCTAssertEqual(table.count, results.count + 3)   // header, rule, rows, note
+        let r = results[0], row = String(table[2])
+        XCTAssertTrue(row.hasPrefix("| \(r.name) | \(r.targets[0]) (\(r.targetSizes[0])) vs "
+            + "\(r.targets[1]) (\(r.targetSizes[1])) | \(r.attributes[0]) (\(r.attributeSizes[0])) vs "
+            + "\(r.attributes[1]) (\(r.attributeSizes[1])) | "), row)
+        XCTAssertTrue(row.contains(String(format: "| %.3f |", r.effectSize)), row)
+        XCTAssertTrue(row.hasSuffix("| \(r.partitions) (all) |"), row)
     }
 }
