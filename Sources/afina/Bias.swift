@@ -10,7 +10,46 @@ struct BiasCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bias",
         abstract: "Measure a model's occupational gender bias.",
-        subcommands: [Probe.self])
+        subcommands: [Probe.self, Seat.self])
+}
+
+extension BiasCommand {
+    struct Seat: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The sentence encoder association test (May et al. 2019) of an encoder's embeddings.",
+            discussion: """
+                For each test, targets X and Y (e.g. career and family sentences) against attributes \
+                A and B (e.g. male and female names): s(w) = mean cos(w, a) - mean cos(w, b); effect \
+                size = (mean over X of s - mean over Y of s) / sample std of s over X and Y; one-sided \
+                permutation p-value (exact when there are at most --permutations equal-size \
+                partitions of X and Y, else that many seeded random ones). A positive effect means X \
+                goes with A. Default tests: SEAT's bleached-template WEAT 6 (career/family vs male/female \
+                names), 7 (math/arts vs male/female terms), 8 (science/arts vs male/female terms), and \
+                WinoBias's occupations (20 with the most and 20 with the fewest women, BLS) vs female/male \
+                names. --tests FILE: JSONL, one test a line: {"name": ..., "targets": {"X": [sentences], \
+                "Y": [...]}, "attributes": {"A": [...], "B": [...]}} (any two set names, first is X / A).
+                """)
+
+        @Option(help: "An encoder: a pulled name (all-minilm-l6-v2), a Hugging Face or an adapter directory.")
+        var model = "all-minilm-l6-v2"
+        @Option(help: "Tests, JSONL (default: the four above).") var tests: String?
+        @Option(help: "Most permutations per test; beyond, that many sampled.") var permutations = 100_000
+        @Option(help: "Seed of the sampled permutations.") var seed: UInt64 = 0
+        @OptionGroup var backendOptions: BackendOptions
+        @Flag(help: "Print {\"tests\": [{\"name\", \"effect_size\", \"p_value\", ...}]}.") var json = false
+
+        func validate() throws {
+            guard permutations > 0 else { throw ValidationError("--permutations must be positive") }
+        }
+
+        func run() throws {
+            let session = try EncoderSession(ModelLoader.loadNetwork(model, backend: backendOptions.make()))
+            let chosen = try tests.map { try SEATTest.load(from: URL(fileURLWithPath: $0)) } ?? SEAT.defaultTests
+            let results = try SEAT.run(chosen, embed: { try session.embed($0).embeddings }, permutations: permutations,
+                                       seed: seed)
+            print(json ? try SEATReport(tests: results).json() : SEATReport.markdown(results))
+        }
+    }
 }
 
 extension BiasCommand {
