@@ -74,7 +74,9 @@ extension DataCommand {
                 Swaps pronouns (keeping their case: he/she, him/his -> her, her -> him or his by the \
                 word that follows), gendered nouns and titles, and census first names by frequency \
                 rank, keeping letter case and possessives. Each record with a gendered word is \
-                written twice (original, then swapped copy); others once.
+                written twice (original, then swapped copy); others once. With --pairs, {"text"} \
+                records with a gendered word become {"anchor": original, "positive": swapped copy} \
+                for contrastive tuning (task: embedding); the others are left out.
                 """)
 
         @Option(help: "What to swap (only 'gender').") var counterfactual: String = "gender"
@@ -82,6 +84,8 @@ extension DataCommand {
         @Option(help: "Output JSONL file.") var out: String
         @Flag(name: .customLong("no-names"), help: "Do not swap first names (no download of the census lists).")
         var noNames = false
+        @Flag(help: "Write {\"anchor\", \"positive\"} pairs of each gendered {\"text\"} record and its swapped copy.")
+        var pairs = false
 
         func validate() throws {
             guard counterfactual == "gender" else { throw ValidationError("--counterfactual must be 'gender'") }
@@ -91,10 +95,12 @@ extension DataCommand {
             let log: (String) -> Void = { FileHandle.standardError.write(Data("afina data: \($0)\n".utf8)) }
             let names = noNames ? NameTable.empty : try NameTable.census(log: log)
             let lines = try CurationLine.read(URL(fileURLWithPath: file))
-            let (output, summary) = try CounterfactualAugmenter(lexicon: GenderLexicon(names: names)).augment(lines)
+            let augmenter = CounterfactualAugmenter(lexicon: GenderLexicon(names: names))
+            let (output, summary) = pairs ? try augmenter.pairs(lines, file: file) : try augmenter.augment(lines)
             try CurationLine.write(output, to: URL(fileURLWithPath: out))
-            print("\(summary.records) records: \(summary.augmented) with gendered words, each followed by its swapped copy "
-                + "(\(summary.replacedWords) words replaced); \(summary.unchanged) without, kept once")
+            print("\(summary.records) records: \(summary.augmented) with gendered words, each "
+                + (pairs ? "paired with" : "followed by") + " its swapped copy (\(summary.replacedWords) words replaced); "
+                + "\(summary.unchanged) without, " + (pairs ? "left out" : "kept once"))
             print("\(out): \(output.count) records")
         }
     }

@@ -72,6 +72,24 @@ final class CurationTests: XCTestCase {
         XCTAssertEqual(alpaca, ["instruction": "Describe the nurse.", "input": "She is kind.", "output": "A kind woman."])
     }
 
+    func testPairsJoinEachGenderedTextToItsSwappedCopyAndLeaveTheRestOut() throws {
+        let augmenter = CounterfactualAugmenter(lexicon: GenderLexicon(names: .empty))
+        let jsonl = """
+            {"text": "He thanked his mother.", "label": "positive"}
+            {"text": "A plain sentence."}
+            {"text": "The actress and her son."}
+            """
+        let (output, summary) = try augmenter.pairs(try CurationLine.parse(Data(jsonl.utf8), file: "inline"), file: "inline")
+        XCTAssertEqual(summary, .init(records: 3, augmented: 2, unchanged: 1, replacedWords: 6))
+        let pairs = try output.map { try JSONSerialization.jsonObject(with: $0) as? [String: String] }
+        XCTAssertEqual(pairs, [["anchor": "He thanked his mother.", "positive": "She thanked her father."],
+                               ["anchor": "The actress and her son.", "positive": "The actor and his daughter."]])
+        let chat = #"{"messages": [{"role": "user", "content": "Who is she?"}]}"#
+        XCTAssertThrowsError(try augmenter.pairs(try CurationLine.parse(Data(chat.utf8), file: "chat.jsonl"), file: "chat.jsonl")) {
+            XCTAssertEqual("\($0)", "chat.jsonl:1: pairs need {\"text\"} records")
+        }
+    }
+
     func testRealCensusListsWhenCached() throws {
         let source = PyPIDataFile.censusNames
         try XCTSkipUnless(source.isCached, "names \(source.version) is not in \(source.folder.path)")

@@ -134,4 +134,24 @@ extension CounterfactualAugmenter {
         }
         return (out, summary)
     }
+
+    /// For contrastive tuning (`task: embedding`): each {"text"} record with a gendered word as
+    /// {"anchor": the text, "positive": its swapped copy}, so the encoder learns to embed the
+    /// two alike; records without one are left out (counted as unchanged).
+    public func pairs(_ lines: [CurationLine], file: String) throws -> (lines: [Data], summary: Summary) {
+        var out: [Data] = []
+        var summary = Summary()
+        for line in lines {
+            summary.records += 1
+            guard let text = line.object["text"] as? String else {
+                throw DataError.record(file, line: line.number, "pairs need {\"text\"} records")
+            }
+            let swapped = swap(text)
+            guard swapped.replaced > 0 else { summary.unchanged += 1; continue }
+            out.append(try CurationLine.jsonLine(["anchor": text, "positive": swapped.text]))
+            summary.augmented += 1
+            summary.replacedWords += swapped.replaced
+        }
+        return (out, summary)
+    }
 }
