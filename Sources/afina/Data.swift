@@ -8,7 +8,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Build and curate training data sets.",
-        subcommands: [Spelling.self, Polarity.self, Audit.self, Augment.self, Dedupe.self, Decontaminate.self])
+        subcommands: [Spelling.self, Polarity.self, LeeSimilarity.self, Audit.self, Augment.self, Dedupe.self, Decontaminate.self])
 }
 
 extension DataCommand {
@@ -37,6 +37,24 @@ extension DataCommand {
             let sizes = try PolarityTask.build(into: URL(fileURLWithPath: out), heldOut: heldOut, validation: validation,
                                                seed: seed) { print("afina data: \($0)") }
             print("\(sizes.train) training, \(sizes.validation) validation, \(sizes.heldOut) held-out sentences in \(out)")
+        }
+    }
+
+    struct LeeSimilarity: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lee-similarity",
+            abstract: "Write Lee et al.'s (2005) document-similarity ratings as {text_a, text_b, score} pairs.",
+            discussion: """
+                Downloads gensim 4.4.0 with pip once (its test data: 50 news documents, every pair \
+                rated by people, averaged, 0-1) and writes the 1,225 pairs to --out, for \
+                `afina eval --similarity`.
+                """)
+
+        @Option(help: "Output JSONL file.") var out: String
+
+        func run() throws {
+            let count = try SimilarityTask.build(to: URL(fileURLWithPath: out)) { print("afina data: \($0)") }
+            print("\(count) rated pairs in \(out)")
         }
     }
 

@@ -22,6 +22,8 @@ struct Eval: ParsableCommand {
             accuracy and macro_f1 unless --metrics says otherwise.
             --few-shot N turns the task's first N records into solved example turns before every \
             other prompt; those N are not scored.
+            --similarity FILE (encoders): {"text_a", "text_b", "score"} records; Pearson's r between the \
+            cosine of the two texts' embeddings and the score, with a 95% bootstrap interval over pairs.
             --perplexity FILE: exp(mean NLL) over target tokens: answer tokens of chat, prompt/completion \
             and Alpaca JSONL records, every token after the first of "text" records and of plain text \
             files (any extension other than .jsonl/.json).
@@ -34,6 +36,8 @@ struct Eval: ParsableCommand {
     var models: [String] = []
     @Option(help: "The task JSONL file.") var task: String?
     @Option(help: "A text or JSONL file to measure perplexity on.") var perplexity: String?
+    @Option(help: "Encoders: {\"text_a\", \"text_b\", \"score\"} pairs; Pearson r of embedding cosine vs score.")
+    var similarity: String?
     @Option(help: "Comma-separated: exact_match, chrf, bleu, rouge_l, sari, accuracy, macro_f1 (default: exact_match,chrf; classifiers accuracy,macro_f1).")
     var metrics: String?
     @Option(name: .customLong("few-shot"), help: "Use the task's first N records as example turns (not scored).")
@@ -46,7 +50,12 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("give at least one model: --models A [B ...]") }
-        guard task != nil || perplexity != nil else { throw ValidationError("give --task FILE, --perplexity FILE or both") }
+        guard task != nil || perplexity != nil || similarity != nil else {
+            throw ValidationError("give --task FILE, --perplexity FILE (or both), or --similarity FILE")
+        }
+        if similarity != nil && (task != nil || perplexity != nil) {
+            throw ValidationError("--similarity scores encoders on its own: leave out --task and --perplexity")
+        }
         guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard fewShot >= 0 else { throw ValidationError("--few-shot must be 0 or more") }
@@ -55,6 +64,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
+        if let similarity { return try scoreSimilarity(similarity) }
         let bootstrap = Bootstrap()
         let showProgress = !json && isatty(STDERR_FILENO) != 0
         func progress(_ what: String) -> ((Int, Int) -> Void)? {
@@ -122,5 +132,24 @@ struct Eval: ParsableCommand {
             }
         }
         if let outDir { print("\nwrote \(outDir)/eval.md and \(outDir)/eval.json") }
+    }
+
+    /// Each encoder's Pearson r against the pairs' ratings, as a table or JSON.
+    func scoreSimilarity(_ file: String) throws {
+        var reports: [SimilarityReport] = []
+        for spec in models {
+            let session = try EncoderSession(ModelLoader.loadNetwork(spec, backend: backendOptions.make()))
+            reports.append(try SimilarityEvaluator.evaluate(session, name: spec, file: file))
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return print(String(decoding: try encoder.encode(["similarity": reports]), as: UTF8.self))
+        }
+        print("| model | pairs | Pearson r [95% interval] | texts/s |\n|---|---|---|---|")
+        for r in reports {
+            print(String(format: "| %@ | %d | %.3f [%.3f, %.3f] | %.1f |", r.model, r.pairs, r.pearson, r.lower, r.upper,
+                         r.textsPerSecond))
+        }
     }
 }
