@@ -1,6 +1,7 @@
 // A model's chat template with the special tokens it refers to, rendering conversations as
 // inference does (LoadedModel.renderChat in AfinaModels: `bos_token` and `eos_token` from the
 // tokenizer), and the answer-only loss mask derived from the template itself.
+import AfinaTemplates
 import AfinaTokenizers
 
 struct ChatFormat: Sendable {

@@ -1,5 +1,6 @@
 // Training records to token sequences with the answer-only loss mask, truncated to the
 // context length the run trains with.
+import AfinaTemplates
 import AfinaTokenizers
 import Foundation
 

@@ -1,7 +1,7 @@
 // Solved examples shown before a prompt (few-shot prompting, and context distillation where a
 // teacher sees them but the student's training record does not): user/assistant turns placed
 // after the conversation's leading system turns.
-import AfinaTokenizers
+import AfinaTemplates
 import Foundation
 
 extension Array where Element == ChatMessage {

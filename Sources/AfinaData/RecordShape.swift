@@ -4,7 +4,7 @@
 //   {"instruction": ..., "input": ... (optional), "output": ...}   Alpaca
 //   {"text": ...}                                           raw text
 // Other keys (ids, metadata) are ignored; keys of two shapes in one record are an error.
-import AfinaTokenizers
+import AfinaTemplates
 import Foundation
 
 enum RecordShape {

@@ -1,6 +1,6 @@
 // Training records read from JSONL: one JSON object per line, blank lines skipped, the shape of
 // each line told by its keys (see `RecordShape`).
-import AfinaTokenizers
+import AfinaTemplates
 import Foundation
 
 /// One training example before tokenization.

@@ -2,7 +2,7 @@
 // front of every other prompt, and are not scored themselves, so an untuned model sees the
 // expected answer format before it answers.
 import AfinaData
-import AfinaTokenizers
+import AfinaTemplates
 
 public enum FewShot {
     /// The examples left to score, each preceded by the first `count` examples answered with

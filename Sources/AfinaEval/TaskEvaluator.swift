@@ -2,7 +2,7 @@
 // generation in batches, then the chosen metrics over the predictions, each with a
 // bootstrap confidence interval.
 import AfinaModels
-import AfinaTokenizers
+import AfinaTemplates
 import Foundation
 
 /// How a model did on a task (and, with `afina eval --perplexity`, on a text).

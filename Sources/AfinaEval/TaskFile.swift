@@ -8,7 +8,7 @@
 //   {"input": ..., "output": ...}
 // `reference` wins over `completion` / `output`. SARI's source sentence is the `source` key,
 // else `input`.
-import AfinaTokenizers
+import AfinaTemplates
 import Foundation
 
 /// One question of a task and the answers that count as right.

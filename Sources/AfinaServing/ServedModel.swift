@@ -2,7 +2,7 @@
 // (tokenizer, chat template, stop tokens) reduced to the functions serving needs, so tests
 // can serve a tiny network with a toy tokenizer.
 import AfinaModels
-import AfinaTokenizers
+import AfinaTemplates
 
 /// One model id of `GET /v1/models`: the base model, or the base with one adapter applied.
 public struct ServedModel: Sendable {

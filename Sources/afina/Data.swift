@@ -1,6 +1,7 @@
 // afina data: build training data sets (the spelling-correction task) and curate them (gender
 // audit, counterfactual augmentation, deduplication, decontamination).
 import AfinaData
+import AfinaTasks
 import ArgumentParser
 import Foundation
 

@@ -1,7 +1,7 @@
 // afina distill generate: a teacher answers prompts; its answers become a chat training file.
 import AfinaData
 import AfinaModels
-import AfinaTokenizers
+import AfinaTemplates
 import AfinaTraining
 import ArgumentParser
 import Foundation

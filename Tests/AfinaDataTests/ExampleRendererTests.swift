@@ -1,7 +1,7 @@
 // Tokenized examples and their answer-only loss mask, checked against transformers'
 // assistant-token mask for SmolLM2 (Tests/Fixtures/data/smollm2_examples.json).
 import AfinaData
-import AfinaTokenizers
+import AfinaTemplates
 import Foundation
 import XCTest
 

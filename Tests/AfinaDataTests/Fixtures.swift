@@ -1,5 +1,6 @@
 // Fixtures of Tests/Fixtures/data (written by scripts/make_data_fixtures.py) and the SmolLM2
 // tokenizer of Tests/Fixtures/tokenizer.
+import AfinaTemplates
 import AfinaTokenizers
 import Foundation
 

@@ -1,6 +1,6 @@
 // JSONL record shapes and the errors malformed records give.
 import AfinaData
-import AfinaTokenizers
+import AfinaTemplates
 import Foundation
 import XCTest
 

@@ -1,5 +1,5 @@
 // Few-shot: the first N records become solved turns before every other prompt and are not scored.
-import AfinaTokenizers
+import AfinaTemplates
 import XCTest
 @testable import AfinaEval
 

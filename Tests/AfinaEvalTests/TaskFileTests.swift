@@ -1,6 +1,6 @@
 // Task JSONL: the task shape, conversations and the training shapes, and errors that point
 // at file:line.
-import AfinaTokenizers
+import AfinaTemplates
 import Foundation
 import XCTest
 @testable import AfinaEval

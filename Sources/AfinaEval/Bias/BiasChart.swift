@@ -1,7 +1,7 @@
 // The probe's chart: one horizontal bar per occupation (the model's female share from names),
 // sorted from most male to most female, with the BLS share of women marked on each row and a
 // dashed line at parity (0.5). Hand-written SVG 1.1 like `LossChart`: no plotting library.
-import AfinaFormats
+import AfinaCharts
 import Foundation
 
 public enum BiasChart {

@@ -1,5 +1,5 @@
 // Chat prompts and stop tokens of a loaded model.
-import AfinaTokenizers
+import AfinaTemplates
 
 extension LoadedModel {
     /// Ids that end a reply: the end-of-sequence token and the turn terminators chat

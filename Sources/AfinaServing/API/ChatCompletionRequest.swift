@@ -1,5 +1,5 @@
 // POST /v1/chat/completions request body (OpenAI's shape; unknown fields are ignored).
-import AfinaTokenizers
+import AfinaTemplates
 
 struct ChatCompletionRequest: Decodable {
     struct Message: Decodable {

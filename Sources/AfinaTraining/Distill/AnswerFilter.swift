@@ -9,7 +9,7 @@
 // The filter remembers only kept answers, so its decisions depend on the kept records alone,
 // and a resumed run rebuilds it from the output file to decide exactly as an unbroken one.
 import AfinaData
-import AfinaTokenizers
+import AfinaTemplates
 
 public struct AnswerFilter: Sendable {
     public struct Rules: Sendable, Equatable {

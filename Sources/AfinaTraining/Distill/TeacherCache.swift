@@ -6,8 +6,8 @@
 // first row); metadata: teacher, temperature, top_k and a fingerprint of the examples.
 import AfinaFormats
 import AfinaModels
+import AfinaTemplates
 import AfinaTensor
-import AfinaTokenizers
 import Foundation
 
 public struct TeacherCache: @unchecked Sendable {

@@ -10,7 +10,7 @@
 // continues from the same batch boundaries, and refuses other settings.
 import AfinaData
 import AfinaModels
-import AfinaTokenizers
+import AfinaTemplates
 import Foundation
 
 public struct TeacherGeneration: Sendable {

@@ -1,7 +1,7 @@
 // Prompt files for teacher generation: JSONL with `prompt` (one user turn) or `messages` (a
 // chat, answered after its last user turn); other keys are ignored, so training files work.
 import AfinaData
-import AfinaTokenizers
+import AfinaTemplates
 import Foundation
 
 /// One prompt for the teacher: the conversation it answers, ending with a user turn.

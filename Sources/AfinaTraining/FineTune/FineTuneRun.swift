@@ -3,8 +3,8 @@
 // checkpoints/ and the final adapter/ (or model/). Progress goes through a callback.
 import AfinaData
 import AfinaModels
+import AfinaTemplates
 import AfinaTensor
-import AfinaTokenizers
 import Foundation
 
 public final class FineTuneRun: @unchecked Sendable {

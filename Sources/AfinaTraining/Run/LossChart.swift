@@ -1,6 +1,6 @@
 // <run>/loss.svg: training loss (line) and validation loss (line with dots) against step,
 // as hand-written SVG 1.1 so any browser shows it and no plotting library is needed.
-import AfinaFormats
+import AfinaCharts
 import Foundation
 
 /// A line chart of the loss records of a run.

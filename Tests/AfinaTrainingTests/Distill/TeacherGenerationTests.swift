@@ -6,8 +6,8 @@
 import AfinaData
 import AfinaHub
 @testable import AfinaModels
+import AfinaTemplates
 import AfinaTensor
-import AfinaTokenizers
 import XCTest
 @testable import AfinaTraining
 

@@ -1,5 +1,6 @@
 // codespell's dictionary, fetched once: pip downloads the pinned wheel, its SHA-256 is checked,
 // and `codespell_lib/data/dictionary.txt` is extracted into the cache.
+import AfinaData
 import AfinaHub
 import Foundation
 

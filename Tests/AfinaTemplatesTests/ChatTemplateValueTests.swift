@@ -1,5 +1,5 @@
 // TemplateValue: JSON reading that keeps key order, and the values a caller passes in.
-import AfinaTokenizers
+import AfinaTemplates
 import XCTest
 
 final class ChatTemplateValueTests: XCTestCase {

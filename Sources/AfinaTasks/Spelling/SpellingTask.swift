@@ -1,6 +1,7 @@
 // The spelling-correction task: codespell's list of common misspellings (misspelling ->
 // correction) turned into one-word chat exercises, with a seeded held-out set for evaluation.
 // Dictionary format: one `misspelling->correction[, correction...][, reason]` per line.
+import AfinaData
 
 /// Correcting single misspelled words, built from codespell's dictionary.
 public enum SpellingTask {

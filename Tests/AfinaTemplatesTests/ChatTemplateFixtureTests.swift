@@ -1,7 +1,7 @@
 // Real chat templates (SmolLM2, Qwen2.5 with tools, Llama 3 and 3.2, Mistral, Zephyr, Gemma)
 // and one-feature templates, rendered here and by transformers' Jinja environment
 // (Tests/Fixtures/chat, written by scripts/make_chat_fixtures.py): outputs must be equal.
-import AfinaTokenizers
+import AfinaTemplates
 import Foundation
 import XCTest
 

@@ -1,6 +1,6 @@
 // Bad templates and refused conversations: every failure is a ChatTemplateError with the
 // place in the template, never a crash.
-import AfinaTokenizers
+import AfinaTemplates
 import XCTest
 
 final class ChatTemplateErrorTests: XCTestCase {

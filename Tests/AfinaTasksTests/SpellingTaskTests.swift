@@ -1,14 +1,17 @@
 // The spelling task's dictionary parsing, split and files, on a committed sample of codespell's
 // dictionary (Tests/Fixtures/data/codespell_sample.txt, lines of codespell 2.4.1).
 import AfinaData
+import AfinaTasks
 import Foundation
 import XCTest
 
 final class SpellingTaskTests: XCTestCase {
     private typealias Pair = SpellingTask.Pair
+    private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
 
     func testOnlyPlainWordsWithOneCorrectionAreKept() throws {
-        let text = try String(contentsOf: Fixtures.folder.appendingPathComponent("data/codespell_sample.txt"), encoding: .utf8)
+        let text = try String(contentsOf: fixtures.appendingPathComponent("data/codespell_sample.txt"), encoding: .utf8)
         XCTAssertEqual(SpellingTask.pairs(fromDictionary: text).map { "\($0.misspelling)->\($0.correction)" }, [
             "aaccession->accession", "aack->ack", "recahed->reached", "recal->recall", "recalcualte->recalculate",
             "teh->the", "tey->they",
@@ -36,7 +39,9 @@ final class SpellingTaskTests: XCTestCase {
         let split = SpellingTask.Split(train: [Pair(misspelling: "teh", correction: "the")],
                                        validation: [Pair(misspelling: "tey", correction: "they")],
                                        heldOut: [Pair(misspelling: "recal", correction: "recall")])
-        let written = try SpellingTask.write(split, into: try Fixtures.temporaryDirectory(), pairCount: 3)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("afina-tasks-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let written = try SpellingTask.write(split, into: directory, pairCount: 3)
         XCTAssertEqual(try TrainingRecord.load(from: written.train), [.messages([
             .init(role: "user", content: "Correct the spelling of this word: teh"), .init(role: "assistant", content: "the"),
         ])])

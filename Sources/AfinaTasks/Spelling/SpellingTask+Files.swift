@@ -1,5 +1,6 @@
 // Writing the spelling task as JSONL: training and validation files in the prompt/completion
 // shape `afina train` reads, and a held-out file in the prompt/reference shape `afina eval` reads.
+import AfinaData
 import AfinaFormats
 import Foundation
 
