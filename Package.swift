@@ -43,7 +43,7 @@ let package = Package(
                 dependencies: ["AfinaModels", "AfinaData", "AfinaEval", "AfinaCharts",
                                .product(name: "Yams", package: "Yams")],
                 swiftSettings: fastMath),
-        .target(name: "AfinaEval", dependencies: ["AfinaModels", "AfinaData", "AfinaCharts"]),
+        .target(name: "AfinaEval", dependencies: ["AfinaModels", "AfinaData", "AfinaTemplates", "AfinaCharts"]),
         .target(name: "AfinaServing",
                 dependencies: ["AfinaModels", "AfinaTemplates", .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "Logging", package: "swift-log")]),

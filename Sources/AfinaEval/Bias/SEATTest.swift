@@ -5,7 +5,7 @@
 // The first key under "targets" is X and the first under "attributes" is A, in the order the
 // line writes them: swapping them flips the sign of the effect. JSON objects are unordered to
 // Foundation, so lines are read with the chat templates' order-keeping JSON reader.
-import AfinaTokenizers
+import AfinaTemplates
 import Foundation
 
 public struct SEATTest: Codable, Sendable, Equatable {

@@ -2,6 +2,7 @@
 // every pair rated by about ten students and averaged (0-1), as the files shipped in gensim's
 // test data (gensim 4.4.0 wheel). Written as 1,225 {"text_a", "text_b", "score"} records for
 // `afina eval --similarity`.
+import AfinaData
 import AfinaFormats
 import Foundation
 

