@@ -97,10 +97,18 @@ extension ExportableModel where Self: TrainableEncoder {
     }
 }
 
-extension BertForSequenceClassification: ExportableModel {
+/// A task model over a BERT encoder (classifier, masked LM): exported the same way.
+protocol BertTaskModel: TrainableEncoder {
+    var bert: Bert { get }
+    func floatCopy() throws -> Self
+    /// Writes the directory, copying the non-weight files of `source`.
+    func writeHuggingFace(to directory: URL, source: URL?) throws
+}
+
+extension BertTaskModel {
     public var hasAdapters: Bool { bert.hasAdapters }
 
-    public func merged() throws -> BertForSequenceClassification {
+    public func merged() throws -> Self {
         let copy = try floatCopy()
         try bert.foldAdapters(into: copy.bert)
         return copy
@@ -111,16 +119,5 @@ extension BertForSequenceClassification: ExportableModel {
     }
 }
 
-extension BertForMaskedLM: ExportableModel {
-    public var hasAdapters: Bool { bert.hasAdapters }
-
-    public func merged() throws -> BertForMaskedLM {
-        let copy = try floatCopy()
-        try bert.foldAdapters(into: copy.bert)
-        return copy
-    }
-
-    public func writeHuggingFace(to directory: URL, tokenizer: Tokenizer, tokenizerDirectory: URL?, tokenizerFrom: String?) throws {
-        try writeHuggingFace(to: directory, source: tokenizerDirectory)
-    }
-}
+extension BertForSequenceClassification: BertTaskModel, ExportableModel {}
+extension BertForMaskedLM: BertTaskModel, ExportableModel {}
