@@ -174,25 +174,7 @@ public final class EncoderFineTuneRun: @unchecked Sendable {
                                 validate: validation.isEmpty ? nil : validate)
         try loop.run(&state, chartTitle: "\(config.method.rawValue) \(config.task.rawValue) tuning of "
             + URL(fileURLWithPath: config.model).lastPathComponent, onEvent)
-        try writeOutput()
-    }
-
-    /// adapter/ in peft's layout (with a classifier's head and label names), or model/ as a
-    /// Hugging Face directory.
-    func writeOutput() throws {
-        switch config.method {
-        case .lora, .qlora:
-            try PEFTAdapter.write(trainer.optimizer.parameters, settings: config.lora, baseModel: config.model,
-                                  labels: labels.isEmpty ? nil : labels, backend: trainer.backend,
-                                  to: directory.appendingPathComponent("adapter"))
-        case .full:
-            guard let model = trainer.model as? any ExportableModel else {
-                throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be written yet")
-            }
-            let source = URL(fileURLWithPath: base.info.path)
-            let isDirectory = (try? source.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
-            try model.writeHuggingFace(to: directory.appendingPathComponent("model"), tokenizer: base.tokenizer,
-                                       tokenizerDirectory: isDirectory ? source : nil, tokenizerFrom: config.model)
-        }
+        try writeOutput(trainer.model, trainable: trainer.optimizer.parameters, base: base,
+                        labels: labels.isEmpty ? nil : labels, backend: trainer.backend, into: directory)
     }
 }

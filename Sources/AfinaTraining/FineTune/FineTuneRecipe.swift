@@ -2,6 +2,7 @@
 // one (EncoderFineTuneRun), chosen by the config's `task`.
 import AfinaModels
 import AfinaTensor
+import Foundation
 
 public protocol FineTuneRecipe: AnyObject {
     var config: TrainingConfig { get }
@@ -33,6 +34,27 @@ extension TrainingConfig {
         throw TrainingError.invalidSetup("task: \(task.rawValue) trains \(task.isEncoderTask ? "encoders" : "decoders"), but model: "
             + "\(model) is a \(loaded.info.architecture) \(isEncoder ? "encoder" : "decoder"); "
             + (isEncoder ? "use task: classification, masked_lm or embedding" : "use task: causal_lm"))
+    }
+}
+
+extension FineTuneRecipe {
+    /// The trained result: `adapter/` in peft's layout (a classifier's with its head and
+    /// `labels`), or `model/` as a Hugging Face directory with the base's tokenizer.
+    func writeOutput(_ trained: any LanguageModel, trainable: [Parameter], base: any ModelSource, labels: [String]? = nil,
+                     backend: any TrainingBackend, into directory: URL) throws {
+        switch config.method {
+        case .lora, .qlora:
+            try PEFTAdapter.write(trainable, settings: config.lora, baseModel: config.model, labels: labels, backend: backend,
+                                  to: directory.appendingPathComponent("adapter"))
+        case .full:
+            guard let model = trained as? any ExportableModel else {
+                throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be written yet")
+            }
+            let source = URL(fileURLWithPath: base.info.path)
+            let isDirectory = (try? source.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
+            try model.writeHuggingFace(to: directory.appendingPathComponent("model"), tokenizer: base.tokenizer,
+                                       tokenizerDirectory: isDirectory == true ? source : nil, tokenizerFrom: config.model)
+        }
     }
 }
 

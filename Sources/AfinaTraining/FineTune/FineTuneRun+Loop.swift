@@ -16,24 +16,7 @@ extension FineTuneRun {
                                 validate: validation.isEmpty ? nil : { [trainer] in Validation(loss: trainer.evaluate(validation)) })
         try loop.run(&state, chartTitle: "\(config.method.rawValue) fine-tuning of \(URL(fileURLWithPath: config.model).lastPathComponent)",
                      onEvent)
-        try writeOutput()
-    }
-
-    /// The trained result: `adapter/` in peft's layout, or `model/` as a Hugging Face directory.
-    func writeOutput() throws {
-        let backend = trainer.backend
-        switch config.method {
-        case .lora, .qlora:
-            try PEFTAdapter.write(trainer.optimizer.parameters, settings: config.lora, baseModel: config.model,
-                                  backend: backend, to: directory.appendingPathComponent("adapter"))
-        case .full:
-            guard let model = trainer.model as? any ExportableModel else {
-                throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be written yet")
-            }
-            let source = URL(fileURLWithPath: base.info.path)
-            let isDirectory = (try? source.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
-            try model.writeHuggingFace(to: directory.appendingPathComponent("model"), tokenizer: base.tokenizer,
-                                       tokenizerDirectory: isDirectory == true ? source : nil, tokenizerFrom: config.model)
-        }
+        try writeOutput(trainer.model, trainable: trainer.optimizer.parameters, base: base, backend: trainer.backend,
+                        into: directory)
     }
 }
