@@ -1,29 +1,31 @@
 // Accuracy and macro-F1 of predicted labels, as sums of per-example statistics (so the
-// bootstrap resamples sums). Macro-F1 as scikit-learn's f1_score(average="macro"): the mean
-// over every label seen in the references or the predictions of 2TP / (2TP + FP + FN).
-// Labels compare as exact match does (surrounding whitespace and one final period ignored),
-// so a prompted decoder's "positive." counts as "positive".
+// bootstrap resamples sums). Macro-F1 as scikit-learn's f1_score(average="macro", labels=the
+// references' labels): the mean over the task's labels of 2TP / (2TP + FP + FN); an answer
+// that is none of them counts against its reference's label only. Labels compare without
+// case, surrounding whitespace or one final period, so a prompted decoder's "Positive."
+// counts as "positive".
 
 enum ClassificationMetrics {
+    static func label(_ text: String) -> String { ExactMatch.normalized(text).lowercased() }
+
     /// Per example: 1 if correct.
     static func accuracyStatistics(predictions: [String], references: [[String]]) -> [[Double]] {
-        zip(predictions, references).map { [ExactMatch.matches($0, references: $1) ? 1 : 0] }
+        zip(predictions, references).map { predicted, gold in [gold.map(label).contains(label(predicted)) ? 1 : 0] }
     }
 
-    /// Per example: (TP, FP, FN) for each label, labels sorted; the reference is the first one.
+    /// Per example: (TP, FP, FN) for each of the references' labels, sorted; an example's
+    /// reference is its first.
     static func f1Statistics(predictions: [String], references: [[String]]) -> [[Double]] {
-        let predictions = predictions.map(ExactMatch.normalized)
-        let references = references.map { $0.map(ExactMatch.normalized) }
-        let labels = Set(predictions).union(references.compactMap(\.first)).sorted()
+        let golds = references.map { label($0.first ?? "") }
+        let labels = Set(golds).sorted()
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        return zip(predictions, references).map { predicted, gold in
+        return zip(predictions, golds).map { predicted, gold in
             var row = [Double](repeating: 0, count: 3 * labels.count)
-            let (p, g) = (index[predicted]!, index[gold.first ?? predicted]!)
-            if p == g {
-                row[3 * p] = 1
-            } else {
-                row[3 * p + 1] = 1
-                row[3 * g + 2] = 1
+            let g = index[gold]!
+            switch index[label(predicted)] {
+            case g: row[3 * g] = 1
+            case let p?: row[3 * p + 1] = 1; row[3 * g + 2] = 1
+            case nil: row[3 * g + 2] = 1
             }
             return row
         }
