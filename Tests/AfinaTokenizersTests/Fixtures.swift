@@ -66,3 +66,13 @@ enum Fixtures {
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 }
+
+/// The TokenizerError `body` throws, or nil when it loads (or throws another error).
+func tokenizerError(_ body: () throws -> Tokenizer) -> TokenizerError? {
+    do {
+        _ = try body()
+        return nil
+    } catch {
+        return error as? TokenizerError
+    }
+}

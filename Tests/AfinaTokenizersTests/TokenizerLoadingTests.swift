@@ -44,15 +44,6 @@ final class TokenizerLoadingTests: XCTestCase {
         try JSONSerialization.data(withJSONObject: fields)
     }
 
-    private func error(_ body: () throws -> Tokenizer) -> TokenizerError? {
-        do {
-            _ = try body()
-            return nil
-        } catch {
-            return error as? TokenizerError
-        }
-    }
-
     // MARK: Loading
 
     func testMergesWrittenAsStringsOrPairsLoadTheSame() throws {
@@ -127,38 +118,38 @@ final class TokenizerLoadingTests: XCTestCase {
     // MARK: Errors
 
     func testTextThatIsNotJSONIsRejectedNamingTheFile() {
-        let error = error { try Tokenizer(tokenizerJSON: Data("not json {".utf8), source: "/models/x/tokenizer.json") }
+        let error = tokenizerError { try Tokenizer(tokenizerJSON: Data("not json {".utf8), source: "/models/x/tokenizer.json") }
         XCTAssertEqual(error, .unreadable(source: "/models/x/tokenizer.json", reason: "not valid JSON"))
         XCTAssertTrue(error?.description.contains("/models/x/tokenizer.json") ?? false)
     }
 
     func testMissingModelOrVocabularyIsNamed() throws {
-        XCTAssertEqual(error { try Tokenizer(tokenizerJSON: try self.document(drop: "model")) },
+        XCTAssertEqual(tokenizerError { try Tokenizer(tokenizerJSON: try self.document(drop: "model")) },
                        .missing(source: "tokenizer.json", key: "model"))
         let noVocab = try JSONSerialization.data(withJSONObject: ["model": ["type": "BPE", "merges": []], "decoder": ["type": "ByteLevel"]])
-        XCTAssertEqual(error { try Tokenizer(tokenizerJSON: noVocab) }, .missing(source: "tokenizer.json", key: "model.vocab"))
+        XCTAssertEqual(tokenizerError { try Tokenizer(tokenizerJSON: noVocab) }, .missing(source: "tokenizer.json", key: "model.vocab"))
     }
 
     func testMergeNamingAnUnknownTokenIsRejected() {
-        let error = error { try Tokenizer(tokenizerJSON: try self.document(merges: ["h e", "x zz"])) }
+        let error = tokenizerError { try Tokenizer(tokenizerJSON: try self.document(merges: ["h e", "x zz"])) }
         guard case let .invalid(source, reason) = error else { return XCTFail("\(String(describing: error))") }
         XCTAssertEqual(source, "tokenizer.json")
         XCTAssertTrue(reason.contains("'zz'"), reason)
-        XCTAssertNotNil(self.error { try Tokenizer(tokenizerJSON: try self.document(merges: ["h e l"])) })
+        XCTAssertNotNil(tokenizerError { try Tokenizer(tokenizerJSON: try self.document(merges: ["h e l"])) })
     }
 
     func testUnsupportedPipelinesAreRejectedNamingThem() {
-        let whitespace = error { try Tokenizer(tokenizerJSON: try self.document(preTokenizer: ["type": "Whitespace"])) }
+        let whitespace = tokenizerError { try Tokenizer(tokenizerJSON: try self.document(preTokenizer: ["type": "Whitespace"])) }
         XCTAssertTrue(whitespace?.description.contains("pre_tokenizer Whitespace") ?? false, "\(String(describing: whitespace))")
-        let unigram = error { try Tokenizer(tokenizerJSON: try self.document(model: ["type": "Unigram", "vocab": [["a", -1.5]]])) }
+        let unigram = tokenizerError { try Tokenizer(tokenizerJSON: try self.document(model: ["type": "Unigram", "vocab": [["a", -1.5]]])) }
         XCTAssertEqual(unigram, .unsupported(source: "tokenizer.json", what: "model type 'Unigram' (only BPE and WordPiece)"))
-        let prefixSpace = error { try Tokenizer(tokenizerJSON: try self.document(preTokenizer: ["type": "ByteLevel", "add_prefix_space": true])) }
+        let prefixSpace = tokenizerError { try Tokenizer(tokenizerJSON: try self.document(preTokenizer: ["type": "ByteLevel", "add_prefix_space": true])) }
         XCTAssertTrue(prefixSpace?.description.contains("add_prefix_space: true") ?? false)
     }
 
     func testMissingFileIsRejectedNamingIt() {
         let url = URL(fileURLWithPath: "/nonexistent/tokenizer.json")
-        guard case let .unreadable(source, _) = error({ try Tokenizer(tokenizerJSON: url) }) else { return XCTFail() }
+        guard case let .unreadable(source, _) = tokenizerError({ try Tokenizer(tokenizerJSON: url) }) else { return XCTFail() }
         XCTAssertEqual(source, url.path)
     }
 }

@@ -60,15 +60,6 @@ final class WordPieceTests: XCTestCase {
         try JSONDecoder().decode(Expected.self, from: try Data(contentsOf: folder(model).appendingPathComponent("expected.json")))
     }
 
-    private func error(_ body: () throws -> Tokenizer) -> TokenizerError? {
-        do {
-            _ = try body()
-            return nil
-        } catch {
-            return error as? TokenizerError
-        }
-    }
-
     /// The bert-cased tokenizer.json with some top-level entries replaced.
     private func casedDocument(replacing entries: [String: Any]) throws -> Data {
         let data = try Data(contentsOf: folder("bert-cased").appendingPathComponent("tokenizer.json"))
@@ -222,7 +213,7 @@ final class WordPieceTests: XCTestCase {
 
     func testUnknownNormalizerIsRejectedNamingFileAndType() throws {
         let data = try casedDocument(replacing: ["normalizer": ["type": "Sequence", "normalizers": [["type": "NFKC"]]]])
-        let error = error { try Tokenizer(tokenizerJSON: data, source: "/m/tokenizer.json") }
+        let error = tokenizerError { try Tokenizer(tokenizerJSON: data, source: "/m/tokenizer.json") }
         guard case let .unsupported(source, what) = error else { return XCTFail("\(String(describing: error))") }
         XCTAssertEqual(source, "/m/tokenizer.json")
         XCTAssertTrue(what.hasPrefix("normalizer NFKC"), what)
@@ -234,11 +225,11 @@ final class WordPieceTests: XCTestCase {
         var model = try XCTUnwrap(document["model"] as? [String: Any])
         model["unk_token"] = "[NOPE]"
         document["model"] = model
-        let error = error { try Tokenizer(tokenizerJSON: try JSONSerialization.data(withJSONObject: document)) }
+        let error = tokenizerError { try Tokenizer(tokenizerJSON: try JSONSerialization.data(withJSONObject: document)) }
         XCTAssertEqual(error, .invalid(source: "tokenizer.json", reason: "model.unk_token '[NOPE]' is not in the WordPiece vocabulary"))
         model["unk_token"] = nil
         document["model"] = model
-        XCTAssertEqual(self.error { try Tokenizer(tokenizerJSON: try JSONSerialization.data(withJSONObject: document)) },
+        XCTAssertEqual(tokenizerError { try Tokenizer(tokenizerJSON: try JSONSerialization.data(withJSONObject: document)) },
                        .missing(source: "tokenizer.json", key: "model.unk_token"))
     }
 
@@ -250,7 +241,7 @@ final class WordPieceTests: XCTestCase {
             ("post_processor", ["type": "ByteLevel"], "post_processor ByteLevel for a WordPiece model"),
         ]
         for (key, component, message) in cases {
-            let error = error { try Tokenizer(tokenizerJSON: try self.casedDocument(replacing: [key: component])) }
+            let error = tokenizerError { try Tokenizer(tokenizerJSON: try self.casedDocument(replacing: [key: component])) }
             XCTAssertTrue(error?.description.hasPrefix("tokenizer.json: unsupported \(message)") ?? false, "\(String(describing: error))")
         }
     }
@@ -258,7 +249,7 @@ final class WordPieceTests: XCTestCase {
     func testTemplateThatCannotBeAppliedIsRejected() throws {
         let sequenceB: [String: Any] = ["Sequence": ["id": "B", "type_id": 0]]
         let template: [String: Any] = ["type": "TemplateProcessing", "single": [sequenceB], "pair": [sequenceB], "special_tokens": [:]]
-        let error = error { try Tokenizer(tokenizerJSON: try self.casedDocument(replacing: ["post_processor": template])) }
+        let error = tokenizerError { try Tokenizer(tokenizerJSON: try self.casedDocument(replacing: ["post_processor": template])) }
         XCTAssertEqual(error, .invalid(source: "tokenizer.json", reason: "post_processor: the single template must use $A and not $B"))
     }
 }
