@@ -11,7 +11,7 @@ struct Info: ParsableCommand {
     var model: String = ModelCatalog.defaultModel
 
     func run() throws {
-        let info = try ModelLoader.load(model).info
+        let info = try ModelLoader.loadNetwork(model).info
         let types = info.tensorTypes.sorted { $0.value > $1.value }.map { "\($0.key) x\($0.value)" }
         for (key, value) in [("path", info.path), ("format", info.format), ("architecture", info.architecture),
                              ("parameters", "\(info.parameterCount) (\(humanCount(info.parameterCount)))"),

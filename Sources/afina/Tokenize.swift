@@ -17,7 +17,7 @@ struct Tokenize: ParsableCommand {
     var text: String
 
     func run() throws {
-        let tokenizer = try ModelLoader.load(model).tokenizer
+        let tokenizer = try ModelLoader.loadNetwork(model).tokenizer
         let ids = tokenizer.encode(text)
         if json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: ["ids": ids.map(Int.init)]), as: UTF8.self))
