@@ -25,11 +25,7 @@ public final class EncoderFineTuneRun: @unchecked Sendable {
         let backend = try config.backend.makeBackend(precision: config.precision)
         self.config = config
         directory = URL(fileURLWithPath: config.outputDir)
-        let checkpoints = directory.appendingPathComponent("checkpoints")
-        if !resume, !(try Checkpoint.completed(in: checkpoints)).isEmpty {
-            throw TrainingError.invalidSetup("\(config.outputDir) holds checkpoints of an earlier run: continue it with "
-                + "`afina train --resume \(config.outputDir)`, or choose another output_dir (or delete that folder)")
-        }
+        let checkpoints = try config.checkpointFolder(resume: resume)
         guard config.method != .qlora else {
             throw TrainingError.invalidSetup("method qlora keeps a GGUF base in its quantized blocks; encoders load "
                 + "float weights: use lora")
@@ -91,26 +87,14 @@ public final class EncoderFineTuneRun: @unchecked Sendable {
         }
         notes.append("\(trainExamples.count) training and \(validation.count) validation examples"
             + (labels.isEmpty ? "" : ", \(labels.count) labels: \(labels.joined(separator: ", "))"))
-        let optimizer = Optimizer(trainable, settings: config.optimizer == .adamw
-            ? .adamW(beta1: config.adamBeta1, beta2: config.adamBeta2, epsilon: config.adamEpsilon,
-                     weightDecay: config.weightDecay)
-            : .sgd(momentum: config.momentum, weightDecay: config.weightDecay), backend: backend)
-        let perStep = config.batchSize * config.gradAccum
-        let totalSteps = switch config.duration {
-        case .steps(let n): n
-        case .epochs(let n): n * (trainExamples.count + perStep - 1) / perStep
-        }
-        trainer = EncoderTrainer(model: trained, optimizer: optimizer, examples: trainExamples, task: task, settings: Trainer.Settings(
-            batchSize: config.batchSize, gradAccum: config.gradAccum, learningRate: config.learningRate,
-            schedule: config.lrSchedule, warmupSteps: config.warmupSteps, totalSteps: totalSteps,
-            maxGradNorm: config.maxGradNorm, seed: config.seed, recompute: false))
+        trainer = EncoderTrainer(model: trained, optimizer: config.makeOptimizer(trainable, backend: backend),
+                                 examples: trainExamples, task: task,
+                                 settings: config.trainerSettings(examples: trainExamples.count, recompute: false))
         state = LoopState(step: 0, sampler: trainer.sampler, bestValidationLoss: nil, evaluationsWithoutImprovement: 0)
         if resume {
-            guard let latest = try Checkpoint.completed(in: checkpoints).last else {
-                throw TrainingError.badCheckpoint("no checkpoint to resume in \(checkpoints.path)")
-            }
-            state = try Checkpoint.restore(trainer, from: latest)
-            notes.append("resumed from \(latest.lastPathComponent)")
+            let (restored, note) = try Checkpoint.resumeLatest(trainer, in: checkpoints)
+            state = restored
+            notes.append(note)
         }
     }
 

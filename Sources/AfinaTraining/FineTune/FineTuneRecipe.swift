@@ -25,6 +25,48 @@ public enum FineTune {
 }
 
 extension TrainingConfig {
+    /// The run folder's checkpoints, refused when they belong to an earlier run that is not
+    /// being resumed.
+    func checkpointFolder(resume: Bool) throws -> URL {
+        let checkpoints = URL(fileURLWithPath: outputDir).appendingPathComponent("checkpoints")
+        if !resume, !(try Checkpoint.completed(in: checkpoints)).isEmpty {
+            throw TrainingError.invalidSetup("\(outputDir) holds checkpoints of an earlier run: continue it with "
+                + "`afina train --resume \(outputDir)`, or choose another output_dir (or delete that folder)")
+        }
+        return checkpoints
+    }
+
+    /// The optimizer the config names, over `trainable`.
+    func makeOptimizer(_ trainable: [Parameter], backend: any TrainingBackend) -> Optimizer {
+        Optimizer(trainable, settings: optimizer == .adamw
+            ? .adamW(beta1: adamBeta1, beta2: adamBeta2, epsilon: adamEpsilon, weightDecay: weightDecay)
+            : .sgd(momentum: momentum, weightDecay: weightDecay), backend: backend)
+    }
+
+    /// The trainer's settings for `examples` training examples (epochs become steps).
+    func trainerSettings(examples: Int, recompute: Bool) -> Trainer.Settings {
+        let perStep = batchSize * gradAccum
+        let totalSteps = switch duration {
+        case .steps(let n): n
+        case .epochs(let n): n * (examples + perStep - 1) / perStep
+        }
+        return Trainer.Settings(batchSize: batchSize, gradAccum: gradAccum, learningRate: learningRate, schedule: lrSchedule,
+                                warmupSteps: warmupSteps, totalSteps: totalSteps, maxGradNorm: maxGradNorm, seed: seed,
+                                recompute: recompute)
+    }
+}
+
+extension Checkpoint {
+    /// Loads the latest checkpoint in `folder` into `trainer`: the loop state, and a note saying which.
+    static func resumeLatest(_ trainer: any CheckpointedTrainer, in folder: URL) throws -> (LoopState, String) {
+        guard let latest = try completed(in: folder).last else {
+            throw TrainingError.badCheckpoint("no checkpoint to resume in \(folder.path)")
+        }
+        return (try restore(trainer, from: latest), "resumed from \(latest.lastPathComponent)")
+    }
+}
+
+extension TrainingConfig {
     /// The network `model` names, checked to suit `task` (a decoder for causal_lm, an encoder
     /// for the encoder tasks), so a mismatch names both keys.
     func loadModel(backend: any Backend) throws -> LoadedNetwork {

@@ -26,11 +26,7 @@ public final class FineTuneRun: @unchecked Sendable {
         let backend = try config.backend.makeBackend(precision: config.precision)
         self.config = config
         directory = URL(fileURLWithPath: config.outputDir)
-        let earlier = try Checkpoint.completed(in: directory.appendingPathComponent("checkpoints"))
-        if !resume, !earlier.isEmpty {
-            throw TrainingError.invalidSetup("\(config.outputDir) holds checkpoints of an earlier run: continue it with "
-                + "`afina train --resume \(config.outputDir)`, or choose another output_dir (or delete that folder)")
-        }
+        let checkpoints = try config.checkpointFolder(resume: resume)
         base = try ModelLoader.causalLM(config.loadModel(backend: backend))
         guard let loaded = base.model as? any TrainableModel else {
             throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be trained yet")
@@ -51,21 +47,9 @@ public final class FineTuneRun: @unchecked Sendable {
         let (train, validation, notes) = try Self.prepareData(config, base)
         self.validation = validation
         self.notes = notes
-        let optimizer = Optimizer(trainable, settings: config.optimizer == .adamw
-            ? .adamW(beta1: config.adamBeta1, beta2: config.adamBeta2, epsilon: config.adamEpsilon,
-                     weightDecay: config.weightDecay)
-            : .sgd(momentum: config.momentum, weightDecay: config.weightDecay), backend: backend)
-        let perStep = config.batchSize * config.gradAccum
-        let totalSteps: Int
-        switch config.duration {
-        case .steps(let n): totalSteps = n
-        case .epochs(let n): totalSteps = n * (train.count + perStep - 1) / perStep
-        }
-        trainer = Trainer(model: model, optimizer: optimizer, examples: train, settings: Trainer.Settings(
-            batchSize: config.batchSize, gradAccum: config.gradAccum, learningRate: config.learningRate,
-            schedule: config.lrSchedule, warmupSteps: config.warmupSteps,
-            totalSteps: totalSteps, maxGradNorm: config.maxGradNorm, seed: config.seed,
-            recompute: config.checkpointing), distillation: try Self.distillation(config, student: base, train: train))
+        trainer = Trainer(model: model, optimizer: config.makeOptimizer(trainable, backend: backend), examples: train,
+                          settings: config.trainerSettings(examples: train.count, recompute: config.checkpointing),
+                          distillation: try Self.distillation(config, student: base, train: train))
         state = LoopState(step: 0, sampler: trainer.sampler, bestValidationLoss: nil, evaluationsWithoutImprovement: 0)
         // The largest pass: the longest micro-batch, cut at tokensPerPass (whole sequences).
         let lengths = train.map(\.tokens.count).sorted()
@@ -87,11 +71,9 @@ public final class FineTuneRun: @unchecked Sendable {
         self.memory = memory
         self.notes.append(memory.summary)
         if resume {
-            guard let latest = try Checkpoint.completed(in: checkpoints).last else {
-                throw TrainingError.badCheckpoint("no checkpoint to resume in \(checkpoints.path)")
-            }
-            state = try Checkpoint.restore(trainer, from: latest)
-            self.notes.append("resumed from \(latest.lastPathComponent)")
+            let (restored, note) = try Checkpoint.resumeLatest(trainer, in: checkpoints)
+            state = restored
+            self.notes.append(note)
         }
     }
 
