@@ -73,12 +73,7 @@ public final class EncoderTrainer: LoopTrainer, @unchecked Sendable {
                                       lossScale: 1 / Float(max(count, 1)), dropoutSeed: seed(i) ^ 0x5EED).total
         }
         let loss = lossSum / Double(max(count, 1))
-        guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, loss: loss, checkpoint: nil) }
-        let norm = clipGradientNorm(gradients, maxNorm: settings.maxGradNorm, backend: backend)
-        guard norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, loss: norm, checkpoint: nil) }
-        let rate = settings.learningRate * settings.schedule.multiplier(step: step, warmupSteps: settings.warmupSteps,
-                                                                        totalSteps: settings.totalSteps)
-        optimizer.update(gradients, learningRate: rate)
+        let (norm, rate) = try optimizer.update(gradients, loss: loss, settings: settings)
         let tokens = microBatches.map { $0.inputs.map(\.ids.count).reduce(0, +) }.reduce(0, +)
         return StepResult(step: step, loss: loss, learningRate: rate, gradientNorm: norm, tokens: tokens,
                           targetTokens: count, distillation: nil)

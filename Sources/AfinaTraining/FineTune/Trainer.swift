@@ -39,6 +39,11 @@ public final class Trainer: LoopTrainer, @unchecked Sendable {
         /// full BLAS speed, and activation memory stops growing with the batch.
         public var tokensPerPass: Int
 
+        /// The learning rate of update `k` (1-based).
+        public func learningRate(forUpdate k: Int) -> Double {
+            learningRate * schedule.multiplier(step: k - 1, warmupSteps: warmupSteps, totalSteps: totalSteps)
+        }
+
         public init(batchSize: Int, gradAccum: Int, learningRate: Double, schedule: LearningRateSchedule,
                     warmupSteps: Int, totalSteps: Int, maxGradNorm: Double, seed: UInt64, recompute: Bool,
                     tokensPerPass: Int = 512) {
@@ -98,11 +103,7 @@ public final class Trainer: LoopTrainer, @unchecked Sendable {
             }
         }
         let loss = lossSum / Double(max(targetCount, 1))
-        guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, loss: loss, checkpoint: nil) }
-        let norm = clipGradientNorm(gradients, maxNorm: settings.maxGradNorm, backend: backend)
-        guard norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, loss: norm, checkpoint: nil) }
-        let rate = learningRate(forUpdate: step + 1)
-        optimizer.update(gradients, learningRate: rate)
+        let (norm, rate) = try optimizer.update(gradients, loss: loss, settings: settings)
         return StepResult(step: step, loss: loss, learningRate: rate, gradientNorm: norm, tokens: tokens,
                           targetTokens: targetCount, distillation: terms)
     }
@@ -127,12 +128,6 @@ public final class Trainer: LoopTrainer, @unchecked Sendable {
         return passes
     }
 
-    /// The learning rate of update `k` (1-based).
-    public func learningRate(forUpdate k: Int) -> Double {
-        settings.learningRate * settings.schedule.multiplier(step: k - 1, warmupSteps: settings.warmupSteps,
-                                                             totalSteps: settings.totalSteps)
-    }
-
     /// Mean cross-entropy per target token over `set`, without gradients.
     public func evaluate(_ set: [TrainingSequence]) -> Double {
         var (sum, count) = (0.0, 0)
@@ -142,5 +137,21 @@ public final class Trainer: LoopTrainer, @unchecked Sendable {
             count += batch.map(\.targetCount).reduce(0, +)
         }
         return count == 0 ? .nan : sum / Double(count)
+    }
+}
+
+extension Optimizer {
+    /// The next update from `gradients` of a step whose mean loss is `loss`: clipped to the
+    /// settings' norm, at the schedule's rate. A non-finite loss or gradient norm throws
+    /// before the update, so the weights stay as they were. Returns the norm before clipping
+    /// and the rate.
+    func update(_ gradients: Gradients, loss: Double, settings: Trainer.Settings) throws
+        -> (gradientNorm: Double, learningRate: Double) {
+        guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, loss: loss, checkpoint: nil) }
+        let norm = clipGradientNorm(gradients, maxNorm: settings.maxGradNorm, backend: backend)
+        guard norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, loss: norm, checkpoint: nil) }
+        let rate = settings.learningRate(forUpdate: step + 1)
+        update(gradients, learningRate: rate)
+        return (norm, rate)
     }
 }
