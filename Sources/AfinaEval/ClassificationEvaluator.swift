@@ -16,11 +16,12 @@ public enum ClassificationEvaluator {
             throw EvalError.malformedLine(path: file, line: record.line, message: "label '\(record.label!)' is not one the "
                 + "model was trained on (\(classifier.labels.joined(separator: ", ")))")
         }
+        let inputs = session.inputs(records.map(\.text), pairs: records.map(\.textPair)).inputs
         let clock = ContinuousClock.now
-        let (predictions, _) = try session.classify(records.map(\.text), pairs: records.map(\.textPair))
+        let predictions = try session.classify(inputs)
         let elapsed = ContinuousClock.now - clock
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        let tokens = session.inputs(records.map(\.text), pairs: records.map(\.textPair)).inputs.map(\.ids.count).reduce(0, +)
+        let tokens = inputs.map(\.ids.count).reduce(0, +)
         let references = records.map { [$0.label!] }
         let misses = zip(records, predictions).filter { $0.label != $1.label }.prefix(5)
             .map { TaskReport.Miss(prompt: $0.text, prediction: $1.label, references: [$0.label!]) }

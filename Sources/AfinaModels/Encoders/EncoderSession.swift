@@ -53,10 +53,15 @@ public struct EncoderSession: Sendable {
 
     /// The most probable label of each text (with its pair).
     public func classify(_ texts: [String], pairs: [String?]? = nil) throws -> (predictions: [Prediction], truncated: Int) {
+        let (inputs, truncated) = self.inputs(texts, pairs: pairs)
+        return (try classify(inputs), truncated)
+    }
+
+    /// The most probable label of each tokenized input.
+    public func classify(_ inputs: [EncoderInput]) throws -> [Prediction] {
         guard let classifier = encoder as? any SequenceClassifier else {
             throw ModelError.invalidArgument("this model has no classification head: train one with `task: classification`")
         }
-        let (inputs, truncated) = self.inputs(texts, pairs: pairs)
         let classes = classifier.labels.count
         var predictions: [Prediction] = []
         for start in stride(from: 0, to: inputs.count, by: batchSize) {
@@ -70,6 +75,6 @@ public struct EncoderSession: Sendable {
                 predictions.append(Prediction(label: classifier.labels[best], score: 1 / total))
             }
         }
-        return (predictions, truncated)
+        return predictions
     }
 }
