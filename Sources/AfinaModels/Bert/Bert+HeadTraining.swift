@@ -86,15 +86,8 @@ extension BertForMaskedLM: TrainableEncoder {
         let b = trainingBackend
         let tape = try bert.trainingForward(batch, training: g != nil, dropoutSeed: dropoutSeed)
         guard !rows.isEmpty else { return LossTerms(total: 0) }
-        if let bad = rows.first(where: { !(0..<tape.hidden.rows).contains($0) }) {
-            throw ModelError.invalidArgument("masked row \(bad) is outside the batch's \(tape.hidden.rows) tokens")
-        }
         let c = bert.config
-        let hidden = b.gatherRows(tape.hidden, rows)                                     // [R, D]
-        let transformed = transform(hidden, b)
-        let activated = b.gelu(transformed, approximation: c.activation)
-        let normed = b.layerNorm(activated, weight: transformNorm.weight, bias: transformNorm.bias, eps: c.layerNormEps)
-        let logits = b.linear(normed, weight: decoder, bias: decoderBias)                // [R, V], then d/dlogits
+        let (hidden, transformed, activated, normed, logits) = try head(tape.hidden, rows: rows)  // logits then d/dlogits
         let loss = TokenObjective.crossEntropy.loss(logits, targets: targets, rows: 0..<rows.count, backend: b,
                                                     scale: lossScale)
         guard let g else { return loss }

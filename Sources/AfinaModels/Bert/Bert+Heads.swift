@@ -67,14 +67,21 @@ public final class BertForMaskedLM: MaskedLM, @unchecked Sendable {
     public func hiddenStates(_ batch: [EncoderInput]) throws -> Tensor { try bert.hiddenStates(batch) }
 
     public func maskedLogits(_ batch: [EncoderInput], rows: [Int]) throws -> Tensor {
-        let b = backend
-        let all = try bert.hiddenStates(batch)
+        try head(try bert.hiddenStates(batch), rows: rows).logits
+    }
+
+    /// The prediction head at `rows` of the hidden states, keeping what its backward needs:
+    /// dense -> GELU -> LayerNorm -> vocabulary.
+    func head(_ all: Tensor, rows: [Int]) throws -> (hidden: Tensor, transformed: Tensor, activated: Tensor,
+                                                       normed: Tensor, logits: Tensor) {
+        let (b, c) = (backend, bert.config)
         if let bad = rows.first(where: { !(0..<all.rows).contains($0) }) {
             throw ModelError.invalidArgument("masked row \(bad) is outside the batch's \(all.rows) tokens")
         }
         let hidden = b.gatherRows(all, rows)                                                   // [R, D]
-        let h = b.gelu(transform(hidden, b), approximation: bert.config.activation)
-        let normed = b.layerNorm(h, weight: transformNorm.weight, bias: transformNorm.bias, eps: bert.config.layerNormEps)
-        return b.linear(normed, weight: decoder, bias: decoderBias)                            // [R, V]
+        let transformed = transform(hidden, b)
+        let activated = b.gelu(transformed, approximation: c.activation)
+        let normed = b.layerNorm(activated, weight: transformNorm.weight, bias: transformNorm.bias, eps: c.layerNormEps)
+        return (hidden, transformed, activated, normed, b.linear(normed, weight: decoder, bias: decoderBias))  // [R, V]
     }
 }
