@@ -40,15 +40,14 @@ extension BertForSequenceClassification: TrainableEncoder {
         }
         let b = trainingBackend
         let tape = try bert.trainingForward(batch, training: g != nil, dropoutSeed: dropoutSeed)
-        guard let pooler = bert.pooler else { throw ModelError.invalidArgument("this BERT checkpoint has no pooler") }
-        let first = b.gatherRows(tape.hidden, tape.packing.firstRows)                     // [B, D]
-        let pooled = b.tanh(pooler(first, b))
+        let (first, pooled) = try bert.pooled(tape.hidden, tape.packing)                  // [B, D]
         let logits = classifier(pooled, b)                                               // [B, labels], then d/dlogits
         let loss = TokenObjective.crossEntropy.loss(logits, targets: labels, rows: 0..<labels.count, backend: b,
                                                     scale: lossScale)
         guard let g else { return loss }
         let dPooled = classifier.backward(input: pooled, dy: logits, mask: nil, g, b)
-        let dFirst = pooler.backward(input: first, dy: b.tanhBackward(dPooled, y: pooled), mask: nil, g, b)
+        // pooled(_:_:) has thrown already when there is no pooler.
+        let dFirst = bert.pooler!.backward(input: first, dy: b.tanhBackward(dPooled, y: pooled), mask: nil, g, b)
         let dHidden = b.zeros(tape.hidden.shape)
         b.copyRows(dFirst, into: dHidden, at: tape.packing.firstRows)
         bert.backward(tape, dHidden: dHidden, g)

@@ -28,7 +28,7 @@ public final class BertForSequenceClassification: SequenceClassifier, @unchecked
     public func hiddenStates(_ batch: [EncoderInput]) throws -> Tensor { try bert.hiddenStates(batch) }
 
     public func classificationLogits(_ batch: [EncoderInput]) throws -> Tensor {
-        let pooled = try bert.pooled(try bert.hiddenStates(batch), Bert.Packing(batch))      // [B, D]
+        let pooled = try bert.pooled(try bert.hiddenStates(batch), Bert.Packing(batch)).pooled  // [B, D]
         return classifier(pooled, backend)                                                   // [B, labels]
     }
 }

@@ -113,11 +113,13 @@ public final class Bert: TextEncoder, @unchecked Sendable {
                            eps: c.layerNormEps)
     }
 
-    /// The pooled output tanh(W h[CLS] + b) of each sequence    [B, D]
-    func pooled(_ hidden: Tensor, _ p: Packing) throws -> Tensor {
+    /// The pooled output tanh(W h[CLS] + b) of each sequence [B, D], with the [CLS] states it
+    /// pooled (what the pooler's backward needs).
+    func pooled(_ hidden: Tensor, _ p: Packing) throws -> (first: Tensor, pooled: Tensor) {
         guard let pooler else {
             throw ModelError.invalidArgument("this BERT checkpoint has no pooler (pooler.dense), which its head needs")
         }
-        return backend.tanh(pooler(backend.gatherRows(hidden, p.firstRows), backend))
+        let first = backend.gatherRows(hidden, p.firstRows)                                 // [B, D]
+        return (first, backend.tanh(pooler(first, backend)))
     }
 }
