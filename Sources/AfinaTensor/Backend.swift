@@ -76,6 +76,9 @@ public enum GELUApproximation: String, Sendable, CaseIterable {
 /// Everything a model needs from a compute device.
 public protocol Backend: AnyObject, Sendable {
     var name: String { get }
+    /// Which kernels this backend runs here, as (role, kernel) lines for benchmarks to print:
+    /// kernels are chosen by the machine at run time, so numbers need them beside.
+    var kernels: [(role: String, kernel: String)] { get }
 
     // MARK: Memory
     /// A float32 tensor holding `values`.

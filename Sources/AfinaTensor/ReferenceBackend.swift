@@ -4,6 +4,7 @@ import Foundation
 
 public final class ReferenceBackend: HostBackend {
     public let name = "reference"
+    public var kernels: [(role: String, kernel: String)] { [("all ops", "plain Swift loops")] }
     public init() {}
 
     public func rmsNorm(_ x: Tensor, weight: Tensor, eps: Float) -> Tensor {

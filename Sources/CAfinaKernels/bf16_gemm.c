@@ -9,8 +9,6 @@
 
 #define BF16 __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl")))
 
-int afina_has_bf16(void) { return __builtin_cpu_supports("avx512bf16"); }
-
 // Round to nearest even; NaN is not preserved (a NaN loss stops training anyway).
 static inline unsigned short to_bf16(float x) {
     uint32_t b;

@@ -1,4 +1,5 @@
 // The afina command line: thin commands that parse flags, call the libraries and print.
+import AfinaTensor
 import ArgumentParser
 
 @main
@@ -7,4 +8,10 @@ struct Afina: ParsableCommand {
         commandName: "afina",
         abstract: "Run, fine-tune and distill small open language models, in Swift.",
         subcommands: [Pull.self, Info.self, Tokenize.self, Generate.self, Embed.self, Classify.self, Train.self, Merge.self, Export.self, StudentCommand.self, DistillCommand.self, Eval.self, DataCommand.self, BiasCommand.self, Serve.self, Bench.self])
+
+    static func main() {
+        // Before any work: OpenBLAS's kernels are fixed when it loads (see BLASKernels).
+        BLASKernels.restartWithBestCoreIfNeeded()
+        main(nil)
+    }
 }

@@ -3,6 +3,7 @@
 import AfinaEval
 import AfinaHub
 import AfinaModels
+import AfinaTensor
 import ArgumentParser
 import Foundation
 
@@ -22,7 +23,7 @@ struct BenchGenerate: ParsableCommand {
     @Option(name: .customLong("prompt-tokens"), help: "Prompt length per sequence.") var promptTokens = 128
     @Option(name: .customLong("tokens"), help: "Tokens generated per sequence.") var tokens = 64
     @OptionGroup var backendOptions: BackendOptions
-    @Flag(help: "Print {\"prefill_tokens_per_second\":X,\"decode_tokens_per_second\":X,\"peak_rss_bytes\":N}.")
+    @Flag(help: "Print {\"prefill_tokens_per_second\":X,\"decode_tokens_per_second\":X,\"peak_rss_bytes\":N,\"kernels\":{...}}.")
     var json = false
 
     func validate() throws {
@@ -32,7 +33,8 @@ struct BenchGenerate: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try ModelLoader.load(model, backend: backendOptions.make())
+        let backend = try backendOptions.make()
+        let loaded = try ModelLoader.load(model, backend: backend)
         let text = String(repeating: "The quick brown fox jumps over the lazy dog while the cat sleeps. ", count: 200)
         let prompt = Array(loaded.tokenizer.encode(text).prefix(promptTokens))
         let generator = Generator(model: loaded.model, decode: { _ in "" })
@@ -54,12 +56,13 @@ struct BenchGenerate: ParsableCommand {
             let object: [String: Any] = [
                 "prefill_tokens_per_second": Double(t.prefillTokens) / t.prefillSeconds,
                 "decode_tokens_per_second": Double(t.decodeTokens) / t.decodeSeconds,
-                "peak_rss_bytes": peak, "batch": results[0].0,
+                "peak_rss_bytes": peak, "batch": results[0].0, "kernels": backend.kernelTable,
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
             return
         }
         print("model: \(loaded.info.path)\nprompt \(prompt.count) tokens, \(tokens) generated per sequence, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print("kernels:\n\(backend.kernelLines)")
         print("batch  prefill tok/s  decode tok/s")
         for (n, t) in results {
             print(String(format: "%5d  %13.1f  %12.1f", n, Double(t.prefillTokens) / t.prefillSeconds,
@@ -67,4 +70,10 @@ struct BenchGenerate: ParsableCommand {
         }
         print("peak RSS: \(peak / 1_048_576) MiB")
     }
+}
+
+extension Backend {
+    /// The kernels in use as a JSON object ({role: kernel}) and as indented lines.
+    var kernelTable: [String: String] { Dictionary(kernels.map { ($0.role, $0.kernel) }) { first, _ in first } }
+    var kernelLines: String { kernels.map { "  \($0.role): \($0.kernel)" }.joined(separator: "\n") }
 }

@@ -25,7 +25,7 @@ struct BenchTrain: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
     @Flag(help: "Recompute activations in backward (less memory).") var recompute = false
     @Option(name: .customLong("tokens-per-pass"), help: "Most tokens per forward/backward pass.") var tokensPerPass = 512
-    @Flag(help: "Print {\"tokens_per_second\":X,\"peak_rss_bytes\":N}.") var json = false
+    @Flag(help: "Print {\"tokens_per_second\":X,\"peak_rss_bytes\":N,\"kernels\":{...}}.") var json = false
 
     func validate() throws {
         guard batch > 0, sequenceLength > 1, steps > 0, rank > 0 else {
@@ -34,7 +34,8 @@ struct BenchTrain: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try ModelLoader.load(model, backend: backendOptions.make(precision: precision))
+        let backend = try backendOptions.make(precision: precision)
+        let loaded = try ModelLoader.load(model, backend: backend)
         guard let base = loaded.model as? any TrainableModel else { throw ValidationError("model cannot train") }
         let trainable: any TrainableModel = method == .qlora ? base : try base.floatCopy()
         if method != .full {
@@ -60,11 +61,12 @@ struct BenchTrain: ParsableCommand {
         let peak = PeakMemory.peakResidentBytes() ?? 0
         if json {
             let object: [String: Any] = ["tokens_per_second": speed, "peak_rss_bytes": peak, "method": method.rawValue,
-                                         "precision": precision.rawValue]
+                                         "precision": precision.rawValue, "kernels": backend.kernelTable]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print("\(method.rawValue) fine-tuning (\(precision.rawValue) products) of \(loaded.info.path): batch \(batch) x \(sequenceLength) tokens, "
                 + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print("kernels:\n\(backend.kernelLines)")
             print(String(format: "%.1f tokens/s, peak RSS %d MiB", speed, peak / 1_048_576))
         }
     }

@@ -12,7 +12,7 @@ public enum ProductPrecision: String, Sendable, CaseIterable {
     case fp32, bf16
 
     /// bf16 where this CPU has AVX-512 BF16, else fp32.
-    public var available: ProductPrecision { self == .bf16 && afina_has_bf16() == 0 ? .fp32 : self }
+    public var available: ProductPrecision { self == .bf16 && !CPUFeatures.current.contains(.avx512bf16) ? .fp32 : self }
 }
 
 /// A right-hand side packed into 32-column panels of bfloat16 k-pairs.

@@ -1,11 +1,9 @@
 // Matrix products with bfloat16 inputs and float32 accumulation (AVX-512 BF16, vdpbf16ps),
 // about twice OpenBLAS's float32 sgemm per core on this project's machine (measured: 200 vs
-// 76-99 GFLOP/s). Debian's OpenBLAS is built without its sbgemm. Callers check
-// afina_has_bf16() first; the kernels are compiled for AVX-512 BF16 only inside this file.
+// 76-99 GFLOP/s). Debian's OpenBLAS is built without its sbgemm. Callers check for
+// AVX-512 BF16 first (afina_cpu_features); only this file is compiled for it.
 #pragma once
 
-/// Whether this CPU has AVX-512 BF16.
-int afina_has_bf16(void);
 /// Number of uint16 elements `afina_bf16_pack_b` writes for a [k, m] right-hand side.
 long afina_bf16_packed_size(long k, long m);
 /// Packs panels [panel0, panel1) of the right-hand side B of C = A B: 32-column panels of

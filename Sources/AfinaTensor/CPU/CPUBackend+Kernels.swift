@@ -1,0 +1,13 @@
+// What the CPU backend runs on this machine: every choice below is made at run time from
+// CPUFeatures and the BLAS library's own choice, so benchmark numbers carry it beside them.
+extension CPUBackend {
+    public var kernels: [(role: String, kernel: String)] {
+        [
+            ("cpu", "\(CPUFeatures.modelName), \(Parallel.cores) threads (\(CPUFeatures.current))"),
+            ("float products", usesBF16 ? "bf16 inputs, fp32 sums: AVX-512 BF16 tiles (vdpbf16ps)"
+                : "fp32: \(BLASKernels.summary), one slice per thread"),
+            ("quantized decode", "fused AVX2 row dots for Q4_1 and Q8_0; other types dequantized, then dotted"),
+            ("quantized prefill", "weight tiles dequantized to fp32, then OpenBLAS sgemm"),
+        ]
+    }
+}
