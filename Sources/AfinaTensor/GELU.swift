@@ -26,12 +26,4 @@ enum GELU {
             return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * sqrtTwoOverPi * (1 + 3 * cubic * x * x)
         }
     }
-
-    /// GELU of x in single precision (the CPU backend's form, as PyTorch's CPU kernel).
-    @inline(__always) static func value(_ x: Float, _ form: GELUApproximation) -> Float {
-        switch form {
-        case .none: 0.5 * x * (1 + erff(x * 0.70710678118654752))
-        case .tanh: 0.5 * x * (1 + tanhf(0.79788456080286536 * (x + 0.044715 * x * x * x)))
-        }
-    }
 }

@@ -202,6 +202,13 @@ extension CPUBackend: TrainingBackend {
         return (dGate, dUp)
     }
 
+    public func geluBackward(_ dy: Tensor, x: Tensor, approximation: GELUApproximation) -> Tensor {
+        precondition(dy.count == x.count)
+        let dx = uninitialized(x.shape)
+        elementwise(x.count) { i, n in afina_gelu_backward(dy.f32 + i, x.f32 + i, dx.f32 + i, n, approximation == .tanh ? 1 : 0) }
+        return dx
+    }
+
     public func rmsNormBackward(_ dy: Tensor, x: Tensor, weight: Tensor, eps: Float, weightGradient: Tensor?) -> Tensor {
         // As the reference; rows split over the cores, each chunk summing its own weight gradient.
         let (n, d) = (x.rows, x.columns)
