@@ -1,35 +1,76 @@
-"""Generation speed of Afina beside PyTorch (fp32, transformers) and llama.cpp
-(llama-cpp-python, built from source by pip) on the same machine, in the same run.
+"""Afina's speed beside llama.cpp and PyTorch on the same machine, in one run.
 
-Same work for all: a 128-token prompt, 64 greedy tokens, batch 1 (and batch 8 where the
-tool batches). Prints a table with each tool's tokens/s and Afina's ratio to it.
+1. The machine: `afina bench peak` (float32 FMA and AVX-512 BF16 GFLOP/s on every core).
+2. Generation, every pulled catalog decoder (SmolLM2 Q4_1, Qwen2.5-Coder 0.5B and 1.5B
+   Q4_K_M): a 128-token prompt, 64 greedy tokens, batch 1; prefill and decode tokens/s of
+   Afina and of llama.cpp (llama-cpp-python, built by pip on this machine); for SmolLM2 also
+   PyTorch fp32 (transformers) at batch 1 and 8.
+3. Training, SmolLM2-135M, batch 4 x 256 random tokens, loss on every token, AdamW: full,
+   LoRA r=16 (alpha 32, all seven projections) and QLoRA (Afina), Afina in fp32 and bf16
+   products, PyTorch 2.15 in fp32 and bf16 autocast (its fastest CPU mode); tokens/s, peak
+   RSS and the fraction of the machine's peak each reaches.
+
+Every measurement runs in its own process (llama.cpp and torch must not share one, see
+MACHINE-NOTES.md; peak RSS is then each run's own). Prints markdown tables with Afina's
+ratio to each tool.
 
 Run: python3 scripts/bench_baselines.py [--afina .build/release/afina] [--threads 2]
+         [--only generate|train] [--steps 3]
 Needs: scripts/requirements.txt plus llama-cpp-python (pip install llama-cpp-python).
 """
-import argparse, json, os, subprocess, time
+import argparse, json, os, resource, subprocess, sys, time
 
 CACHE = os.path.expanduser(os.environ.get("AFINA_CACHE", "~/.cache/afina"))
-MODEL_DIR = os.path.join(CACHE, "models", "smollm2-135m-instruct")
-GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MODELS = {  # catalog name -> GGUF file (as `afina pull` stores it)
+    "smollm2-135m-instruct": "SmolLM2-135M-Instruct.Q4_1.gguf",
+    "qwen2.5-coder-0.5b-instruct": "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+    "qwen2.5-coder-1.5b-instruct": "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+}
+TRAIN_MODEL = "smollm2-135m-instruct"
 TEXT = "The quick brown fox jumps over the lazy dog while the cat sleeps. " * 200
 PROMPT, NEW = 128, 64
+BATCH, LENGTH = 4, 256
 
 
-def afina(binary, batch):
-    out = subprocess.run([binary, "bench", "generate", "--batch", str(batch), "--json",
-                          "--prompt-tokens", str(PROMPT), "--tokens", str(NEW)],
-                         check=True, capture_output=True, text=True).stdout
-    r = json.loads(out)
-    return r["prefill_tokens_per_second"], r["decode_tokens_per_second"]
+def gguf_path(name):
+    return os.path.join(CACHE, "models", name, MODELS[name])
 
 
-def pytorch(batch, threads):
+def run_json(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def worker(args, *rest):
+    """Runs this script as a child process for one measurement; returns its JSON line."""
+    return run_json([sys.executable, __file__, "--threads", str(args.threads), "--steps", str(args.steps),
+                     "--worker", *rest])
+
+
+# ---- workers (each runs in its own process and prints one JSON line) ----
+
+def llama_cpp_generate(name, threads):
+    from llama_cpp import Llama
+    llm = Llama(gguf_path(name), n_ctx=512, n_threads=threads, n_threads_batch=threads, n_batch=512, verbose=False)
+    ids = llm.tokenize(TEXT.encode(), add_bos=False)[:PROMPT]
+    llm.eval(ids[:8]); llm.reset()  # warm-up
+    t0 = time.perf_counter()
+    llm.eval(ids)
+    prefill = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _ in range(NEW):
+        llm.eval([llm.sample(temp=0.0)])
+    decode = time.perf_counter() - t0
+    return dict(prefill=PROMPT / prefill, decode=NEW / decode)
+
+
+def pytorch_generate(name, batch, threads):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     torch.set_num_threads(threads)
-    tok = AutoTokenizer.from_pretrained(MODEL_DIR, gguf_file=GGUF)
-    model = AutoModelForCausalLM.from_pretrained(MODEL_DIR, gguf_file=GGUF, dtype=torch.float32).eval()
+    folder, gguf = os.path.dirname(gguf_path(name)), MODELS[name]
+    tok = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32).eval()
     ids = tok(TEXT, add_special_tokens=False)["input_ids"][:PROMPT]
     x = torch.tensor([[ids[0] + i] + ids[1:] for i in range(batch)])
     with torch.inference_mode():
@@ -41,45 +82,138 @@ def pytorch(batch, threads):
         t0 = time.perf_counter()
         model.generate(x, attention_mask=torch.ones_like(x), min_new_tokens=NEW, max_new_tokens=NEW, **gen)
         decode = time.perf_counter() - t0 - prefill  # generate's own prefill is the same work
-    return batch * PROMPT / prefill, batch * NEW / decode
+    return dict(prefill=batch * PROMPT / prefill, decode=batch * NEW / decode)
 
 
-def llama_cpp(threads):
-    from llama_cpp import Llama
-    llm = Llama(os.path.join(MODEL_DIR, GGUF), n_ctx=512, n_threads=threads, n_threads_batch=threads,
-                n_batch=512, verbose=False)
-    ids = llm.tokenize(TEXT.encode(), add_bos=False)[:PROMPT]
-    llm.eval(ids[:8]); llm.reset()  # warm-up
+def pytorch_train(method, precision, threads, steps):
+    import torch
+    from transformers import AutoModelForCausalLM
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    folder = os.path.dirname(gguf_path(TRAIN_MODEL))
+    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=MODELS[TRAIN_MODEL], dtype=torch.float32).train()
+    if method == "lora":
+        from peft import LoraConfig, get_peft_model
+        model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, task_type="CAUSAL_LM",
+                                                 target_modules=["q_proj", "k_proj", "v_proj", "o_proj",
+                                                                 "gate_proj", "up_proj", "down_proj"]))
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
+    vocab = model.config.vocab_size
+
+    def step():
+        ids = torch.randint(0, vocab, (BATCH, LENGTH + 1))
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            loss = model(input_ids=ids[:, :-1], labels=ids[:, :-1]).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad()
+
+    step()  # warm-up
     t0 = time.perf_counter()
-    llm.eval(ids)
-    prefill = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for _ in range(NEW):
-        llm.eval([llm.sample(temp=0.0)])
-    decode = time.perf_counter() - t0
-    return PROMPT / prefill, NEW / decode
+    for _ in range(steps):
+        step()
+    speed = BATCH * LENGTH * steps / (time.perf_counter() - t0)
+    return dict(tokens_per_second=speed, peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+
+
+def training_flops_per_token(method):
+    """Multiply-add work of one trained token of SmolLM2-135M (config of the GGUF), counting 2 per
+    multiply-add: the forward is 2N for the N weights of the products (head included) plus the
+    attention scores and sums, 4 * layers * heads * head_dim * (average keys). Backward computes
+    input gradients (another 2N) and, in full fine-tuning, weight gradients (2N more); attention's
+    backward is twice its forward either way. LoRA's small adapter products are left out."""
+    layers, d, inter, heads, kv, vocab = 30, 576, 1536, 9, 3, 49152
+    hd = d // heads
+    n = layers * (2 * d * heads * hd + 2 * d * kv * hd + 3 * d * inter) + vocab * d
+    attention = 4 * layers * heads * hd * (LENGTH + 1) / 2
+    return (6 if method == "full" else 4) * n + 3 * attention
+
+
+# ---- the driver ----
+
+def generation(args):
+    rows = []
+    for name in MODELS:
+        if not os.path.exists(gguf_path(name)):
+            print(f"{name} not pulled (afina pull {name}): skipped", file=sys.stderr)
+            continue
+        a = run_json([args.afina, "bench", "generate", "--model", name, "--batch", "1", "--json",
+                      "--prompt-tokens", str(PROMPT), "--tokens", str(NEW)])
+        afina = dict(prefill=a["prefill_tokens_per_second"], decode=a["decode_tokens_per_second"])
+        rows.append((name, "Afina", 1, afina, None))
+        try:
+            rows.append((name, "llama.cpp", 1, worker(args, "llama", name), afina))
+        except subprocess.CalledProcessError as e:
+            print(f"llama.cpp failed on {name} (is llama-cpp-python installed?): {e.stderr.strip()[-300:]}",
+                  file=sys.stderr)
+        if name == TRAIN_MODEL:
+            rows.append((name, "PyTorch fp32", 1, worker(args, "torch-generate", name, "1"), afina))
+            a8 = run_json([args.afina, "bench", "generate", "--model", name, "--batch", "8", "--json",
+                           "--prompt-tokens", str(PROMPT), "--tokens", str(NEW)])
+            afina8 = dict(prefill=a8["prefill_tokens_per_second"], decode=a8["decode_tokens_per_second"])
+            rows.append((name, "Afina", 8, afina8, None))
+            rows.append((name, "PyTorch fp32", 8, worker(args, "torch-generate", name, "8"), afina8))
+        print(f"kernels ({name}): {json.dumps(a['kernels'])}")
+    print(f"\nGeneration: prompt {PROMPT} tokens, {NEW} greedy tokens, {args.threads} threads\n")
+    print("| model | tool | batch | prefill tok/s | decode tok/s | Afina prefill / tool | Afina decode / tool |")
+    print("|---|---|---|---|---|---|---|")
+    for name, tool, batch, r, afina in rows:
+        ratios = f"{afina['prefill'] / r['prefill']:.2f}x | {afina['decode'] / r['decode']:.2f}x" if afina else " | "
+        print(f"| {name} | {tool} | {batch} | {r['prefill']:.1f} | {r['decode']:.1f} | {ratios} |")
+
+
+def training(args, peak):
+    rows = []
+    for method in ["full", "lora"]:
+        torch_runs = {p: worker(args, "torch-train", method, p) for p in ["fp32", "bf16"]}
+        for afina_method in ([method] if method == "full" else ["lora", "qlora"]):
+            for precision in ["fp32", "bf16"]:
+                a = run_json([args.afina, "bench", "train", "--method", afina_method, "--precision", precision,
+                              "--steps", str(args.steps), "--json"])
+                rows.append((afina_method, precision, a, torch_runs))
+                print(f"kernels ({afina_method} {precision}): {json.dumps(a['kernels'])}")
+
+    def of_peak(speed, method, precision):
+        bound = peak["bf16_gflops"] if precision == "bf16" and peak["bf16_gflops"] else peak["fp32_gflops"]
+        return f"{100 * speed * training_flops_per_token(method) / (bound * 1e9):.0f}%"
+
+    print(f"\nTraining {TRAIN_MODEL}: batch {BATCH} x {LENGTH} tokens, {args.threads} threads; tokens/s (peak RSS MiB, "
+          "share of the machine's peak: fp32 FMA for fp32, bf16 dot for bf16 and autocast)\n")
+    print("| Afina method, products | Afina | PyTorch fp32 | PyTorch bf16 autocast | Afina / fp32 | Afina / bf16 "
+          "| memory / fp32 |")
+    print("|---|---|---|---|---|---|---|")
+    for method, precision, a, t in rows:
+        f, b = t["fp32"], t["bf16"]
+        torch_method = "full" if method == "full" else "lora"
+        cell = lambda r, m, p: f"{r['tokens_per_second']:.0f} ({r['peak_rss_bytes'] >> 20}, {of_peak(r['tokens_per_second'], m, p)})"
+        print(f"| {method}, {precision} | {cell(a, method, precision)} | {cell(f, torch_method, 'fp32')} | "
+              f"{cell(b, torch_method, 'bf16')} | {a['tokens_per_second'] / f['tokens_per_second']:.2f}x | "
+              f"{a['tokens_per_second'] / b['tokens_per_second']:.2f}x | {a['peak_rss_bytes'] / f['peak_rss_bytes']:.2f} |")
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--afina", default=".build/release/afina")
     p.add_argument("--threads", type=int, default=os.cpu_count())
-    a = p.parse_args()
-    rows = []
-    for batch in (1, 8):
-        af = afina(a.afina, batch)
-        rows.append((f"afina", batch, *af, None))
-        pt = pytorch(batch, a.threads)
-        rows.append(("pytorch fp32", batch, *pt, af[1] / pt[1]))
-    try:
-        lc = llama_cpp(a.threads)
-        rows.insert(1, ("llama.cpp", 1, *lc, rows[0][3] / lc[1]))
-    except ImportError:
-        print("llama-cpp-python not installed: skipping llama.cpp")
-    print(f"SmolLM2-135M-Instruct Q4_1, prompt {PROMPT}, {NEW} new tokens, {a.threads} threads")
-    print(f"{'tool':<14}{'batch':>6}{'prefill tok/s':>15}{'decode tok/s':>14}{'afina decode / tool':>21}")
-    for name, batch, pre, dec, ratio in rows:
-        print(f"{name:<14}{batch:>6}{pre:>15.1f}{dec:>14.1f}{'' if ratio is None else f'{ratio:>21.2f}'}")
+    p.add_argument("--steps", type=int, default=3)
+    p.add_argument("--only", choices=["generate", "train"])
+    p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        kind, *rest = args.worker
+        result = {"llama": lambda: llama_cpp_generate(rest[0], args.threads),
+                  "torch-generate": lambda: pytorch_generate(rest[0], int(rest[1]), args.threads),
+                  "torch-train": lambda: pytorch_train(rest[0], rest[1], args.threads, args.steps)}[kind]()
+        print(json.dumps(result))
+        return
+    peak = run_json([args.afina, "bench", "peak", "--json"])
+    print(f"{peak['cpu']}, {peak['cores']} threads: fp32 FMA peak {peak['fp32_gflops']:.0f} GFLOP/s, "
+          f"bf16 dot peak {peak['bf16_gflops'] or 0:.0f} GFLOP/s")
+    if args.only != "train":
+        generation(args)
+    if args.only != "generate":
+        training(args, peak)
 
 
 if __name__ == "__main__":

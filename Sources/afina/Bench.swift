@@ -9,7 +9,7 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (not tests): print a table, or JSON.", subcommands: [BenchGenerate.self, BenchTrain.self])
+        abstract: "Benchmarks (not tests): print a table, or JSON.", subcommands: [BenchGenerate.self, BenchTrain.self, BenchPeak.self])
 }
 
 struct BenchGenerate: ParsableCommand {
@@ -76,4 +76,25 @@ extension Backend {
     /// The kernels in use as a JSON object ({role: kernel}) and as indented lines.
     var kernelTable: [String: String] { Dictionary(kernels.map { ($0.role, $0.kernel) }) { first, _ in first } }
     var kernelLines: String { kernels.map { "  \($0.role): \($0.kernel)" }.joined(separator: "\n") }
+}
+
+struct BenchPeak: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peak",
+        abstract: "This machine's arithmetic peak on every core: float32 FMAs and AVX-512 BF16 dot products, GFLOP/s.")
+
+    @Flag(help: "Print {\"fp32_gflops\":X,\"bf16_gflops\":X or null,\"cores\":N,\"cpu\":\"...\"}.") var json = false
+
+    func run() throws {
+        let peak = MachinePeak.measure()
+        if json {
+            let object: [String: Any] = ["fp32_gflops": peak.fp32 / 1e9, "bf16_gflops": peak.bf16.map { $0 / 1e9 } ?? NSNull(),
+                                         "cores": ProcessInfo.processInfo.activeProcessorCount, "cpu": CPUFeatures.modelName]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            return
+        }
+        print("\(CPUFeatures.modelName), \(ProcessInfo.processInfo.activeProcessorCount) threads (\(CPUFeatures.current))")
+        print(String(format: "fp32 FMA: %.0f GFLOP/s", peak.fp32 / 1e9))
+        print(peak.bf16.map { String(format: "bf16 dot (vdpbf16ps): %.0f GFLOP/s", $0 / 1e9) } ?? "bf16 dot: no AVX-512 BF16")
+    }
 }

@@ -1,5 +1,5 @@
 // afina bench train: training tokens/s and peak memory on random token batches.
-// The PyTorch baselines come from scripts/bench_train_baseline.py on the same machine.
+// The PyTorch baselines come from scripts/bench_baselines.py on the same machine.
 import AfinaEval
 import AfinaHub
 import AfinaModels
