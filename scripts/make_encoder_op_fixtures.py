@@ -71,6 +71,8 @@ def attention_case(name, spans, query_rows, key_rows, heads, kv_heads, hd, scale
             scores = scores + bias[:, :n, :keys]
         if s["causal"]:
             mask = torch.ones(n, keys, dtype=torch.bool).tril()
+            if s.get("window"):  # transformers' sliding window: key j seen by query i when i - window < j
+                mask &= torch.ones(n, keys, dtype=torch.bool).triu(1 - s["window"])
             scores = scores.masked_fill(~mask, float("-inf"))
         o = torch.softmax(scores, dim=-1) @ vs                                                    # [H, n, hd]
         rows.append((s["query_row"], o.transpose(0, 1).reshape(n, heads * hd)))
@@ -86,8 +88,11 @@ def attention_case(name, spans, query_rows, key_rows, heads, kv_heads, hd, scale
     return case
 
 
-def span(query_row, count, key_row, keys, causal):
-    return {"query_row": query_row, "count": count, "key_row": key_row, "keys": keys, "causal": causal}
+def span(query_row, count, key_row, keys, causal, window=None):
+    s = {"query_row": query_row, "count": count, "key_row": key_row, "keys": keys, "causal": causal}
+    if window:
+        s["window"] = window
+    return s
 
 
 # Padding rows of the padded encoder batch still get outputs (they attend to the real keys), as
@@ -100,6 +105,9 @@ cases = [
                    8, 8, heads=2, kv_heads=2, hd=16, scale=1.0, bias_positions=(5, 5)),
     attention_case("cross-attention, padded encoder keys", [span(0, 3, 0, 5, False), span(3, 3, 5, 4, False)],
                    6, 10, heads=3, kv_heads=1, hd=8, scale=8 ** -0.5, bias_positions=None),
+    attention_case("decoder, sliding window 3 (Gemma's local layers), grouped heads",
+                   [span(0, 7, 0, 7, True, window=3), span(7, 5, 7, 5, True, window=3)],
+                   12, 12, heads=4, kv_heads=2, hd=8, scale=20 ** -0.5, bias_positions=None),
 ]
 fixture = {
     "layer_norm": [layer_norm_case(5, 48, 1e-12), layer_norm_case(3, 384, 1e-5)],

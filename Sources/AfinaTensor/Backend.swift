@@ -8,6 +8,9 @@
 public enum AttentionMask: Sendable, Equatable {
     /// Query i sees keys 0...past+i (a decoder).
     case causal
+    /// Query i sees the last `window` keys up to itself, past+i-window < key <= past+i (the
+    /// local layers of Gemma 2/3 and Mistral: transformers' sliding-window causal mask).
+    case slidingWindow(Int)
     /// Every query sees keys 0..<keys and no others (an encoder: a padded sequence's padding
     /// rows sit past `keys` and are masked out).
     case bidirectional(keys: Int)
@@ -50,18 +53,19 @@ public struct AttentionSpan: Sendable, Equatable {
         self.mask = mask
     }
 
-    /// Keys query i of this span sees: keys 0..<visibleKeys(i).
-    @inline(__always) public func visibleKeys(_ i: Int) -> Int {
+    /// Keys query i of this span sees.
+    @inline(__always) public func visibleKeys(_ i: Int) -> Range<Int> {
         switch mask {
-        case .causal: past + i + 1
-        case .bidirectional(let keys): keys
+        case .causal: 0..<past + i + 1
+        case .slidingWindow(let window): max(0, past + i + 1 - window)..<past + i + 1
+        case .bidirectional(let keys): 0..<keys
         }
     }
 
     /// Keys any query of this span sees (the width of its score matrix).
     public var keyCount: Int {
         switch mask {
-        case .causal: past + count
+        case .causal, .slidingWindow: past + count
         case .bidirectional(let keys): keys
         }
     }

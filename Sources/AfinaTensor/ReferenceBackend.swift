@@ -98,8 +98,8 @@ public final class ReferenceBackend: HostBackend {
                 let visible = span.visibleKeys(i)
                 for h in 0..<heads {
                     let kvh = h / (heads / kvHeads)
-                    var scores = [Float](repeating: 0, count: visible)
-                    for t in 0..<visible {
+                    var scores = [Float](repeating: 0, count: span.keyCount)
+                    for t in visible {
                         var dot: Float = 0
                         for d in 0..<headDim {
                             dot += query.f32[row * qStride + h * headDim + d]
@@ -107,12 +107,12 @@ public final class ReferenceBackend: HostBackend {
                         }
                         scores[t] = dot * scale + (bias.map { $0.value(head: h, query: span.past + i, key: t) } ?? 0)
                     }
-                    let maxScore = scores.max()!
+                    let maxScore = visible.map { scores[$0] }.max()!
                     var total: Float = 0
-                    for t in 0..<visible { scores[t] = exp(scores[t] - maxScore); total += scores[t] }
+                    for t in visible { scores[t] = exp(scores[t] - maxScore); total += scores[t] }
                     for d in 0..<headDim {
                         var acc: Float = 0
-                        for t in 0..<visible {
+                        for t in visible {
                             acc += scores[t] / total * values.f32[(span.keyRow + t) * kvStride + kvh * headDim + d]
                         }
                         out.f32[row * qStride + h * headDim + d] = acc

@@ -1,6 +1,6 @@
 // The encoder ops on every backend against PyTorch (scripts/make_encoder_op_fixtures.py):
 // LayerNorm, GELU (erf and tanh forms), tanh, and attention with a bidirectional padding mask, an
-// additive bias and a chosen scale; each forward and the gradients of Σ dy ⊙ output.
+// additive bias, a chosen scale or a sliding window; each forward and the gradients of Σ dy ⊙ output.
 // Tolerance: max |afina - torch| / max(1, |torch|) ≤ 1e-5 on every tensor (float32 rounding
 // of sums over ≤ 384 terms; a wrong term, sign or mask is off by far more).
 import Foundation
@@ -75,8 +75,10 @@ final class EncoderOpTests: XCTestCase {
                 let (heads, kvHeads, hd) = (c["heads"] as! Int, c["kv_heads"] as! Int, c["head_dim"] as! Int)
                 let scale = Float(c["scale"] as! Double)
                 let spans = (c["spans"] as! [[String: Any]]).map { s in
-                    AttentionSpan(queryRow: s["query_row"] as! Int, count: s["count"] as! Int, keyRow: s["key_row"] as! Int,
-                                  past: 0, mask: s["causal"] as! Bool ? .causal : .bidirectional(keys: s["keys"] as! Int))
+                    let mask: AttentionMask = if let window = s["window"] as? Int { .slidingWindow(window) }
+                        else if s["causal"] as! Bool { .causal } else { .bidirectional(keys: s["keys"] as! Int) }
+                    return AttentionSpan(queryRow: s["query_row"] as! Int, count: s["count"] as! Int,
+                                         keyRow: s["key_row"] as! Int, past: 0, mask: mask)
                 }
                 let (qShape, kShape) = (c["query_shape"] as! [Int], c["key_shape"] as! [Int])
                 let q = b.tensor(floats(c, "query"), shape: qShape)

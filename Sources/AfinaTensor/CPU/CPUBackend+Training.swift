@@ -96,7 +96,7 @@ extension CPUBackend: TrainingBackend {
                         for t in 0..<visible { dpr[t] = pr[t] * (dpr[t] - weighted) }
                         if let biasGradient, let bias {
                             let g = biasGradient.f32 + bias.index(head: h, query: span.past + i, key: 0)
-                            for t in 0..<span.visibleKeys(i) { g[t] += dpr[t] }
+                            for t in span.visibleKeys(i) { g[t] += dpr[t] }
                         }
                         for t in 0..<visible { dpr[t] *= scale }
                     }

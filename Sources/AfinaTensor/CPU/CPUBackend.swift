@@ -204,12 +204,14 @@ public final class CPUBackend: HostBackend {
                 defer { scores.deallocate() }
                 let out = result.f32 + span.queryRow * Int(qStride) + h * headDim
                 if span.count == 1 {
-                    // Decoding: plain SIMD loops; BLAS calls this small cost more than they save.
-                    for t in 0..<visible { scores[t] = dot(q, k + t * Int(kvStride), headDim) * scale }
+                    // Decoding: plain SIMD loops over the keys it sees; BLAS calls this small
+                    // cost more than they save.
+                    let seen = span.visibleKeys(0)
+                    for t in seen { scores[t] = dot(q, k + t * Int(kvStride), headDim) * scale }
                     if let bias { bias.add(to: scores, head: h, query: span.past, keys: visible) }
-                    softmaxInPlace(scores, valid: visible, total: visible)
+                    softmaxInPlace(scores, valid: seen, total: visible)
                     for d in 0..<headDim { out[d] = 0 }
-                    for t in 0..<visible { AfinaTensor.axpy(scores[t], v + t * Int(kvStride), out, headDim) }
+                    for t in seen { AfinaTensor.axpy(scores[t], v + t * Int(kvStride), out, headDim) }
                     continue
                 }
                 // scores [count, visible] = q [count, hd] * k [visible, hd]^T * scale
@@ -228,13 +230,15 @@ public final class CPUBackend: HostBackend {
     }
 }
 
-/// Softmax over the first `valid` entries; the rest (future positions) become 0.
-@inline(__always) func softmaxInPlace(_ p: UnsafeMutablePointer<Float>, valid: Int, total: Int) {
+/// Softmax over the entries in `valid`; the others of the `total` (keys the query does not
+/// see: future positions, outside the window, padding) become 0.
+@inline(__always) func softmaxInPlace(_ p: UnsafeMutablePointer<Float>, valid: Range<Int>, total: Int) {
     var maxValue = -Float.infinity
-    for t in 0..<valid { maxValue = max(maxValue, p[t]) }
-    let inv = 1 / afina_exp_shifted(p, valid, maxValue)
-    for t in 0..<valid { p[t] *= inv }
-    for t in valid..<total { p[t] = 0 }
+    for t in valid { maxValue = max(maxValue, p[t]) }
+    let inv = 1 / afina_exp_shifted(p + valid.lowerBound, valid.count, maxValue)
+    for t in valid { p[t] *= inv }
+    for t in 0..<valid.lowerBound { p[t] = 0 }
+    for t in valid.upperBound..<total { p[t] = 0 }
 }
 
 extension CPUBackend {

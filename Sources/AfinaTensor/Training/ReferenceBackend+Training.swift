@@ -40,19 +40,19 @@ extension ReferenceBackend: TrainingBackend {
                     let q = row * qStride + h * headDim
                     func kv(_ t: Int) -> Int { (span.keyRow + t) * kvStride + kvh * headDim }
                     // p = softmax(scores); dS = p * (dP - Σ p dP) with dP_t = dy · v_t.
-                    var p = [Float](repeating: 0, count: visible)
-                    for t in 0..<visible {
+                    var p = [Float](repeating: 0, count: span.keyCount)
+                    for t in visible {
                         for d in 0..<headDim { p[t] += query.f32[q + d] * keys.f32[kv(t) + d] }
                         p[t] = p[t] * scale + (bias.map { $0.value(head: h, query: span.past + i, key: t) } ?? 0)
                     }
-                    let maxScore = p.max()!
-                    for t in 0..<visible { p[t] = exp(p[t] - maxScore) }
+                    let maxScore = visible.map { p[$0] }.max()!
+                    for t in visible { p[t] = exp(p[t] - maxScore) }
                     let total = p.reduce(0, +)
-                    for t in 0..<visible { p[t] /= total }
-                    var dp = [Float](repeating: 0, count: visible)
-                    for t in 0..<visible { for d in 0..<headDim { dp[t] += dy.f32[q + d] * values.f32[kv(t) + d] } }
+                    for t in visible { p[t] /= total }
+                    var dp = [Float](repeating: 0, count: span.keyCount)
+                    for t in visible { for d in 0..<headDim { dp[t] += dy.f32[q + d] * values.f32[kv(t) + d] } }
                     let weighted = zip(p, dp).map(*).reduce(0, +)
-                    for t in 0..<visible {
+                    for t in visible {
                         let dScore = p[t] * (dp[t] - weighted)
                         if let biasGradient, let bias {
                             biasGradient.f32[bias.index(head: h, query: span.past + i, key: t)] += dScore
