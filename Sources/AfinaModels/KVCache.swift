@@ -60,6 +60,22 @@ public final class KVCache: @unchecked Sendable {
     }
 
     func advance(slot: Int, by count: Int) { lengths[slot] += count }
+
+    /// Where each chunk's new tokens go: their causal attention spans over their slots, their
+    /// positions (after what each slot holds) and their cache rows; throws when a slot is full.
+    /// The model writes its keys and values there, then calls `advance` for each chunk.
+    func place(_ chunks: [SequenceChunk]) throws -> (spans: [AttentionSpan], positions: [Int32], rows: [Int]) {
+        var spans: [AttentionSpan] = [], positions: [Int32] = [], rows: [Int] = []
+        for chunk in chunks {
+            let reserved = try reserve(slot: chunk.slot, count: chunk.tokens.count)
+            let past = lengths[chunk.slot]
+            spans.append(AttentionSpan(queryRow: positions.count, count: chunk.tokens.count,
+                                       keyRow: chunk.slot * capacity, past: past))
+            positions += (past..<past + chunk.tokens.count).map { Int32($0) }
+            rows += reserved
+        }
+        return (spans, positions, rows)
+    }
 }
 
 extension CausalLM {

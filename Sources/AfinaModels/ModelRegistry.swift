@@ -16,6 +16,8 @@ public enum ModelRegistry {
     /// `model_type` (config.json) or `general.architecture` (GGUF) -> implementation.
     public static let architectures: [String: any Architecture.Type] = [
         "bert": Bert.self,
+        "gemma3": Gemma3.self,
+        "gemma3_text": Gemma3.self,
         "llama": Llama.self,
         "mistral": Llama.self,
         "qwen2": Llama.self,

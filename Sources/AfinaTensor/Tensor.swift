@@ -25,6 +25,13 @@ public final class Tensor: @unchecked Sendable {
     public var columns: Int { shape.last ?? 1 }
     /// Number of rows: all dimensions but the last, multiplied.
     public var rows: Int { shape.count > 1 ? count / columns : 1 }
+
+    /// The same elements (same storage, no copy) seen with another shape of equal size:
+    /// [N, heads * headDim] as [N * heads, headDim] for a per-head norm.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        precondition(newShape.reduce(1, *) == count, "reshape \(self) to \(newShape)")
+        return Tensor(shape: newShape, dtype: dtype, storage: storage)
+    }
 }
 
 extension Tensor: CustomStringConvertible {

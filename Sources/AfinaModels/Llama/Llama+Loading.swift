@@ -49,13 +49,20 @@ extension Llama: Architecture {
 
     /// GGUF tensor name -> Hugging Face name ("blk.3.attn_q.weight" -> "model.layers.3.self_attn.q_proj.weight").
     static func huggingFaceName(gguf name: String, source: String) throws -> String {
-        let parts = name.split(separator: ".").map(String.init)
-        if parts.count == 2, let hf = ggufGlobalNames[parts[0]] { return hf + "." + parts[1] }
-        if parts.count == 4, parts[0] == "blk", let layer = Int(parts[1]), let hf = ggufLayerNames[parts[2]] {
-            return "model.layers.\(layer).\(hf).\(parts[3])"
-        }
-        throw ModelError.unexpectedWeights([name], source: source)
+        try ggufToHuggingFace(name, global: ggufGlobalNames, layer: ggufLayerNames, source: source)
     }
+}
+
+/// A GGUF tensor name in Hugging Face's naming, by an architecture's tables of stems: whole-model
+/// ("token_embd.weight" -> "model.embed_tokens.weight") or per layer ("blk.3.attn_q.weight" ->
+/// "model.layers.3.self_attn.q_proj.weight").
+func ggufToHuggingFace(_ name: String, global: [String: String], layer: [String: String], source: String) throws -> String {
+    let parts = name.split(separator: ".").map(String.init)
+    if parts.count == 2, let hf = global[parts[0]] { return hf + "." + parts[1] }
+    if parts.count == 4, parts[0] == "blk", let index = Int(parts[1]), let hf = layer[parts[2]] {
+        return "model.layers.\(index).\(hf).\(parts[3])"
+    }
+    throw ModelError.unexpectedWeights([name], source: source)
 }
 
 /// Owned bytes (the un-permuted copy of a tensor).

@@ -70,15 +70,7 @@ public final class Llama: CausalLM, @unchecked Sendable {
 
     public func logits(_ chunks: [SequenceChunk], cache: KVCache, allPositions: Bool) throws -> Tensor {
         let b = backend
-        var spans: [AttentionSpan] = [], positions: [Int32] = [], cacheRows: [Int] = []
-        for chunk in chunks {
-            let rows = try cache.reserve(slot: chunk.slot, count: chunk.tokens.count)
-            let past = cache.lengths[chunk.slot]
-            spans.append(AttentionSpan(queryRow: positions.count, count: chunk.tokens.count,
-                                       keyRow: chunk.slot * cache.capacity, past: past))
-            positions += (past..<past + chunk.tokens.count).map { Int32($0) }
-            cacheRows += rows
-        }
+        let (spans, positions, cacheRows) = try cache.place(chunks)
         let c = config
         var x = b.embedding(embed, ids: chunks.flatMap(\.tokens))                    // [N, D]
         for (i, layer) in layers.enumerated() {

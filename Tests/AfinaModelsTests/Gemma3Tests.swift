@@ -1,0 +1,57 @@
+// A tiny random Gemma 3 (five sliding-window layers and a global one, window 4, sequences of 6
+// and 11 tokens, head_dim unequal to hidden/heads) against transformers
+// (scripts/make_gemma_fixtures.py), from its Hugging Face directory and from the GGUF
+// llama.cpp's converter would write (norms stored as 1 + w); decoding one token at a time
+// through the cache must give the full forward's logits, windows included.
+// Tolerance: max |afina - transformers| over a sequence's logits <= 1e-5 * max |transformers|.
+import AfinaFormats
+import AfinaTensor
+import Foundation
+import XCTest
+@testable import AfinaModels
+
+final class Gemma3Tests: XCTestCase, TinyModelFixtures {
+    let backend = CPUBackend()
+
+    func testHuggingFaceDirectoryAndGGUFMatchTransformersLogits() throws {
+        // The GGUF's reference scales scores by head_dim^-1/2, as llama.cpp does for Gemma 3 (the
+        // file has no query_pre_attn_scalar); the directory's by query_pre_attn_scalar^-1/2.
+        for (model, logits) in [(try huggingFaceModel("gemma3"), "logits"), (try ggufModel("gemma3"), "gguf_logits")] {
+            XCTAssertTrue(model is Gemma3)
+            for (i, (ids, expected)) in try reference("gemma3", logits: logits).enumerated() {
+                assertClose(try allLogits(model, ids), expected, "\(logits) sequence \(i)")
+            }
+        }
+    }
+
+    func testDecodingThroughTheWindowEqualsTheFullForward() throws {
+        let model = try huggingFaceModel("gemma3")
+        let (ids, expected) = try reference("gemma3")[0]
+        let vocabulary = model.vocabularySize
+        let cache = model.makeCache(slots: 1, capacity: ids.count)
+        _ = try model.logits([SequenceChunk(slot: 0, tokens: Array(ids[0..<2]))], cache: cache, allPositions: false)
+        for t in 2..<ids.count {
+            let step = backend.floats(try model.logits([SequenceChunk(slot: 0, tokens: [ids[t]])], cache: cache,
+                                                       allPositions: false))
+            assertClose(step, Array(expected[t * vocabulary..<(t + 1) * vocabulary]), "decode position \(t)")
+        }
+    }
+
+    func testConfigReadsBothTransformersGenerations() throws {
+        // transformers 4.x keys, as google/gemma-3-270m's config.json has them.
+        let old: [String: Any] = [
+            "model_type": "gemma3_text", "vocab_size": 262144, "hidden_size": 640, "intermediate_size": 2048,
+            "num_hidden_layers": 18, "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 256,
+            "query_pre_attn_scalar": 256, "sliding_window": 512, "rope_theta": 1_000_000.0,
+            "rope_local_base_freq": 10000.0, "rope_scaling": NSNull(), "max_position_embeddings": 32768,
+            "_sliding_window_pattern": 6,
+        ]
+        let config = try Gemma3Config(huggingFace: old)
+        XCTAssertEqual(config.slidingLayers.enumerated().filter { !$0.element }.map(\.offset), [5, 11, 17])
+        XCTAssertEqual(config.globalRoPE, RoPEConfig(theta: 1_000_000))
+        XCTAssertEqual(config.localRoPE, RoPEConfig(theta: 10000))
+        var gemma2 = old
+        gemma2["final_logit_softcapping"] = 30.0
+        XCTAssertThrowsError(try Gemma3Config(huggingFace: gemma2))
+    }
+}
