@@ -1,0 +1,117 @@
+// Fused dequantize-and-dot of one row of ggml k-quant super-blocks (256 values) with float32
+// activations, for decoding. Block layouts and the order of the dequantization arithmetic:
+// Sources/AfinaTensor/Quant/KQuants.swift (ggml-common.h block_q4_K / q5_K / q6_K).
+//
+// Each sub-block's scale multiplies the sum of q * x over the sub-block, not each value:
+// sum_l x_l * (d_j * q_l - m_j) = d_j * sum_l q_l x_l - m_j * sum_l x_l. Quants are widened
+// straight from memory (8 bytes -> 8 int32 lanes), and the nibbles are split in int32 lanes,
+// which costs fewer shuffles than splitting bytes and widening twice.
+#include "quant_dot.h"
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline float half_at(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+static inline float sum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/// 8 bytes at p, zero-extended to 8 int32 lanes.
+static inline __m256i u8x8(const uint8_t *p) { return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p)); }
+
+/// Q4_K / Q5_K: the 8 sub-block scales times d and mins times dmin (get_scale_min_k4).
+static inline void scales_mins_k4(const uint8_t *b, float *scale, float *min) {
+    float d = half_at(b), dmin = half_at(b + 2);
+    const uint8_t *s = b + 4;
+    for (int j = 0; j < 4; j++) {
+        scale[j] = d * (float)(s[j] & 63);
+        min[j] = dmin * (float)(s[j + 4] & 63);
+        scale[j + 4] = d * (float)((s[j + 8] & 0x0F) | ((s[j] >> 6) << 4));
+        min[j + 4] = dmin * (float)((s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4));
+    }
+}
+
+// Q4_K and Q5_K share the loop: 4 chunks of 64 values, the first 32 from the low nibbles of
+// 32 bytes and the next 32 from the high ones; Q5_K ORs in bit 4 from qh (bits 2c, 2c+1).
+// Separate accumulators per half keep the FMA chains short enough to overlap.
+static inline float dot_q45_k(const uint8_t *b, const float *x, int blocks, int five) {
+    const int size = five ? 176 : 144;
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 accMin[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    const __m256i low4 = _mm256_set1_epi32(0x0F), one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
+    for (int i = 0; i < blocks; i++, b += size, x += 256) {
+        float scale[8], min[8];
+        scales_mins_k4(b, scale, min);
+        const uint8_t *qh = b + 16, *qs = five ? b + 48 : b + 16;
+        for (int c = 0; c < 4; c++) {
+            __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+            __m256 xlo = _mm256_setzero_ps(), xhi = _mm256_setzero_ps();
+            const __m128i shift = _mm_cvtsi32_si128(2 * c);
+            for (int l = 0; l < 32; l += 8) {
+                __m256i q = u8x8(qs + 32 * c + l);
+                __m256i ql = _mm256_and_si256(q, low4), qu = _mm256_srli_epi32(q, 4);
+                if (five) {
+                    __m256i h = _mm256_srl_epi32(u8x8(qh + l), shift);
+                    ql = _mm256_or_si256(ql, _mm256_slli_epi32(_mm256_and_si256(h, one), 4));
+                    qu = _mm256_or_si256(qu, _mm256_slli_epi32(_mm256_and_si256(h, two), 3));
+                }
+                __m256 x0 = _mm256_loadu_ps(x + 64 * c + l), x1 = _mm256_loadu_ps(x + 64 * c + 32 + l);
+                lo = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ql), x0, lo);
+                hi = _mm256_fmadd_ps(_mm256_cvtepi32_ps(qu), x1, hi);
+                xlo = _mm256_add_ps(xlo, x0);
+                xhi = _mm256_add_ps(xhi, x1);
+            }
+            acc[0] = _mm256_fmadd_ps(lo, _mm256_set1_ps(scale[2 * c]), acc[0]);
+            acc[1] = _mm256_fmadd_ps(hi, _mm256_set1_ps(scale[2 * c + 1]), acc[1]);
+            accMin[0] = _mm256_fmadd_ps(xlo, _mm256_set1_ps(min[2 * c]), accMin[0]);
+            accMin[1] = _mm256_fmadd_ps(xhi, _mm256_set1_ps(min[2 * c + 1]), accMin[1]);
+        }
+    }
+    return sum8(_mm256_sub_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(accMin[0], accMin[1])));
+}
+
+float afina_dot_q4_k(const void *w, const float *x, int blocks) { return dot_q45_k(w, x, blocks, 0); }
+float afina_dot_q5_k(const void *w, const float *x, int blocks) { return dot_q45_k(w, x, blocks, 1); }
+
+// Q6_K: two halves of 128 values; in each, quarter g takes its low 4 bits from nibble g / 2 of
+// ql[l + 32 * (g % 2)] and its high 2 bits from bits 2g, 2g+1 of qh[l]; the scale changes
+// every 16 values. One pass over l reads each ql and qh byte once for all four quarters.
+float afina_dot_q6_k(const void *w, const float *x, int blocks) {
+    const uint8_t *b = w;
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    const __m256i low4 = _mm256_set1_epi32(0x0F), high2 = _mm256_set1_epi32(0x30), bias = _mm256_set1_epi32(32);
+    for (int i = 0; i < blocks; i++, b += 210, x += 256) {
+        const float d = half_at(b + 208);
+        const int8_t *sc = (const int8_t *)(b + 192);
+        for (int n = 0; n < 2; n++) {
+            const uint8_t *ql = b + 64 * n, *qh = b + 128 + 32 * n;
+            const float *xn = x + 128 * n;
+            for (int s = 0; s < 2; s++) {
+                __m256 t[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+                for (int l = 16 * s; l < 16 * s + 16; l += 8) {
+                    __m256i a = u8x8(ql + l), c = u8x8(ql + 32 + l), h = u8x8(qh + l);
+                    __m256i q[4] = {
+                        _mm256_or_si256(_mm256_and_si256(a, low4), _mm256_and_si256(_mm256_slli_epi32(h, 4), high2)),
+                        _mm256_or_si256(_mm256_and_si256(c, low4), _mm256_and_si256(_mm256_slli_epi32(h, 2), high2)),
+                        _mm256_or_si256(_mm256_srli_epi32(a, 4), _mm256_and_si256(h, high2)),
+                        _mm256_or_si256(_mm256_srli_epi32(c, 4), _mm256_and_si256(_mm256_srli_epi32(h, 2), high2)),
+                    };
+                    for (int g = 0; g < 4; g++)
+                        t[g] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q[g], bias)),
+                                               _mm256_loadu_ps(xn + 32 * g + l), t[g]);
+                }
+                for (int g = 0; g < 4; g++)
+                    acc[g] = _mm256_fmadd_ps(t[g], _mm256_set1_ps(d * (float)sc[8 * n + 2 * g + s]), acc[g]);
+            }
+        }
+    }
+    return sum8(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+}
