@@ -45,21 +45,36 @@ static inline void scales_mins_k4(const uint8_t *b, float *scale, float *min) {
     _mm256_storeu_ps(min, _mm256_mul_ps(m, _mm256_set1_ps(half_at(b + 2))));
 }
 
+// Decoding multiplies each weight row by 1-4 activation rows; the quants are widened once for
+// all of them. Each row keeps its own accumulators and order of operations, so its result is
+// the same, to the bit, whatever the number of rows. Bodies are always inlined with a constant
+// `rows` (BY_ROWS) so that the per-row loops unroll and the accumulators stay in registers.
+#define ROWS_MAX 4
+#define BY_ROWS(kernel, ...)                                                        \
+    switch (rows) {                                                                 \
+    case 1: kernel(1, __VA_ARGS__); break;                                          \
+    case 2: kernel(2, __VA_ARGS__); break;                                          \
+    case 3: kernel(3, __VA_ARGS__); break;                                          \
+    default: kernel(4, __VA_ARGS__); break;                                         \
+    }
+#define INLINE static inline __attribute__((always_inline))
+
 // Q4_K and Q5_K share the loop: 4 chunks of 64 values, the first 32 from the low nibbles of
 // 32 bytes and the next 32 from the high ones; Q5_K ORs in bit 4 from qh (bits 2c, 2c+1).
 // Separate accumulators per half keep the FMA chains short enough to overlap.
-static inline float dot_q45_k(const uint8_t *b, const float *x, int blocks, int five) {
+INLINE void dot_q45_k(int rows, const uint8_t *b, const float *x, long ldx, float *out, long ldout, int blocks,
+                      int five) {
     const int size = five ? 176 : 144;
-    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-    __m256 accMin[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 acc[ROWS_MAX][2], accMin[ROWS_MAX][2];
+    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = accMin[r][0] = accMin[r][1] = _mm256_setzero_ps();
     const __m256i low4 = _mm256_set1_epi32(0x0F), one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
-    for (int i = 0; i < blocks; i++, b += size, x += 256) {
+    for (int i = 0; i < blocks; i++, b += size) {
         float scale[8], min[8];
         scales_mins_k4(b, scale, min);
         const uint8_t *qh = b + 16, *qs = five ? b + 48 : b + 16;
         for (int c = 0; c < 4; c++) {
-            __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-            __m256 xlo = _mm256_setzero_ps(), xhi = _mm256_setzero_ps();
+            __m256 lo[ROWS_MAX], hi[ROWS_MAX], xlo[ROWS_MAX], xhi[ROWS_MAX];
+            for (int r = 0; r < rows; r++) lo[r] = hi[r] = xlo[r] = xhi[r] = _mm256_setzero_ps();
             const __m128i shift = _mm_cvtsi32_si128(2 * c);
             for (int l = 0; l < 32; l += 8) {
                 __m256i q = u8x8(qs + 32 * c + l);
@@ -69,32 +84,44 @@ static inline float dot_q45_k(const uint8_t *b, const float *x, int blocks, int 
                     ql = _mm256_or_si256(ql, _mm256_slli_epi32(_mm256_and_si256(h, one), 4));
                     qu = _mm256_or_si256(qu, _mm256_slli_epi32(_mm256_and_si256(h, two), 3));
                 }
-                __m256 x0 = _mm256_loadu_ps(x + 64 * c + l), x1 = _mm256_loadu_ps(x + 64 * c + 32 + l);
-                lo = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ql), x0, lo);
-                hi = _mm256_fmadd_ps(_mm256_cvtepi32_ps(qu), x1, hi);
-                xlo = _mm256_add_ps(xlo, x0);
-                xhi = _mm256_add_ps(xhi, x1);
+                __m256 wl = _mm256_cvtepi32_ps(ql), wu = _mm256_cvtepi32_ps(qu);
+                for (int r = 0; r < rows; r++) {
+                    const float *xr = x + r * ldx + 256 * i + 64 * c + l;
+                    __m256 x0 = _mm256_loadu_ps(xr), x1 = _mm256_loadu_ps(xr + 32);
+                    lo[r] = _mm256_fmadd_ps(wl, x0, lo[r]);
+                    hi[r] = _mm256_fmadd_ps(wu, x1, hi[r]);
+                    xlo[r] = _mm256_add_ps(xlo[r], x0);
+                    xhi[r] = _mm256_add_ps(xhi[r], x1);
+                }
             }
-            acc[0] = _mm256_fmadd_ps(lo, _mm256_set1_ps(scale[2 * c]), acc[0]);
-            acc[1] = _mm256_fmadd_ps(hi, _mm256_set1_ps(scale[2 * c + 1]), acc[1]);
-            accMin[0] = _mm256_fmadd_ps(xlo, _mm256_set1_ps(min[2 * c]), accMin[0]);
-            accMin[1] = _mm256_fmadd_ps(xhi, _mm256_set1_ps(min[2 * c + 1]), accMin[1]);
+            for (int r = 0; r < rows; r++) {
+                acc[r][0] = _mm256_fmadd_ps(lo[r], _mm256_set1_ps(scale[2 * c]), acc[r][0]);
+                acc[r][1] = _mm256_fmadd_ps(hi[r], _mm256_set1_ps(scale[2 * c + 1]), acc[r][1]);
+                accMin[r][0] = _mm256_fmadd_ps(xlo[r], _mm256_set1_ps(min[2 * c]), accMin[r][0]);
+                accMin[r][1] = _mm256_fmadd_ps(xhi[r], _mm256_set1_ps(min[2 * c + 1]), accMin[r][1]);
+            }
         }
     }
-    return sum8(_mm256_sub_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(accMin[0], accMin[1])));
+    for (int r = 0; r < rows; r++)
+        out[r * ldout] = sum8(_mm256_sub_ps(_mm256_add_ps(acc[r][0], acc[r][1]), _mm256_add_ps(accMin[r][0], accMin[r][1])));
 }
 
-float afina_dot_q4_k(const void *w, const float *x, int blocks) { return dot_q45_k(w, x, blocks, 0); }
-float afina_dot_q5_k(const void *w, const float *x, int blocks) { return dot_q45_k(w, x, blocks, 1); }
+void afina_dot_q4_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks) {
+    BY_ROWS(dot_q45_k, w, x, ldx, out, ldout, blocks, 0)
+}
+
+void afina_dot_q5_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks) {
+    BY_ROWS(dot_q45_k, w, x, ldx, out, ldout, blocks, 1)
+}
 
 // Q6_K: two halves of 128 values; in each, quarter g takes its low 4 bits from nibble g / 2 of
 // ql[l + 32 * (g % 2)] and its high 2 bits from bits 2g, 2g+1 of qh[l]; the scale changes
 // every 16 values. One pass over l reads each ql and qh byte once for all four quarters.
-float afina_dot_q6_k(const void *w, const float *x, int blocks) {
-    const uint8_t *b = w;
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+INLINE void dot_q6_k(int rows, const uint8_t *b, const float *x, long ldx, float *out, long ldout, int blocks) {
+    __m256 acc[ROWS_MAX][4];
+    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = _mm256_setzero_ps();
     const __m256i low4 = _mm256_set1_epi32(0x0F), high2 = _mm256_set1_epi32(0x30), bias = _mm256_set1_epi32(32);
-    for (int i = 0; i < blocks; i++, b += 210, x += 256) {
+    for (int i = 0; i < blocks; i++, b += 210) {
         // The 16 signed sub-block scales times d, converted together.
         float scale[16];
         const __m256 d = _mm256_set1_ps(half_at(b + 208));
@@ -103,9 +130,9 @@ float afina_dot_q6_k(const void *w, const float *x, int blocks) {
                                                  _mm_loadl_epi64((const __m128i *)(b + 192 + 8 * h))))));
         for (int n = 0; n < 2; n++) {
             const uint8_t *ql = b + 64 * n, *qh = b + 128 + 32 * n;
-            const float *xn = x + 128 * n;
             for (int s = 0; s < 2; s++) {
-                __m256 t[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+                __m256 t[ROWS_MAX][4];
+                for (int r = 0; r < rows; r++) t[r][0] = t[r][1] = t[r][2] = t[r][3] = _mm256_setzero_ps();
                 for (int l = 16 * s; l < 16 * s + 16; l += 8) {
                     __m256i a = u8x8(ql + l), c = u8x8(ql + 32 + l), h = u8x8(qh + l);
                     __m256i q[4] = {
@@ -114,14 +141,22 @@ float afina_dot_q6_k(const void *w, const float *x, int blocks) {
                         _mm256_or_si256(_mm256_srli_epi32(a, 4), _mm256_and_si256(h, high2)),
                         _mm256_or_si256(_mm256_srli_epi32(c, 4), _mm256_and_si256(_mm256_srli_epi32(h, 2), high2)),
                     };
-                    for (int g = 0; g < 4; g++)
-                        t[g] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q[g], bias)),
-                                               _mm256_loadu_ps(xn + 32 * g + l), t[g]);
+                    for (int g = 0; g < 4; g++) {
+                        __m256 wg = _mm256_cvtepi32_ps(_mm256_sub_epi32(q[g], bias));
+                        for (int r = 0; r < rows; r++)
+                            t[r][g] = _mm256_fmadd_ps(wg, _mm256_loadu_ps(x + r * ldx + 256 * i + 128 * n + 32 * g + l), t[r][g]);
+                    }
                 }
-                for (int g = 0; g < 4; g++)
-                    acc[g] = _mm256_fmadd_ps(t[g], _mm256_set1_ps(scale[8 * n + 2 * g + s]), acc[g]);
+                for (int r = 0; r < rows; r++)
+                    for (int g = 0; g < 4; g++)
+                        acc[r][g] = _mm256_fmadd_ps(t[r][g], _mm256_set1_ps(scale[8 * n + 2 * g + s]), acc[r][g]);
             }
         }
     }
-    return sum8(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    for (int r = 0; r < rows; r++)
+        out[r * ldout] = sum8(_mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][1]), _mm256_add_ps(acc[r][2], acc[r][3])));
+}
+
+void afina_dot_q6_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks) {
+    BY_ROWS(dot_q6_k, w, x, ldx, out, ldout, blocks)
 }

@@ -11,7 +11,8 @@ import XCTest
 @testable import AfinaTensor
 
 final class KQuantDotTests: XCTestCase {
-    typealias Kernel = (UnsafeRawPointer, UnsafePointer<Float>, Int32) -> Float
+    /// (weight row, x, ldx, rows, out, ldout, super-blocks)
+    typealias Kernel = (UnsafeRawPointer, UnsafePointer<Float>, Int, Int32, UnsafeMutablePointer<Float>, Int, Int32) -> Void
     let kernels: [(DType, Kernel)] = [(.q4_K, afina_dot_q4_k), (.q5_K, afina_dot_q5_k), (.q6_K, afina_dot_q6_k)]
 
     /// A reproducible stream of random bytes and floats (64-bit LCG, high bits).
@@ -72,9 +73,35 @@ final class KQuantDotTests: XCTestCase {
                     let bytes = Self.randomBlocks(type, blocks, &random)
                     let x = (0..<(256 * blocks)).map { _ in random.float(-3...3) }
                     let (expected, magnitude) = Self.referenceDot(type, bytes, x)
-                    let actual = bytes.withUnsafeBytes { w in kernel(w.baseAddress!, x, Int32(blocks)) }
+                    var actual: Float = 0
+                    bytes.withUnsafeBytes { w in kernel(w.baseAddress!, x, 0, 1, &actual, 1, Int32(blocks)) }
                     XCTAssertLessThanOrEqual(abs(Double(actual) - expected), 1e-6 * magnitude,
                                              "\(type), \(blocks) blocks, trial \(trial): \(actual) vs \(expected)")
+                }
+            }
+        }
+    }
+
+    /// Decoding several sequences together must give each the logits it gets alone.
+    func testEachActivationRowGetsTheSameBitsWhateverTheNumberOfRows() {
+        var random = Random(state: 5)
+        let blocks = 6, k = 256 * 6
+        for (type, kernel) in kernels {
+            let bytes = Self.randomBlocks(type, blocks, &random)
+            let x = (0..<(4 * k)).map { _ in random.float(-2...2) }
+            bytes.withUnsafeBytes { w in
+                let alone = x.withUnsafeBufferPointer { xs in
+                    (0..<4).map { r in
+                        var out: Float = 0
+                        kernel(w.baseAddress!, xs.baseAddress! + r * k, k, 1, &out, 1, Int32(blocks))
+                        return out
+                    }
+                }
+                for rows in 2...4 {
+                    var together = [Float](repeating: 0, count: 2 * rows)
+                    kernel(w.baseAddress!, x, k, Int32(rows), &together, 2, Int32(blocks))
+                    XCTAssertEqual(stride(from: 0, to: 2 * rows, by: 2).map { together[$0].bitPattern },
+                                   alone[..<rows].map(\.bitPattern), "\(type), \(rows) rows")
                 }
             }
         }

@@ -121,9 +121,9 @@ public final class CPUBackend: HostBackend {
                 case .f32: for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, weight.f32 + j * k, k) }
                 case .q4_1: for i in 0..<n { out.f32[i * m + j] = afina_dot_q4_1(w, x.f32 + i * k, Int32(k / 32)) }
                 case .q8_0: for i in 0..<n { out.f32[i * m + j] = afina_dot_q8_0(w, x.f32 + i * k, Int32(k / 32)) }
-                case .q4_K: for i in 0..<n { out.f32[i * m + j] = afina_dot_q4_k(w, x.f32 + i * k, Int32(k / 256)) }
-                case .q5_K: for i in 0..<n { out.f32[i * m + j] = afina_dot_q5_k(w, x.f32 + i * k, Int32(k / 256)) }
-                case .q6_K: for i in 0..<n { out.f32[i * m + j] = afina_dot_q6_k(w, x.f32 + i * k, Int32(k / 256)) }
+                case .q4_K: afina_dot_q4_k(w, x.f32, k, Int32(n), out.f32 + j, m, Int32(k / 256))
+                case .q5_K: afina_dot_q5_k(w, x.f32, k, Int32(n), out.f32 + j, m, Int32(k / 256))
+                case .q6_K: afina_dot_q6_k(w, x.f32, k, Int32(n), out.f32 + j, m, Int32(k / 256))
                 default:
                     Quant.dequantize(weight.dtype, w, into: row, count: k)
                     for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, row, k) }
