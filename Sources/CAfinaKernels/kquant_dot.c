@@ -1,5 +1,5 @@
-// Fused dequantize-and-dot of one row of ggml k-quant super-blocks (256 values) with float32
-// activations, for decoding. Block layouts and the order of the dequantization arithmetic:
+// Fused dequantize-and-dot of one row of ggml k-quant super-blocks (256 values) with 1-4 rows
+// of float32 activations, for decoding. Block layouts and the order of the dequantization arithmetic:
 // Sources/AfinaTensor/Quant/KQuants.swift (ggml-common.h block_q4_K / q5_K / q6_K).
 //
 // Each sub-block's scale multiplies the sum of q * x over the sub-block, not each value:

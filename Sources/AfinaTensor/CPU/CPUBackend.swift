@@ -107,8 +107,8 @@ public final class CPUBackend: HostBackend {
     }
 
     /// Few rows of x (decoding): each weight row is read once and dotted with every x row,
-    /// as it is (float32), by a fused C kernel (Q4_1, Q8_0, Q4_K, Q5_K, Q6_K) or after dequantizing it into
-    /// `row` (other types). Each output is one dot product, computed the same way whatever
+    /// as it is (float32), by a fused C kernel (Q4_1, Q8_0, and the k-quants Q4_K, Q5_K, Q6_K)
+    /// or after dequantizing it into `row` (other types). Each output is one dot product, computed the same way whatever
     /// the number of rows, so sequences decoded together get the logits they get alone.
     private func rowDots(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
