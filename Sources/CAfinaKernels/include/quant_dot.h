@@ -7,3 +7,10 @@
 float afina_dot_q4_1(const void *w, const float *x, int blocks);
 /// Sum over `blocks` Q8_0 blocks (f16 d, 32 int8) of w[i] * x[i].
 float afina_dot_q8_0(const void *w, const float *x, int blocks);
+/// Fused dots of one row of k-quant super-blocks (256 values each; Q4_K 144 bytes, Q5_K 176,
+/// Q6_K 210) with `rows` (1-4) rows of float32 activations `ldx` apart:
+/// out[r * ldout] = sum over the row of w[i] * x[r * ldx + i]. Each row's result does not
+/// depend on `rows`.
+void afina_dot_q4_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks);
+void afina_dot_q5_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks);
+void afina_dot_q6_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks);

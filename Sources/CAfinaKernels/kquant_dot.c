@@ -1,0 +1,162 @@
+// Fused dequantize-and-dot of one row of ggml k-quant super-blocks (256 values) with 1-4 rows
+// of float32 activations, for decoding. Block layouts and the order of the dequantization arithmetic:
+// Sources/AfinaTensor/Quant/KQuants.swift (ggml-common.h block_q4_K / q5_K / q6_K).
+//
+// Each sub-block's scale multiplies the sum of q * x over the sub-block, not each value:
+// sum_l x_l * (d_j * q_l - m_j) = d_j * sum_l q_l x_l - m_j * sum_l x_l. Quants are widened
+// straight from memory (8 bytes -> 8 int32 lanes), and the nibbles are split in int32 lanes,
+// which costs fewer shuffles than splitting bytes and widening twice.
+#include "quant_dot.h"
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline float half_at(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+static inline float sum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/// 8 bytes at p, zero-extended to 8 int32 lanes.
+static inline __m256i u8x8(const uint8_t *p) { return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p)); }
+
+/// Q4_K / Q5_K: the 8 sub-block scales times d and the 8 mins times dmin, unpacked from 12
+/// bytes with 32-bit masks (ggml's utmp trick) rather than byte by byte: unpacking scalars
+/// took a third of the kernel's time. Each value is d * (float)scale, as the reference rounds it.
+static inline void scales_mins_k4(const uint8_t *b, float *scale, float *min) {
+    uint32_t u[4];
+    memcpy(u, b + 4, 12);
+    // u[0], u[1]: the low 6 bits of scales 0-3 and mins 0-3; u[2]: the low 4 bits of scales
+    // 4-7 (low nibbles) and mins 4-7 (high nibbles); the top 2 bits of u[0], u[1] are their highs.
+    u[3] = ((u[2] >> 4) & 0x0F0F0F0F) | (((u[1] >> 6) & 0x03030303) << 4);
+    uint32_t mins = u[1] & 0x3F3F3F3F;
+    u[1] = (u[2] & 0x0F0F0F0F) | (((u[0] >> 6) & 0x03030303) << 4);
+    u[0] &= 0x3F3F3F3F;
+    u[2] = mins;
+    __m256 s = _mm256_cvtepi32_ps(u8x8((const uint8_t *)u)), m = _mm256_cvtepi32_ps(u8x8((const uint8_t *)(u + 2)));
+    _mm256_storeu_ps(scale, _mm256_mul_ps(s, _mm256_set1_ps(half_at(b))));
+    _mm256_storeu_ps(min, _mm256_mul_ps(m, _mm256_set1_ps(half_at(b + 2))));
+}
+
+// Decoding multiplies each weight row by 1-4 activation rows; the quants are widened once for
+// all of them. Each row keeps its own accumulators and order of operations, so its result is
+// the same, to the bit, whatever the number of rows. Bodies are always inlined with a constant
+// `rows` (BY_ROWS) so that the per-row loops unroll and the accumulators stay in registers.
+#define ROWS_MAX 4
+#define BY_ROWS(kernel, ...)                                                        \
+    switch (rows) {                                                                 \
+    case 1: kernel(1, __VA_ARGS__); break;                                          \
+    case 2: kernel(2, __VA_ARGS__); break;                                          \
+    case 3: kernel(3, __VA_ARGS__); break;                                          \
+    default: kernel(4, __VA_ARGS__); break;                                         \
+    }
+#define INLINE static inline __attribute__((always_inline))
+
+// Q4_K and Q5_K share the loop: 4 chunks of 64 values, the first 32 from the low nibbles of
+// 32 bytes and the next 32 from the high ones; Q5_K ORs in bit 4 from qh (bits 2c, 2c+1).
+// Separate accumulators per half keep the FMA chains short enough to overlap.
+INLINE void dot_q45_k(int rows, const uint8_t *b, const float *x, long ldx, float *out, long ldout, int blocks,
+                      int five) {
+    const int size = five ? 176 : 144;
+    __m256 acc[ROWS_MAX][2], accMin[ROWS_MAX][2];
+    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = accMin[r][0] = accMin[r][1] = _mm256_setzero_ps();
+    const __m256i low4 = _mm256_set1_epi32(0x0F), one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
+    for (int i = 0; i < blocks; i++, b += size) {
+        float scale[8], min[8];
+        scales_mins_k4(b, scale, min);
+        const uint8_t *qh = b + 16, *qs = five ? b + 48 : b + 16;
+        for (int c = 0; c < 4; c++) {
+            __m256 lo[ROWS_MAX], hi[ROWS_MAX], xlo[ROWS_MAX], xhi[ROWS_MAX];
+            for (int r = 0; r < rows; r++) lo[r] = hi[r] = xlo[r] = xhi[r] = _mm256_setzero_ps();
+            const __m128i shift = _mm_cvtsi32_si128(2 * c);
+            for (int l = 0; l < 32; l += 8) {
+                __m256i q = u8x8(qs + 32 * c + l);
+                __m256i ql = _mm256_and_si256(q, low4), qu = _mm256_srli_epi32(q, 4);
+                if (five) {
+                    __m256i h = _mm256_srl_epi32(u8x8(qh + l), shift);
+                    ql = _mm256_or_si256(ql, _mm256_slli_epi32(_mm256_and_si256(h, one), 4));
+                    qu = _mm256_or_si256(qu, _mm256_slli_epi32(_mm256_and_si256(h, two), 3));
+                }
+                __m256 wl = _mm256_cvtepi32_ps(ql), wu = _mm256_cvtepi32_ps(qu);
+                for (int r = 0; r < rows; r++) {
+                    const float *xr = x + r * ldx + 256 * i + 64 * c + l;
+                    __m256 x0 = _mm256_loadu_ps(xr), x1 = _mm256_loadu_ps(xr + 32);
+                    lo[r] = _mm256_fmadd_ps(wl, x0, lo[r]);
+                    hi[r] = _mm256_fmadd_ps(wu, x1, hi[r]);
+                    xlo[r] = _mm256_add_ps(xlo[r], x0);
+                    xhi[r] = _mm256_add_ps(xhi[r], x1);
+                }
+            }
+            for (int r = 0; r < rows; r++) {
+                acc[r][0] = _mm256_fmadd_ps(lo[r], _mm256_set1_ps(scale[2 * c]), acc[r][0]);
+                acc[r][1] = _mm256_fmadd_ps(hi[r], _mm256_set1_ps(scale[2 * c + 1]), acc[r][1]);
+                accMin[r][0] = _mm256_fmadd_ps(xlo[r], _mm256_set1_ps(min[2 * c]), accMin[r][0]);
+                accMin[r][1] = _mm256_fmadd_ps(xhi[r], _mm256_set1_ps(min[2 * c + 1]), accMin[r][1]);
+            }
+        }
+    }
+    for (int r = 0; r < rows; r++)
+        out[r * ldout] = sum8(_mm256_sub_ps(_mm256_add_ps(acc[r][0], acc[r][1]), _mm256_add_ps(accMin[r][0], accMin[r][1])));
+}
+
+void afina_dot_q4_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks) {
+    BY_ROWS(dot_q45_k, w, x, ldx, out, ldout, blocks, 0)
+}
+
+void afina_dot_q5_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks) {
+    BY_ROWS(dot_q45_k, w, x, ldx, out, ldout, blocks, 1)
+}
+
+// Q6_K: two halves of 128 values; in each, quarter g takes its low 4 bits from nibble g / 2 of
+// ql[l + 32 * (g % 2)] and its high 2 bits from bits 2g, 2g+1 of qh[l]; the scale changes
+// every 16 values. One pass over l reads each ql and qh byte once for all four quarters.
+INLINE void dot_q6_k(int rows, const uint8_t *b, const float *x, long ldx, float *out, long ldout, int blocks) {
+    __m256 acc[ROWS_MAX][4];
+    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = _mm256_setzero_ps();
+    const __m256i low4 = _mm256_set1_epi32(0x0F), high2 = _mm256_set1_epi32(0x30), bias = _mm256_set1_epi32(32);
+    for (int i = 0; i < blocks; i++, b += 210) {
+        // The 16 signed sub-block scales times d, converted together.
+        float scale[16];
+        const __m256 d = _mm256_set1_ps(half_at(b + 208));
+        for (int h = 0; h < 2; h++)
+            _mm256_storeu_ps(scale + 8 * h, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
+                                                 _mm_loadl_epi64((const __m128i *)(b + 192 + 8 * h))))));
+        for (int n = 0; n < 2; n++) {
+            const uint8_t *ql = b + 64 * n, *qh = b + 128 + 32 * n;
+            for (int s = 0; s < 2; s++) {
+                __m256 t[ROWS_MAX][4];
+                for (int r = 0; r < rows; r++) t[r][0] = t[r][1] = t[r][2] = t[r][3] = _mm256_setzero_ps();
+                for (int l = 16 * s; l < 16 * s + 16; l += 8) {
+                    __m256i a = u8x8(ql + l), c = u8x8(ql + 32 + l), h = u8x8(qh + l);
+                    __m256i q[4] = {
+                        _mm256_or_si256(_mm256_and_si256(a, low4), _mm256_and_si256(_mm256_slli_epi32(h, 4), high2)),
+                        _mm256_or_si256(_mm256_and_si256(c, low4), _mm256_and_si256(_mm256_slli_epi32(h, 2), high2)),
+                        _mm256_or_si256(_mm256_srli_epi32(a, 4), _mm256_and_si256(h, high2)),
+                        _mm256_or_si256(_mm256_srli_epi32(c, 4), _mm256_and_si256(_mm256_srli_epi32(h, 2), high2)),
+                    };
+                    for (int g = 0; g < 4; g++) {
+                        __m256 wg = _mm256_cvtepi32_ps(_mm256_sub_epi32(q[g], bias));
+                        for (int r = 0; r < rows; r++)
+                            t[r][g] = _mm256_fmadd_ps(wg, _mm256_loadu_ps(x + r * ldx + 256 * i + 128 * n + 32 * g + l), t[r][g]);
+                    }
+                }
+                for (int r = 0; r < rows; r++)
+                    for (int g = 0; g < 4; g++)
+                        acc[r][g] = _mm256_fmadd_ps(t[r][g], _mm256_set1_ps(scale[8 * n + 2 * g + s]), acc[r][g]);
+            }
+        }
+    }
+    for (int r = 0; r < rows; r++)
+        out[r * ldout] = sum8(_mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][1]), _mm256_add_ps(acc[r][2], acc[r][3])));
+}
+
+void afina_dot_q6_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks) {
+    BY_ROWS(dot_q6_k, w, x, ldx, out, ldout, blocks)
+}
