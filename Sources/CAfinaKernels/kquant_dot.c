@@ -7,22 +7,10 @@
 // straight from memory (8 bytes -> 8 int32 lanes), and the nibbles are split in int32 lanes,
 // which costs fewer shuffles than splitting bytes and widening twice.
 #include "quant_dot.h"
+#include "quant_common.h"
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
-
-static inline float half_at(const uint8_t *p) {
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
-static inline float sum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 /// 8 bytes at p, zero-extended to 8 int32 lanes.
 static inline __m256i u8x8(const uint8_t *p) { return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p)); }

@@ -1,27 +1,38 @@
 // AVX2 + FMA + F16C kernels (the same baseline the Swift targets are compiled for).
-// Block layouts: ggml-common.h block_q4_1 / block_q8_0 (see Sources/AfinaTensor/Quant/).
+// Block layouts: ggml-common.h block_q4_0 / q4_1 / q5_0 / q8_0 (see Sources/AfinaTensor/Quant/).
 #include "quant_dot.h"
+#include "quant_common.h"
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
-
-static inline float half_at(const uint8_t *p) {
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
-static inline float sum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 /// 8 bytes (unsigned) -> 8 floats.
 static inline __m256 u8x8(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v)); }
 /// 8 bytes (signed) -> 8 floats.
 static inline __m256 i8x8(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v)); }
+
+/// Byte i (0..31) is 0x10 where bit i of `bits` is set: Q5_0's fifth bits, in value order.
+static inline __m256i fifth_bits(uint32_t bits) {
+    const __m256i spread = _mm256_setr_epi64x(0, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303);
+    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits), spread);  // byte i = byte i/8 of bits
+    v = _mm256_or_si256(v, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));           // all bits but bit i%8 set
+    return _mm256_and_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi64x(-1)), _mm256_set1_epi8(0x10));
+}
+
+/// 32 signed quants (bytes, value order) dotted with x, as 4 x 8 float lanes.
+static inline __m256 dot32(__m256i q, const float *x) {
+    __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+    __m256 t = _mm256_mul_ps(i8x8(lo), _mm256_loadu_ps(x));
+    t = _mm256_fmadd_ps(i8x8(_mm_srli_si128(lo, 8)), _mm256_loadu_ps(x + 8), t);
+    t = _mm256_fmadd_ps(i8x8(hi), _mm256_loadu_ps(x + 16), t);
+    return _mm256_fmadd_ps(i8x8(_mm_srli_si128(hi, 8)), _mm256_loadu_ps(x + 24), t);
+}
+
+/// The 32 nibbles of 16 bytes in value order: low nibbles are values 0-15, high ones 16-31.
+static inline __m256i nibbles32(const uint8_t *qs) {
+    __m128i q = _mm_loadu_si128((const __m128i *)qs), low4 = _mm_set1_epi8(0x0F);
+    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low4), _mm_and_si128(q, low4));
+}
 
 // Blocks alternate between two pairs of accumulators: one dependent chain of FMAs would
 // otherwise bound the loop at the FMA latency per block.
@@ -48,18 +59,36 @@ float afina_dot_q4_1(const void *w, const float *x, int blocks) {
     return sum8(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(accMin[0], accMin[1])));
 }
 
-static inline __m256 q8_0_block(const uint8_t *b, const float *x, __m256 acc) {
-    __m128i q0 = _mm_loadu_si128((const __m128i *)(b + 2)), q1 = _mm_loadu_si128((const __m128i *)(b + 18));
-    __m256 t = _mm256_mul_ps(i8x8(q0), _mm256_loadu_ps(x));
-    t = _mm256_fmadd_ps(i8x8(_mm_srli_si128(q0, 8)), _mm256_loadu_ps(x + 8), t);
-    t = _mm256_fmadd_ps(i8x8(q1), _mm256_loadu_ps(x + 16), t);
-    t = _mm256_fmadd_ps(i8x8(_mm_srli_si128(q1, 8)), _mm256_loadu_ps(x + 24), t);
-    return _mm256_fmadd_ps(t, _mm256_set1_ps(half_at(b)), acc);
+float afina_dot_q4_0(const void *w, const float *x, int blocks) {
+    const uint8_t *b = w;
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int i = 0; i < blocks; i++) {
+        const uint8_t *block = b + 18 * i;
+        __m256i q = _mm256_sub_epi8(nibbles32(block + 2), _mm256_set1_epi8(8));
+        acc[i & 1] = _mm256_fmadd_ps(dot32(q, x + 32 * i), _mm256_set1_ps(half_at(block)), acc[i & 1]);
+    }
+    return sum8(_mm256_add_ps(acc[0], acc[1]));
+}
+
+float afina_dot_q5_0(const void *w, const float *x, int blocks) {
+    const uint8_t *b = w;
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int i = 0; i < blocks; i++) {
+        const uint8_t *block = b + 22 * i;
+        uint32_t high;
+        memcpy(&high, block + 2, 4);
+        __m256i q = _mm256_sub_epi8(_mm256_or_si256(nibbles32(block + 6), fifth_bits(high)), _mm256_set1_epi8(16));
+        acc[i & 1] = _mm256_fmadd_ps(dot32(q, x + 32 * i), _mm256_set1_ps(half_at(block)), acc[i & 1]);
+    }
+    return sum8(_mm256_add_ps(acc[0], acc[1]));
 }
 
 float afina_dot_q8_0(const void *w, const float *x, int blocks) {
     const uint8_t *b = w;
     __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-    for (int i = 0; i < blocks; i++) acc[i & 1] = q8_0_block(b + 34 * i, x + 32 * i, acc[i & 1]);
+    for (int i = 0; i < blocks; i++) {
+        __m256i q = _mm256_loadu_si256((const __m256i *)(b + 34 * i + 2));
+        acc[i & 1] = _mm256_fmadd_ps(dot32(q, x + 32 * i), _mm256_set1_ps(half_at(b + 34 * i)), acc[i & 1]);
+    }
     return sum8(_mm256_add_ps(acc[0], acc[1]));
 }

@@ -6,7 +6,7 @@ extension CPUBackend {
             ("cpu", "\(CPUFeatures.modelName), \(Parallel.cores) threads (\(CPUFeatures.current))"),
             ("float products", usesBF16 ? "bf16 inputs, fp32 sums: AVX-512 BF16 tiles (vdpbf16ps)"
                 : "fp32: \(BLASKernels.summary), one slice per thread"),
-            ("quantized decode", "fused AVX2 row dots for Q4_1 and Q8_0; other types dequantized, then dotted"),
+            ("quantized decode", "fused AVX2 row dots (Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K), float activations"),
             ("quantized prefill", "weight tiles dequantized to fp32, then OpenBLAS sgemm"),
         ]
     }

@@ -105,9 +105,10 @@ public final class CPUBackend: HostBackend {
     }
 
     /// Few rows of x (decoding): each weight row is read once and dotted with every x row,
-    /// as it is (float32), by a fused C kernel (Q4_1, Q8_0, and the k-quants Q4_K, Q5_K, Q6_K)
-    /// or after dequantizing it into `row` (other types). Each output is one dot product, computed the same way whatever
-    /// the number of rows, so sequences decoded together get the logits they get alone.
+    /// as it is (float32), by a fused C kernel (Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K) or
+    /// after dequantizing it into `row` (other types). Each output is one dot product, computed
+    /// the same way whatever the number of rows, so sequences decoded together get the logits
+    /// they get alone.
     private func rowDots(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
         Parallel.forEach(m, workPerItem: k * n) { range in
@@ -117,7 +118,9 @@ public final class CPUBackend: HostBackend {
                 let w = weight.rowBytes(j)
                 switch weight.dtype {
                 case .f32: for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, weight.f32 + j * k, k) }
+                case .q4_0: for i in 0..<n { out.f32[i * m + j] = afina_dot_q4_0(w, x.f32 + i * k, Int32(k / 32)) }
                 case .q4_1: for i in 0..<n { out.f32[i * m + j] = afina_dot_q4_1(w, x.f32 + i * k, Int32(k / 32)) }
+                case .q5_0: for i in 0..<n { out.f32[i * m + j] = afina_dot_q5_0(w, x.f32 + i * k, Int32(k / 32)) }
                 case .q8_0: for i in 0..<n { out.f32[i * m + j] = afina_dot_q8_0(w, x.f32 + i * k, Int32(k / 32)) }
                 case .q4_K: afina_dot_q4_k(w, x.f32, k, Int32(n), out.f32 + j, m, Int32(k / 256))
                 case .q5_K: afina_dot_q5_k(w, x.f32, k, Int32(n), out.f32 + j, m, Int32(k / 256))

@@ -3,6 +3,10 @@
 // dequantize-and-dot of a quantized weight row with float activations lives here.
 #pragma once
 
+/// Sum over `blocks` Q4_0 blocks (f16 d, 16 bytes of nibbles; w = d * (q - 8)) of w[i] * x[i].
+float afina_dot_q4_0(const void *w, const float *x, int blocks);
+/// Sum over `blocks` Q5_0 blocks (f16 d, 32 fifth bits, 16 bytes of nibbles; w = d * (q - 16)).
+float afina_dot_q5_0(const void *w, const float *x, int blocks);
 /// Sum over `blocks` Q4_1 blocks (f16 d, f16 m, 16 bytes of nibbles) of w[i] * x[i].
 float afina_dot_q4_1(const void *w, const float *x, int blocks);
 /// Sum over `blocks` Q8_0 blocks (f16 d, 32 int8) of w[i] * x[i].

@@ -1,0 +1,51 @@
+// The fused row dots of ggml's 32-value blocks (Sources/CAfinaKernels/quant_dot.c: Q4_0, Q4_1,
+// Q5_0, Q8_0) against the reference: Quant.dequantize (bit-identical to gguf-py) then a dot in
+// Double, through the decode path of `linear` (1-4 rows).
+//
+// Tolerance: |fast - reference| <= 1e-6 * sum_i |w_i * x_i|, as for the k-quants
+// (KQuantDotTests): a few float32 roundings per term; a wrong nibble, fifth bit or offset is
+// off by 1e-3 or more.
+import CAfinaKernels
+import XCTest
+@testable import AfinaTensor
+
+final class QuantDotTests: XCTestCase {
+    /// `blocks` blocks of random bytes (every nibble and fifth-bit pattern) with finite f16 scales
+    /// (and Q4_1 mins) drawn from KQuantDotTests.edgeScales, then random.
+    static func randomBlocks(_ type: DType, _ blocks: Int, _ random: inout KQuantDotTests.Random) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for i in 0..<blocks {
+            var block = (0..<type.bytesPerBlock).map { _ in random.byte() }
+            let scales = KQuantDotTests.edgeScales
+            for offset in type == .q4_1 ? [0, 2] : [0] {
+                let value = i + offset < scales.count ? scales[i + offset] : random.float(-0.05...0.05)
+                let bits = Float16(value).bitPattern
+                (block[offset], block[offset + 1]) = (UInt8(bits & 0xFF), UInt8(bits >> 8))
+            }
+            bytes += block
+        }
+        return bytes
+    }
+
+    func testFusedDotsOf32ValueBlocksMatchDequantizeThenDot() {
+        let cpu = CPUBackend()
+        var random = KQuantDotTests.Random(state: 5)
+        let (m, k) = (13, 32 * 37)
+        for type in [DType.q4_0, .q4_1, .q5_0, .q8_0] {
+            let bytes = Self.randomBlocks(type, m * k / 32, &random)
+            let w = bytes.withUnsafeBytes { cpu.tensor(bytes: $0, dtype: type, shape: [m, k], owner: nil) }
+            for n in 1...4 {
+                let x = (0..<(n * k)).map { _ in random.float(-1...1) }
+                let out = cpu.floats(cpu.linear(cpu.tensor(x, shape: [n, k]), weight: w, bias: nil))
+                for r in 0..<n {
+                    for j in 0..<m {
+                        let row = Array(bytes[j * k / 32 * type.bytesPerBlock..<(j + 1) * k / 32 * type.bytesPerBlock])
+                        let expected = KQuantDotTests.referenceDot(type, row, Array(x[r * k..<(r + 1) * k]))
+                        XCTAssertLessThanOrEqual(abs(Double(out[r * m + j]) - expected.dot), 1e-6 * expected.magnitude,
+                                                 "\(type), \(n) rows, output (\(r), \(j))")
+                    }
+                }
+            }
+        }
+    }
+}
