@@ -47,11 +47,11 @@ void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m,
     }
 }
 
-void afina_bf16_convert_a(const float *a, long k, unsigned short *out, long row0, long row1) {
+void afina_bf16_convert_a(const float *a, long lda, long k, unsigned short *out, long row0, long row1) {
     long width = 2 * pairs(k);
     for (long i = row0; i < row1; i++) {
         unsigned short *dst = out + i * width;
-        const float *src = a + i * k;
+        const float *src = a + i * lda;
         for (long p = 0; p < k; p++) dst[p] = to_bf16(src[p]);
         if (width > k) dst[k] = 0;
     }

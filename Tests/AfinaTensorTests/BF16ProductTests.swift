@@ -44,6 +44,25 @@ final class BF16ProductTests: XCTestCase {
         }
     }
 
+    /// QLoRA's frozen base: quantized weights expanded tile by tile inside bf16 products, against
+    /// the reference on the same blocks (rows not a multiple of 32, k-quants, several tiles).
+    func testQuantizedWeightsInBF16ProductsMatchTheReference() throws {
+        let b = try backend()
+        var blocks = KQuantDotTests.Random(state: 3)
+        for (type, n, k, m) in [(DType.q8_0, 70, 96, 45), (.q4_0, 130, 64, 33), (.q4_K, 96, 512, 40), (.q8_0, 64, 1024, 300)] {
+            let bytes = type == .q4_K ? KQuantDotTests.randomBlocks(type, m * k / 256, &blocks)
+                : Quant.quantize(reference.floats(random([m, k], seed: 11)), as: type)
+            let (w, wr) = bytes.withUnsafeBytes {
+                (b.tensor(bytes: $0, dtype: type, shape: [m, k], owner: nil),
+                 reference.tensor(bytes: $0, dtype: type, shape: [m, k], owner: nil))
+            }
+            let x = random([n, k], seed: 12), dy = random([n, m], seed: 13)
+            assertClose(b.floats(b.linear(x, weight: w, bias: nil)),
+                        reference.floats(reference.linear(x, weight: wr, bias: nil)), "\(type) x·Wᵀ \(n)x\(k)x\(m)")
+            assertClose(b.floats(b.matmul(dy, w)), reference.floats(reference.matmul(dy, wr)), "\(type) dy·W \(n)x\(m)x\(k)")
+        }
+    }
+
     func testConstantWeightsKeepTheirPackingAndGiveTheSameProducts() throws {
         let b = try backend()
         let x = random([96, 64], seed: 5), w = random([40, 64], seed: 6), dy = random([96, 40], seed: 7)

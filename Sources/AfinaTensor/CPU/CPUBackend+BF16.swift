@@ -73,7 +73,7 @@ extension CPUBackend {
         let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: n * 2 * ((k + 1) / 2))
         defer { rows.deallocate() }
         Parallel.forEach(n, workPerItem: k * m) { r in
-            afina_bf16_convert_a(a.f32, k, rows, r.lowerBound, r.upperBound)
+            afina_bf16_convert_a(a.f32, k, k, rows, r.lowerBound, r.upperBound)
             afina_bf16_gemm(rows, k, packed.values, m, c.f32, m, 0, r.lowerBound, r.upperBound)
         }
         withExtendedLifetime(packed) {}
@@ -90,5 +90,56 @@ extension CPUBackend {
             afina_bf16_gemm(rows, n, packed.values, k, gradient.f32, k, 1, r.lowerBound, r.upperBound)
         }
         withExtendedLifetime(packed) {}
+    }
+}
+
+// A quantized weight (QLoRA's frozen base) in bf16 products: tiles of its rows are dequantized
+// and packed inside each product, so no more than a tile per core is ever expanded.
+extension CPUBackend {
+    /// Weight rows [row0, row0 + rows) dequantized (into `scratch`) and packed into `packed`:
+    /// as the columns of B (`transposed`, for x·Wᵀ) or as rows of B (for dy·W).
+    private func packQuantizedRows(_ weight: Tensor, _ row0: Int, _ rows: Int, transposed: Bool,
+                                   scratch: UnsafeMutablePointer<Float>, into packed: UnsafeMutablePointer<UInt16>) {
+        let width = weight.columns
+        Quant.dequantize(weight.dtype, weight.rowBytes(row0), into: scratch, count: rows * width)
+        let (k, m) = transposed ? (width, rows) : (rows, width)
+        afina_bf16_pack_b(scratch, width, transposed ? 1 : 0, k, m, packed, 0, (m + 31) / 32)
+    }
+
+    /// out [n, m] = x [n, k] · weightᵀ for a quantized weight [m, k]; the cores split the weight's
+    /// rows (output columns), `tileRows` at a time.
+    func bf16QuantizedProduct(_ x: Tensor, _ weight: Tensor, into out: Tensor, tileRows: Int) {
+        let (n, k, m) = (x.rows, x.columns, weight.rows)
+        let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: n * 2 * ((k + 1) / 2))
+        defer { rows.deallocate() }
+        Parallel.forEach(n, workPerItem: k) { r in afina_bf16_convert_a(x.f32, k, k, rows, r.lowerBound, r.upperBound) }
+        Parallel.forEach(m, workPerItem: n * k) { range in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * k)
+            let packed = UnsafeMutablePointer<UInt16>.allocate(capacity: afina_bf16_packed_size(k, tileRows))
+            defer { scratch.deallocate(); packed.deallocate() }
+            for j0 in stride(from: range.lowerBound, to: range.upperBound, by: tileRows) {
+                let count = min(tileRows, range.upperBound - j0)
+                packQuantizedRows(weight, j0, count, transposed: true, scratch: scratch, into: packed)
+                afina_bf16_gemm(rows, k, packed, count, out.f32 + j0, m, 0, 0, n)
+            }
+        }
+    }
+
+    /// out [n, m] += a [n, k] · weight for a quantized weight [k, m] (backward's dy·W); the cores
+    /// split a's rows and each expands the weight `tileRows` rows at a time.
+    func bf16QuantizedMatmul(_ a: Tensor, _ weight: Tensor, into out: Tensor, tileRows: Int) {
+        let (k, m) = (a.columns, weight.columns)
+        Parallel.forEach(a.rows, workPerItem: k * m) { r in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * m)
+            let packed = UnsafeMutablePointer<UInt16>.allocate(capacity: afina_bf16_packed_size(tileRows, m))
+            let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: r.count * 2 * ((tileRows + 1) / 2))
+            defer { scratch.deallocate(); packed.deallocate(); rows.deallocate() }
+            for p0 in stride(from: 0, to: k, by: tileRows) {
+                let count = min(tileRows, k - p0)
+                packQuantizedRows(weight, p0, count, transposed: false, scratch: scratch, into: packed)
+                afina_bf16_convert_a(a.f32 + r.lowerBound * k + p0, k, count, rows, 0, r.count)
+                afina_bf16_gemm(rows, count, packed, m, out.f32 + r.lowerBound * m, m, 1, 0, r.count)
+            }
+        }
     }
 }

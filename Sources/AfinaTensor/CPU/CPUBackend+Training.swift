@@ -30,6 +30,10 @@ extension CPUBackend: TrainingBackend {
         }
         // A quantized frozen weight: each core expands tiles of its rows and accumulates.
         let tileRows = max(16, min(k, (1 << 18) / m))
+        if usesBF16, n >= Self.rowSplitMinimum {
+            bf16QuantizedMatmul(a, b, into: out, tileRows: (tileRows + 1) / 2 * 2)
+            return out
+        }
         Parallel.forEach(n, workPerItem: k * m) { r in
             let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * m)
             defer { tile.deallocate() }

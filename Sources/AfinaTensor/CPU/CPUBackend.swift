@@ -138,6 +138,9 @@ public final class CPUBackend: HostBackend {
     private func quantizedTiledGEMM(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
         let tileRows = max(16, min(m, (1 << 18) / k))
+        if usesBF16, n >= Self.rowSplitMinimum {
+            return bf16QuantizedProduct(x, weight, into: out, tileRows: (tileRows + 31) / 32 * 32)
+        }
         Parallel.forEach(m, workPerItem: n * k) { range in
             let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * k)
             defer { tile.deallocate() }

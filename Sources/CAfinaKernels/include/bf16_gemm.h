@@ -12,9 +12,9 @@ long afina_bf16_packed_size(long k, long m);
 /// with zeros.
 void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m, unsigned short *out,
                        long panel0, long panel1);
-/// Converts rows [row0, row1) of A [n, k] (row-major) to bfloat16 rows of k rounded up to
-/// even (zero-padded).
-void afina_bf16_convert_a(const float *a, long k, unsigned short *out, long row0, long row1);
+/// Converts rows [row0, row1) of A [n, k] (row-major, rows `lda` floats apart: k, or more for
+/// a block of columns) to bfloat16 rows of k rounded up to even (zero-padded).
+void afina_bf16_convert_a(const float *a, long lda, long k, unsigned short *out, long row0, long row1);
 /// Rows [row0, row1) of alpha * Aᵀ as bfloat16 rows like afina_bf16_convert_a's, for A [k, *]
 /// row-major with row stride `lda` (row i of the result is column i of A).
 void afina_bf16_convert_at(const float *a, long lda, long k, float alpha, unsigned short *out, long row0, long row1);
