@@ -2,7 +2,7 @@
 
 1. The machine: `afina bench peak` (float32 FMA and AVX-512 BF16 GFLOP/s on every core).
 2. Generation, every pulled catalog decoder (SmolLM2 Q4_1, Qwen2.5-Coder 0.5B and 1.5B
-   Q4_K_M): a 128-token prompt, 64 greedy tokens, batch 1; prefill and decode tokens/s of
+   Q4_K_M, Gemma 3 270M Q4_K_M): a 128-token prompt, 64 greedy tokens, batch 1; prefill and decode tokens/s of
    Afina and of llama.cpp (llama-cpp-python, built by pip on this machine); for SmolLM2 also
    PyTorch fp32 (transformers) at batch 1 and 8.
 3. Training, SmolLM2-135M, batch 4 x 256 random tokens, loss on every token, AdamW: full,
@@ -25,6 +25,7 @@ MODELS = {  # catalog name -> GGUF file (as `afina pull` stores it)
     "smollm2-135m-instruct": "SmolLM2-135M-Instruct.Q4_1.gguf",
     "qwen2.5-coder-0.5b-instruct": "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
     "qwen2.5-coder-1.5b-instruct": "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    "gemma-3-270m": "gemma-3-270m-q4_k_m.gguf",
 }
 TRAIN_MODEL = "smollm2-135m-instruct"
 TEXT = "The quick brown fox jumps over the lazy dog while the cat sleeps. " * 200
