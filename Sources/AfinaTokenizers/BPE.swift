@@ -1,23 +1,32 @@
 // Byte-pair encoding of one word (Sennrich et al. 2016, "Neural Machine Translation of Rare
-// Words with Subword Units"; GPT-2's byte-level variant). The merge order follows Hugging Face
+// Words with Subword Units"; GPT-2's byte-level variant, and SentencePiece's over scalars in
+// SentencePiece.swift). The merge order follows Hugging Face
 // `tokenizers` (models/bpe/word.rs `merge_all`): repeatedly merge the adjacent pair with the
 // lowest rank, the leftmost one among equals, using a min-heap so long words stay O(n log n).
 
-/// The merge table of a byte-level BPE vocabulary.
+/// The merge table of a BPE vocabulary.
 struct BPE: Sendable {
     /// For each adjacent pair (left id, right id), its merge rank and merged id: `rank << 32 | id`.
     private let merges: [UInt64: UInt64]
-    /// The id of each byte's alphabet character (nil where the vocabulary lacks it).
+    /// The id of each byte's alphabet character (nil where the vocabulary lacks it); byte-level
+    /// BPE only.
     private let byteIDs: [Int32?]
     /// Where the vocabulary is consulted first (`ignore_merges`, Llama 3): a word that is a
     /// token is that token, whatever the merges would give.
     private let wholeWords: [String: Int32]?
 
     /// `merges[rank] = (left, right, merged)` ids; a pair listed twice keeps its first rank.
-    init(merges: [(Int32, Int32, Int32)], byteIDs: [Int32?], wholeWords: [String: Int32]?) {
+    init(merges: [(Int32, Int32, Int32)], byteIDs: [Int32?] = [], wholeWords: [String: Int32]?) {
+        self.init(rankedMerges: merges.enumerated().map { ($1.0, $1.1, $1.2, UInt32($0)) }, byteIDs: byteIDs, wholeWords: wholeWords)
+    }
+
+    /// Merges with explicit ranks, which several may share (SentencePiece scores); a pair listed
+    /// twice keeps its first rank.
+    init(rankedMerges: [(left: Int32, right: Int32, merged: Int32, rank: UInt32)], byteIDs: [Int32?] = [],
+         wholeWords: [String: Int32]?) {
         var table: [UInt64: UInt64] = [:]
-        table.reserveCapacity(merges.count)
-        for (rank, (left, right, merged)) in merges.enumerated() where table[Self.key(left, right)] == nil {
+        table.reserveCapacity(rankedMerges.count)
+        for (left, right, merged, rank) in rankedMerges where table[Self.key(left, right)] == nil {
             table[Self.key(left, right)] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged))
         }
         self.merges = table
@@ -25,10 +34,15 @@ struct BPE: Sendable {
         self.wholeWords = wholeWords
     }
 
+    /// The token a word spelled `spelling` is as a whole when merges are ignored for tokens.
+    func wholeWord(_ spelling: String) -> Int32? {
+        wholeWords?[spelling]
+    }
+
     /// The ids of one pre-tokenized word given as UTF-8. Bytes the vocabulary cannot spell are
     /// `unknown`, or dropped when there is no unknown token (as `tokenizers` without `unk_token`).
     func encode(_ word: ArraySlice<UInt8>, unknown: Int32?) -> [Int32] {
-        if let wholeWords, let id = wholeWords[ByteLevel.spelling(of: word)] { return [id] }
+        if let id = wholeWord(ByteLevel.spelling(of: word)) { return [id] }
         var symbols = word.compactMap { byteIDs[Int($0)] ?? unknown }
         merge(&symbols)
         return symbols

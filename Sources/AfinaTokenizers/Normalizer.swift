@@ -10,6 +10,11 @@ enum NormalizerStep: Sendable, Equatable {
     case stripAccents
     /// BERT's normalizer (tokenizers' normalizers/bert.rs).
     case bert(BertNormalization)
+    /// Every occurrence of a string replaced by another (`Replace` with a String pattern; Llama 2
+    /// and Gemma spell spaces "▁" this way).
+    case replace(String, with: String)
+    /// A string put before any non-empty text (`Prepend`; Llama 2's "▁" before the first word).
+    case prepend(String)
 }
 
 /// The switches of BertNormalizer, applied in this order.
@@ -59,6 +64,34 @@ struct BertNormalization: Sendable, Equatable {
     }
 }
 
+extension String {
+    /// Every occurrence of `pattern` replaced, matched by scalars as `tokenizers` does (Swift's
+    /// `replacing` matches characters, so it would miss a space followed by a combining mark).
+    func replacingScalars(_ pattern: String, with replacement: String) -> String {
+        String(decoding: Array(utf8).replacing(Array(pattern.utf8), with: Array(replacement.utf8)), as: UTF8.self)
+    }
+}
+
+extension [UInt8] {
+    /// Every occurrence of `from` replaced, left to right without overlaps (Rust's `str::replace`);
+    /// on UTF-8, a match of valid UTF-8 always starts and ends on scalar boundaries.
+    func replacing(_ from: [UInt8], with to: [UInt8]) -> [UInt8] {
+        guard let first = from.first, count >= from.count else { return self }
+        var result: [UInt8] = [], i = 0
+        result.reserveCapacity(count)
+        while i < count {
+            if self[i] == first && self[i...].starts(with: from) {
+                result += to
+                i += from.count
+            } else {
+                result.append(self[i])
+                i += 1
+            }
+        }
+        return result
+    }
+}
+
 extension [NormalizerStep] {
     /// `text` after every step.
     func normalize(_ text: String) -> String {
@@ -78,6 +111,10 @@ extension [NormalizerStep] {
                        as: UTF8.self)
             case let .bert(bert):
                 bert.apply(text)
+            case let .replace(pattern, replacement):
+                text.replacingScalars(pattern, with: replacement)
+            case let .prepend(prefix):
+                text.isEmpty ? text : prefix + text
             }
         }
     }

@@ -1,7 +1,8 @@
 // Pre-tokenizers: how text is cut into words before the model. The byte-level BPE ones each
 // reproduce a regular expression of Hugging Face `tokenizers` (Oniguruma semantics) with a
 // hand-written scanner over Unicode scalars: \p{L} and \p{N} are Unicode general categories
-// (L*, N*), \s is the Unicode White_Space property. The WordPiece ones drop whitespace.
+// (L*, N*), \s is the Unicode White_Space property. The WordPiece ones drop whitespace. The
+// SentencePiece ones keep every scalar and cut at most at spaces or "▁".
 
 /// The word-splitting rule a vocabulary was trained with.
 public enum PreTokenizer: String, Sendable, CaseIterable {
@@ -21,12 +22,21 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     case whitespace
     /// Words between whitespace (Hugging Face `WhitespaceSplit`).
     case whitespaceSplit
+    /// SentencePiece: the whole text is one word (no pre-tokenizer, or `Metaspace` with
+    /// `split: false`; Llama 2, Gemma from GGUF).
+    case sentencePiece
+    /// Words begin at each "▁" (`Metaspace` with `split: true`; Mistral, T5).
+    case metaspace
+    /// Words end after each space (`Split(" ", MergedWithPrevious)`; Gemma's tokenizer.json,
+    /// whose normalizer has already turned spaces into "▁").
+    case spaceEnded
 
-    /// Whether words go to byte-level BPE (GPT-2 and its successors) rather than WordPiece.
+    /// Whether words go to byte-level BPE (GPT-2 and its successors) rather than WordPiece or
+    /// a SentencePiece model.
     var isByteLevel: Bool {
         switch self {
         case .gpt2, .smollm, .qwen2, .llama3: true
-        case .bert, .whitespace, .whitespaceSplit: false
+        case .bert, .whitespace, .whitespaceSplit, .sentencePiece, .metaspace, .spaceEnded: false
         }
     }
 
@@ -47,7 +57,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     /// regex with single digits or groups of up to three; nil for the others.
     var splitRegex: String? {
         switch self {
-        case .gpt2, .smollm, .bert, .whitespace, .whitespaceSplit: nil
+        case .gpt2, .smollm, .bert, .whitespace, .whitespaceSplit, .sentencePiece, .metaspace, .spaceEnded: nil
         case .qwen2: #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
         case .llama3: #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
         }
@@ -79,6 +89,22 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             WhitespaceScanner.splitWordsAndSymbols(text, into: &words)
         case .whitespaceSplit:
             WhitespaceScanner.splitOnWhitespace(text, into: &words)
+        case .sentencePiece:
+            if text.count > 0 { words.append(0..<text.count) }
+        case .metaspace:
+            var start = 0
+            for i in 1..<max(text.count, 1) where text.scalars[i] == "\u{2581}" {
+                words.append(start..<i)
+                start = i
+            }
+            if start < text.count { words.append(start..<text.count) }
+        case .spaceEnded:
+            var start = 0
+            for i in 0..<text.count where text.scalars[i] == " " {
+                words.append(start..<i + 1)
+                start = i + 1
+            }
+            if start < text.count { words.append(start..<text.count) }
         }
         return words
     }

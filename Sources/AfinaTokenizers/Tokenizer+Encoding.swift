@@ -55,29 +55,34 @@ extension Tokenizer {
     private func encodeText(_ text: String, parseSpecial: Bool) -> [Int32] {
         var ids: [Int32] = []
         ids.reserveCapacity(text.utf8.count / 3 + 2)
-        splitAddedTokens(text, rawMatcher, parseSpecial: parseSpecial, into: &ids) { raw, ids in
-            splitAddedTokens(normalizer.normalize(raw), normalizedMatcher, parseSpecial: parseSpecial, into: &ids, encodeWords)
+        splitAddedTokens(text, rawMatcher, parseSpecial: parseSpecial, into: &ids) { raw, rawAtStart, ids in
+            splitAddedTokens(normalizer.normalize(raw), normalizedMatcher, parseSpecial: parseSpecial, into: &ids) { text, atStart, ids in
+                encodeWords(text, atStart: rawAtStart && atStart, into: &ids)
+            }
         }
         return ids
     }
 
     /// Appends the ids of the added tokens `matcher` finds in `text`, and gives the text
-    /// between them to `encode`.
+    /// between them to `encode`, saying whether it starts `text`.
     private func splitAddedTokens(_ text: String, _ matcher: AddedTokenMatcher, parseSpecial: Bool, into ids: inout [Int32],
-                                  _ encode: (String, inout [Int32]) -> Void) {
-        guard !matcher.tokens.isEmpty else { return encode(text, &ids) }
+                                  _ encode: (String, Bool, inout [Int32]) -> Void) {
+        guard !matcher.tokens.isEmpty else { return encode(text, true, &ids) }
         let bytes = Array(text.utf8)
         for piece in matcher.split(bytes, parseSpecial: parseSpecial) {
             switch piece {
             case let .token(id): ids.append(id)
-            case let .text(range): encode(String(decoding: bytes[range], as: UTF8.self), &ids)
+            case let .text(range): encode(String(decoding: bytes[range], as: UTF8.self), range.lowerBound == 0, &ids)
             }
         }
     }
 
-    /// Normalized text with no added tokens in it: pre-tokenize, then run the model on each word.
-    private func encodeWords(_ text: String, into ids: inout [Int32]) {
-        let scalars = ScalarText(text)
+    /// Normalized text with no added tokens in it: rewrite spaces as Metaspace says (`atStart`
+    /// when the text begins the input), pre-tokenize, then run the model on each word.
+    private func encodeWords(_ text: String, atStart: Bool, into ids: inout [Int32]) {
+        // An empty text stays empty: `tokenizers` prepends nothing to it.
+        guard !text.isEmpty else { return }
+        let scalars = ScalarText(metaspace?.apply(text, atStart: atStart) ?? text)
         for word in preTokenizer.split(scalars) {
             let key = String(decoding: scalars.bytes(word), as: UTF8.self)
             if let cached = cache.ids(of: key) {

@@ -1,9 +1,10 @@
 // A tokenizer with Hugging Face `tokenizers` semantics, for byte-level BPE (GPT-2, SmolLM2,
-// Qwen2, Llama 3) and WordPiece (BERT): added tokens are cut out of the text, the rest is
-// normalized (NFC, BERT's lowercasing...), split into words by the pre-tokenizer, and each
-// word becomes ids by BPE merges or WordPiece; the post-processor puts special tokens around
-// the result. Decoding joins tokens as the decoder says (bytes for BPE, with invalid UTF-8
-// replaced by U+FFFD; words and "##" continuations for WordPiece).
+// Qwen2, Llama 3), WordPiece (BERT) and SentencePiece BPE or Unigram (Llama 2, Gemma, T5): added
+// tokens are cut out of the text, the rest is normalized (NFC, BERT's lowercasing, spaces to
+// "▁"...), split into words by the pre-tokenizer, and each word becomes ids by BPE merges,
+// WordPiece or Unigram; the post-processor puts special tokens around the result. Decoding joins
+// tokens as the decoder says (bytes for byte-level BPE and byte tokens, with invalid UTF-8
+// replaced by U+FFFD; words and "##" continuations for WordPiece; "▁" as spaces).
 
 /// Everything a loader reads from a tokenizer description.
 struct TokenizerParts {
@@ -15,6 +16,8 @@ struct TokenizerParts {
     var model: ModelParts
     var addedTokens: [AddedToken] = []
     var normalizer: [NormalizerStep] = []
+    /// The Metaspace pre-tokenizer's rewrite of each text before it is split into words.
+    var metaspace: Metaspace?
     var preTokenizer: PreTokenizer
     var decoder = TokenDecoder.byteLevel
     /// Nil for byte-level BPE, whose special tokens are BOS/EOS as `addBOS`/`addEOS` say.
@@ -68,6 +71,7 @@ public final class Tokenizer: Sendable {
     let byteOffsets: [Int]
     let specialFlags: [Bool]
     let normalizer: [NormalizerStep]
+    let metaspace: Metaspace?
     let model: TokenModel
     let decoder: TokenDecoder
     let postProcessor: PostProcessor
@@ -156,6 +160,7 @@ public final class Tokenizer: Sendable {
         self.byteOffsets = byteOffsets
         self.specialFlags = specialFlags
         self.normalizer = parts.normalizer
+        self.metaspace = parts.metaspace
         self.model = model
         self.decoder = parts.decoder
         self.postProcessor = parts.postProcessor
@@ -165,19 +170,11 @@ public final class Tokenizer: Sendable {
         self.normalizedMatcher = AddedTokenMatcher(normalizedTokens)
     }
 
-    /// The BPE merge table or WordPiece vocabulary, checked against the vocabulary.
+    /// The BPE merge table, WordPiece vocabulary or Unigram pieces, checked against the vocabulary.
     private static func model(_ parts: TokenizerParts, tokenIDs: [String: Int32]) throws -> TokenModel {
         switch parts.model {
         case let .bpe(mergeNames, ignoreMerges):
-            var merges: [(Int32, Int32, Int32)] = []
-            merges.reserveCapacity(mergeNames.count)
-            for (rank, (left, right)) in mergeNames.enumerated() {
-                for part in [left, right, left + right] where tokenIDs[part] == nil {
-                    throw TokenizerError.invalid(
-                        source: parts.source, reason: "merge \(rank) ('\(left)' '\(right)') names '\(part)', which is not in the vocabulary")
-                }
-                merges.append((tokenIDs[left]!, tokenIDs[right]!, tokenIDs[left + right]!))
-            }
+            let merges = try mergeIDs(mergeNames, source: parts.source) { tokenIDs[$0] }
             let byteIDs = ByteLevel.characterOfByte.map { tokenIDs[String($0)] }
             return .bpe(BPE(merges: merges, byteIDs: byteIDs, wholeWords: ignoreMerges ? tokenIDs : nil), unknownID: parts.unknownID)
         case let .wordPiece(prefix, maxCharacters):
@@ -187,6 +184,43 @@ public final class Tokenizer: Sendable {
                 throw TokenizerError.invalid(source: parts.source, reason: "the WordPiece model's unknown token is not in its vocabulary")
             }
             return .wordPiece(WordPiece(vocabulary: parts.tokens, unknownID: unknownID, prefix: prefix, maxCharacters: maxCharacters))
+        case let .sentencePieceBPE(merges, byteFallback, fuseUnknown, ignoreMerges):
+            // The model's own vocabulary, by UTF-8: String keys would take canonically equivalent
+            // pieces ("각" and its conjoining jamo) for one.
+            var ids: [[UInt8]: Int32] = [:]
+            for (id, token) in parts.tokens.enumerated() {
+                if let token, ids[Array(token.utf8)] == nil { ids[Array(token.utf8)] = Int32(id) }
+            }
+            let ranked: [(left: Int32, right: Int32, merged: Int32, rank: UInt32)]
+            switch merges {
+            case let .list(names):
+                ranked = try mergeIDs(names, source: parts.source) { ids[Array($0.utf8)] }.enumerated().map { ($1.0, $1.1, $1.2, UInt32($0)) }
+            case let .scores(scores):
+                ranked = SentencePieceBPE.merges(tokens: parts.tokens.map { $0 ?? "" }, scores: scores, ids: ids)
+            }
+            let bpe = BPE(rankedMerges: ranked, wholeWords: ignoreMerges ? tokenIDs : nil)
+            let unknown = UnknownSpelling(byteFallback: byteFallback, unknownID: parts.unknownID, ids: ids)
+            return .sentencePieceBPE(SentencePieceBPE(bpe: bpe, ids: ids, unknown: unknown, fuseUnknown: fuseUnknown))
+        case let .unigram(scores, byteFallback):
+            // `tokenizers` needs the unknown token for any scalar no piece starts with.
+            guard let unknownID = parts.unknownID, parts.tokens.hasToken(unknownID) else {
+                throw TokenizerError.invalid(source: parts.source, reason: "the Unigram model's unknown token is not in its vocabulary")
+            }
+            let pieces = zip(parts.tokens, scores).map { ($0 ?? "", $1) }
+            return .unigram(Unigram(pieces: pieces, unknownID: unknownID, byteFallback: byteFallback))
+        }
+    }
+
+    /// The ids of merges named by token text: (left, right, merged) in rank order.
+    private static func mergeIDs(_ names: [(String, String)], source: String,
+                                 id: (String) -> Int32?) throws -> [(Int32, Int32, Int32)] {
+        try names.enumerated().map { rank, pair in
+            let (left, right) = pair
+            guard let l = id(left), let r = id(right), let merged = id(left + right) else {
+                let missing = [left, right, left + right].first { id($0) == nil }!
+                throw TokenizerError.invalid(source: source, reason: "merge \(rank) ('\(left)' '\(right)') names '\(missing)', which is not in the vocabulary")
+            }
+            return (l, r, merged)
         }
     }
 

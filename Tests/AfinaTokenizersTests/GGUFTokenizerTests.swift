@@ -65,9 +65,9 @@ final class GGUFTokenizerTests: XCTestCase {
         }
     }
 
-    func testSentencePieceVocabularyIsRejected() {
-        XCTAssertThrowsError(try Tokenizer(ggufMetadata: metadata(model: "llama"))) { error in
-            XCTAssertTrue("\(error)".contains("tokenizer.ggml.model 'llama'"), "\(error)")
+    func testUnknownTokenizerModelIsRejectedNamingIt() {
+        XCTAssertThrowsError(try Tokenizer(ggufMetadata: metadata(model: "rwkv"), source: "m.gguf")) { error in
+            XCTAssertTrue("\(error)".contains("m.gguf: unsupported tokenizer.ggml.model 'rwkv'"), "\(error)")
         }
     }
 

@@ -141,8 +141,8 @@ final class TokenizerLoadingTests: XCTestCase {
     func testUnsupportedPipelinesAreRejectedNamingThem() {
         let whitespace = tokenizerError { try Tokenizer(tokenizerJSON: try self.document(preTokenizer: ["type": "Whitespace"])) }
         XCTAssertTrue(whitespace?.description.contains("pre_tokenizer Whitespace") ?? false, "\(String(describing: whitespace))")
-        let unigram = tokenizerError { try Tokenizer(tokenizerJSON: try self.document(model: ["type": "Unigram", "vocab": [["a", -1.5]]])) }
-        XCTAssertEqual(unigram, .unsupported(source: "tokenizer.json", what: "model type 'Unigram' (only BPE and WordPiece)"))
+        let wordLevel = tokenizerError { try Tokenizer(tokenizerJSON: try self.document(model: ["type": "WordLevel", "vocab": ["a": 0]])) }
+        XCTAssertEqual(wordLevel, .unsupported(source: "tokenizer.json", what: "model type 'WordLevel' (only BPE, WordPiece and Unigram)"))
         let prefixSpace = tokenizerError { try Tokenizer(tokenizerJSON: try self.document(preTokenizer: ["type": "ByteLevel", "add_prefix_space": true])) }
         XCTAssertTrue(prefixSpace?.description.contains("add_prefix_space: true") ?? false)
     }

@@ -13,7 +13,7 @@ extension PreTokenizer {
         case .smollm: "smollm"
         case .qwen2: "qwen2"
         case .llama3: "llama-bpe"
-        case .bert, .whitespace, .whitespaceSplit: nil
+        case .bert, .whitespace, .whitespaceSplit, .sentencePiece, .metaspace, .spaceEnded: nil
         }
     }
 }
@@ -27,7 +27,7 @@ extension GGUFTokenizerMetadata {
         let tokenizer = try Tokenizer(directory: directory)
         let url = directory.appendingPathComponent("tokenizer.json")
         guard tokenizer.preTokenizer.isByteLevel else {
-            throw TokenizerError.unsupported(source: url.path, what: "GGUF export of a WordPiece tokenizer (only byte-level BPE)")
+            throw TokenizerError.unsupported(source: url.path, what: "GGUF export of a tokenizer that is not byte-level BPE")
         }
         let file: TokenizerJSON
         do {

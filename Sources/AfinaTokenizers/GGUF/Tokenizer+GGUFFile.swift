@@ -19,15 +19,17 @@ extension GGUFTokenizerMetadata {
         self.init(model: try required("model", \.string), pre: try value("pre", \.string),
                   tokens: try required("tokens", \.stringArray),
                   tokenTypes: try value("token_type") { $0.intArray?.compactMap { Int32(exactly: $0) } } ?? [],
-                  merges: try required("merges", \.stringArray),
+                  merges: try value("merges", \.stringArray) ?? [],
+                  scores: try value("scores", \.floatArray) ?? [],
                   bosID: try id("bos_token_id"), eosID: try id("eos_token_id"),
                   unknownID: try id("unknown_token_id"), paddingID: try id("padding_token_id"),
-                  addBOS: try value("add_bos_token", \.bool), addEOS: try value("add_eos_token", \.bool))
+                  addBOS: try value("add_bos_token", \.bool), addEOS: try value("add_eos_token", \.bool),
+                  addSpacePrefix: try value("add_space_prefix", \.bool))
     }
 }
 
 extension Tokenizer {
-    /// The tokenizer a GGUF file describes in its metadata (byte-level BPE only).
+    /// The tokenizer a GGUF file describes in its metadata (byte-level or SentencePiece BPE).
     public convenience init(gguf file: GGUFFile) throws {
         try self.init(ggufMetadata: GGUFTokenizerMetadata(metadata: file.metadata, source: file.url.path),
                       source: file.url.path)

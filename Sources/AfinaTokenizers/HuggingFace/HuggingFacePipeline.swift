@@ -3,11 +3,12 @@
 // file and the component.
 
 extension Tokenizer {
-    /// The BPE merges or WordPiece settings; other model types and BPE variants are rejected.
-    static func modelParts(_ model: TokenizerJSON.Model, source: String) throws -> ModelParts {
+    /// The BPE merges, WordPiece settings or Unigram scores; other model types and BPE variants
+    /// are rejected. A BPE model is SentencePiece BPE (over scalars, not bytes) when it falls
+    /// back to byte tokens or its decoder is not ByteLevel.
+    static func modelParts(_ model: TokenizerJSON.Model, decoder: TokenizerJSON.Component?, source: String) throws -> ModelParts {
         switch model.type ?? "BPE" {
         case "BPE":
-            if model.byteFallback == true { throw TokenizerError.unsupported(source: source, what: "model with byte_fallback") }
             if (model.dropout ?? 0) > 0 { throw TokenizerError.unsupported(source: source, what: "model with BPE dropout") }
             if !(model.continuingSubwordPrefix ?? "").isEmpty || !(model.endOfWordSuffix ?? "").isEmpty {
                 throw TokenizerError.unsupported(source: source, what: "model with a subword prefix or suffix")
@@ -18,25 +19,73 @@ extension Tokenizer {
                 }
                 return parts
             }
+            if model.byteFallback == true || decoder?.type != "ByteLevel" {
+                return .sentencePieceBPE(.list(merges), byteFallback: model.byteFallback ?? false,
+                                         fuseUnknown: model.fuseUnk ?? false, ignoreMerges: model.ignoreMerges ?? false)
+            }
             return .bpe(merges: merges, ignoreMerges: model.ignoreMerges ?? false)
         case "WordPiece":
             return .wordPiece(prefix: model.continuingSubwordPrefix ?? "##", maxCharacters: model.maxInputCharsPerWord ?? 100)
+        case "Unigram":
+            return .unigram(scores: model.pieces.map(\.score), byteFallback: model.byteFallback ?? false)
         case let type:
-            throw TokenizerError.unsupported(source: source, what: "model type '\(type)' (only BPE and WordPiece)")
+            throw TokenizerError.unsupported(source: source, what: "model type '\(type)' (only BPE, WordPiece and Unigram)")
         }
     }
 
-    /// ByteLevel for byte-level BPE, WordPiece for WordPiece.
-    static func decoder(_ component: TokenizerJSON.Component?, wordPiece: Bool, source: String) throws -> TokenDecoder {
-        switch (wordPiece, component?.type) {
-        case (false, "ByteLevel"):
+    /// ByteLevel for byte-level BPE, WordPiece for WordPiece, and for SentencePiece models the
+    /// decoders that undo "▁" and byte tokens: `Sequence[Replace("▁", " "), ByteFallback, Fuse]`
+    /// with an optional `Strip(" ", 1, 0)` (Gemma, Llama 2), or `Metaspace` (T5).
+    static func decoder(_ component: TokenizerJSON.Component?, model: ModelParts, source: String) throws -> TokenDecoder {
+        switch (model, component?.type) {
+        case (.bpe, "ByteLevel"):
             return .byteLevel
-        case (true, "WordPiece"):
+        case (.wordPiece, "WordPiece"):
             return .wordPiece(prefix: component?.prefix ?? "##", cleanup: component?.cleanup ?? true)
-        default:
-            throw TokenizerError.unsupported(source: source, what: "decoder \(component?.summary ?? "null")"
-                + (wordPiece ? " for a WordPiece model (only WordPiece)" : " (only ByteLevel)"))
+        case (.sentencePieceBPE, _), (.unigram, _):
+            if let component, let decoder = try sentencePieceDecoder(component, source: source) { return decoder }
+            throw TokenizerError.unsupported(source: source, what: "decoder \(component?.summary ?? "null") for a SentencePiece model"
+                + " (supported: Sequence[Replace(▁, ' '), ByteFallback, Fuse, Strip(' ', 1, 0)], Metaspace)")
+        case (.wordPiece, _):
+            throw TokenizerError.unsupported(source: source, what: "decoder \(component?.summary ?? "null") for a WordPiece model (only WordPiece)")
+        case (.bpe, _):
+            throw TokenizerError.unsupported(source: source, what: "decoder \(component?.summary ?? "null") (only ByteLevel)")
         }
+    }
+
+    private static func sentencePieceDecoder(_ component: TokenizerJSON.Component, source: String) throws -> TokenDecoder? {
+        var spacesRestored = false, byteFallback = false, fused = false
+        var firstToken = TokenDecoder.FirstTokenSpaces.kept
+        for step in component.type == "Sequence" ? component.decoders ?? [] : [component] {
+            switch step.type {
+            case "Replace" where step.pattern?.string == Metaspace.replacement && step.content == " ":
+                spacesRestored = true
+            case "Metaspace" where (step.replacement ?? Metaspace.replacement) == Metaspace.replacement:
+                spacesRestored = true
+                if try metaspacePrependScheme(step, source: source) != .never { firstToken = .all }
+            case "ByteFallback":
+                byteFallback = true
+            case "Fuse":
+                fused = true
+            // Without Fuse before it, Strip would apply to every token.
+            case "Strip" where fused && step.content == " " && step.start == 1 && (step.stop ?? 0) == 0:
+                firstToken = .leading
+            default:
+                return nil
+            }
+        }
+        return spacesRestored ? .sentencePiece(byteFallback: byteFallback, firstToken: firstToken) : nil
+    }
+
+    /// Metaspace's `prepend_scheme`, or `add_prefix_space` in files older than it.
+    private static func metaspacePrependScheme(_ component: TokenizerJSON.Component, source: String) throws -> PrependScheme {
+        if let name = component.prependScheme {
+            guard let scheme = PrependScheme(rawValue: name) else {
+                throw TokenizerError.unsupported(source: source, what: "Metaspace prepend_scheme '\(name)' (supported: first, always, never)")
+            }
+            return scheme
+        }
+        return component.addPrefixSpace == false ? .never : .always
     }
 
     /// The normalizer's steps, a `Sequence` flattened.
@@ -49,6 +98,10 @@ extension Tokenizer {
         case "NFD": return [.nfd]
         case "Lowercase": return [.lowercase]
         case "StripAccents": return [.stripAccents]
+        case "Replace" where component.pattern?.string != nil && component.content != nil:
+            return [.replace(component.pattern!.string!, with: component.content!)]
+        case "Prepend" where component.prepend != nil:
+            return [.prepend(component.prepend!)]
         case "BertNormalizer":
             let lowercase = component.lowercase ?? true
             return [.bert(BertNormalization(cleanText: component.cleanText ?? true,
@@ -56,7 +109,8 @@ extension Tokenizer {
                                             stripAccents: component.stripAccents ?? lowercase, lowercase: lowercase))]
         default:
             throw TokenizerError.unsupported(source: source, what: "normalizer \(component.summary)"
-                + " (supported: NFC, NFD, Lowercase, StripAccents, BertNormalizer, and Sequence of these)")
+                + " (supported: NFC, NFD, Lowercase, StripAccents, BertNormalizer, Replace with a String pattern, Prepend,"
+                + " and Sequence of these)")
         }
     }
 
@@ -78,6 +132,22 @@ extension Tokenizer {
             : "BertPreTokenizer, Whitespace, WhitespaceSplit"
         throw TokenizerError.unsupported(source: source, what: "pre_tokenizer \(component?.summary ?? "null")"
             + (byteLevel ? "" : " for a WordPiece model") + " (supported: \(supported))")
+    }
+
+    /// A SentencePiece model's word splitting, and the Metaspace rewrite before it: none (Llama 2,
+    /// whose normalizer writes the "▁"), `Metaspace`, or Gemma's `Split(" ", MergedWithPrevious)`.
+    static func sentencePiecePreTokenizer(_ component: TokenizerJSON.Component?, source: String) throws -> (PreTokenizer, Metaspace?) {
+        guard let component else { return (.sentencePiece, nil) }
+        switch component.type {
+        case "Metaspace" where (component.replacement ?? Metaspace.replacement) == Metaspace.replacement:
+            let metaspace = Metaspace(prependScheme: try metaspacePrependScheme(component, source: source))
+            return (component.split ?? true ? .metaspace : .sentencePiece, metaspace)
+        case "Split" where component.pattern?.string == " " && component.behavior == "MergedWithPrevious" && component.invert != true:
+            return (.spaceEnded, nil)
+        default:
+            throw TokenizerError.unsupported(source: source, what: "pre_tokenizer \(component.summary) for a SentencePiece model"
+                + " (supported: none, Metaspace(replacement ▁), Split(' ', MergedWithPrevious))")
+        }
     }
 
     private static func byteLevelPreTokenizer(_ steps: [TokenizerJSON.Component]) -> PreTokenizer? {

@@ -12,6 +12,9 @@ extension GGUFTokenizerMetadata {
         // Loading it first checks the metadata and settles the BOS/EOS defaults.
         let tokenizer = try Tokenizer(ggufMetadata: self)
         let preTokenizer = tokenizer.preTokenizer
+        guard preTokenizer.isByteLevel else {
+            throw TokenizerError.unsupported(source: "GGUF", what: "tokenizer.json export of tokenizer.ggml.model '\(model)' (only byte-level BPE)")
+        }
         var vocab: [String: Int] = [:]
         for (id, token) in tokens.enumerated() where vocab[token] == nil { vocab[token] = id }
         let model: [String: Any] = [
@@ -69,7 +72,7 @@ extension GGUFTokenizerMetadata {
     }
 
     /// The `pre_tokenizer` of the Hugging Face tokenizers each `PreTokenizer` reproduces.
-    private static func preTokenizerJSON(_ preTokenizer: PreTokenizer) -> [String: Any] {
+    private static func preTokenizerJSON(_ preTokenizer: PreTokenizer) -> Any {
         func byteLevel(regex: Bool) -> [String: Any] {
             ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": regex]
         }
@@ -86,6 +89,7 @@ extension GGUFTokenizerMetadata {
         case .bert: ["type": "BertPreTokenizer"]
         case .whitespace: ["type": "Whitespace"]
         case .whitespaceSplit: ["type": "WhitespaceSplit"]
+        case .sentencePiece, .metaspace, .spaceEnded: NSNull()
         }
     }
 }

@@ -34,22 +34,31 @@ extension Tokenizer {
 
     private static func parts(tokenizerJSON data: Data, source: String, config: (Data, String)?) throws -> TokenizerParts {
         let file = try decodeJSON(TokenizerJSON.self, from: data, source: source)
-        let model = try modelParts(file.model, source: source)
-        let isBPE = if case .bpe = model { true } else { false }
-        let decoder = try decoder(file.decoder, wordPiece: !isBPE, source: source)
+        let model = try modelParts(file.model, decoder: file.decoder, source: source)
+        let isWordPiece = if case .wordPiece = model { true } else { false }
         let added = (file.addedTokens ?? []).map {
             AddedToken(content: $0.content, id: $0.id, special: $0.special ?? false, lstrip: $0.lstrip ?? false,
                        rstrip: $0.rstrip ?? false, singleWord: $0.singleWord ?? false, normalized: $0.normalized ?? false)
         }
-        var parts = TokenizerParts(source: source, tokens: try tokensByID(file.model.vocab, source: source), model: model,
-                                   addedTokens: added,
-                                   preTokenizer: try preTokenizer(file.preTokenizer, byteLevel: isBPE, source: source))
+        // Unigram lists its pieces by id; the others map tokens to ids.
+        let isUnigram = file.model.type == "Unigram"
+        let vocab = isUnigram ? Dictionary(file.model.pieces.enumerated().map { ($1.piece, Int32($0)) }, uniquingKeysWith: { _, last in last })
+            : file.model.vocab
+        let tokens = isUnigram ? file.model.pieces.map(\.piece) : try tokensByID(vocab, source: source)
+        let preTokenizer: PreTokenizer, metaspace: Metaspace?
+        switch model {
+        case .bpe: (preTokenizer, metaspace) = (try self.preTokenizer(file.preTokenizer, byteLevel: true, source: source), nil)
+        case .wordPiece: (preTokenizer, metaspace) = (try self.preTokenizer(file.preTokenizer, byteLevel: false, source: source), nil)
+        case .sentencePieceBPE, .unigram: (preTokenizer, metaspace) = try sentencePiecePreTokenizer(file.preTokenizer, source: source)
+        }
+        var parts = TokenizerParts(source: source, tokens: tokens, model: model, addedTokens: added, preTokenizer: preTokenizer)
         parts.normalizer = try normalizer(file.normalizer, source: source)
-        parts.decoder = decoder
+        parts.metaspace = metaspace
+        parts.decoder = try decoder(file.decoder, model: model, source: source)
 
         // Ids by token text, added tokens first (as `tokenizers`' token_to_id).
         var ids = Dictionary(added.map { ($0.content, $0.id) }, uniquingKeysWith: { first, _ in first })
-        ids.merge(file.model.vocab) { added, _ in added }
+        ids.merge(vocab) { added, _ in added }
         func id(of name: String?, _ key: String, in source: String) throws -> Int32? {
             guard let name else { return nil }
             guard let id = ids[name] else {
@@ -57,8 +66,11 @@ extension Tokenizer {
             }
             return id
         }
-        if isBPE {
-            parts.unknownID = try id(of: file.model.unkToken, "model.unk_token", in: source)
+        if isUnigram {
+            parts.unknownID = file.model.unkID
+        }
+        if !isWordPiece {
+            parts.unknownID = try parts.unknownID ?? id(of: file.model.unkToken, "model.unk_token", in: source)
             let template = try postProcessorTemplate(file.postProcessor, source: source, ids: ids)
             parts.bosID = template.bos
             parts.eosID = template.eos
@@ -85,7 +97,7 @@ extension Tokenizer {
             parts.clsID = try id(of: settings.clsToken?.content, "cls_token", in: configSource) ?? parts.clsID
             parts.sepID = try id(of: settings.sepToken?.content, "sep_token", in: configSource) ?? parts.sepID
             parts.maskID = try id(of: settings.maskToken?.content, "mask_token", in: configSource)
-            if isBPE {
+            if !isWordPiece {
                 // transformers rebuilds the post-processor from these flags when the config sets them.
                 if let addBOS = settings.addBOSToken { parts.addBOS = addBOS && parts.bosID != nil }
                 if let addEOS = settings.addEOSToken { parts.addEOS = addEOS && parts.eosID != nil }

@@ -1,5 +1,6 @@
 // The parts of Hugging Face `tokenizer.json` (the `tokenizers` serialization) and
-// `tokenizer_config.json` (transformers) that byte-level BPE and WordPiece tokenizers need.
+// `tokenizer_config.json` (transformers) that byte-level BPE, WordPiece and SentencePiece (BPE
+// with byte fallback, Unigram) tokenizers need.
 // `truncation` and `padding` are not read: the model layer truncates and pads.
 
 /// `tokenizer.json`.
@@ -16,14 +17,18 @@ struct TokenizerJSON: Decodable {
         case addedTokens = "added_tokens", preTokenizer = "pre_tokenizer", postProcessor = "post_processor"
     }
 
-    /// A BPE or WordPiece model (`type` absent means BPE, as in old files).
+    /// A BPE, WordPiece or Unigram model (`type` absent means BPE, as in old files).
     struct Model: Decodable {
         var type: String?
         var vocab: [String: Int32]
         var merges: [Merge]
+        /// Unigram's vocabulary: `[piece, score]` by id, and the id of its unknown token.
+        var pieces: [Piece]
+        var unkID: Int32?
         var unkToken: String?
         var ignoreMerges: Bool?
         var byteFallback: Bool?
+        var fuseUnk: Bool?
         var dropout: Double?
         var continuingSubwordPrefix: String?
         var endOfWordSuffix: String?
@@ -32,25 +37,41 @@ struct TokenizerJSON: Decodable {
         enum CodingKeys: String, CodingKey {
             case type, vocab, merges, dropout
             case unkToken = "unk_token", ignoreMerges = "ignore_merges", byteFallback = "byte_fallback"
+            case unkID = "unk_id", fuseUnk = "fuse_unk"
             case continuingSubwordPrefix = "continuing_subword_prefix", endOfWordSuffix = "end_of_word_suffix"
             case maxInputCharsPerWord = "max_input_chars_per_word"
         }
 
-        /// Another model type (Unigram, WordLevel) keeps its vocabulary unread, so the loader
-        /// can name the type rather than a mistyped `vocab`.
+        /// Another model type (WordLevel) keeps its vocabulary unread, so the loader can name
+        /// the type rather than a mistyped `vocab`.
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             type = try container.decodeIfPresent(String.self, forKey: .type)
             let isBPE = type == nil || type == "BPE"
             vocab = isBPE || type == "WordPiece" ? try container.decode([String: Int32].self, forKey: .vocab) : [:]
             merges = isBPE ? try container.decode([Merge].self, forKey: .merges) : []
+            pieces = type == "Unigram" ? try container.decode([Piece].self, forKey: .vocab) : []
+            unkID = try container.decodeIfPresent(Int32.self, forKey: .unkID)
             unkToken = try container.decodeIfPresent(String.self, forKey: .unkToken)
             ignoreMerges = try container.decodeIfPresent(Bool.self, forKey: .ignoreMerges)
             byteFallback = try container.decodeIfPresent(Bool.self, forKey: .byteFallback)
+            fuseUnk = try container.decodeIfPresent(Bool.self, forKey: .fuseUnk)
             dropout = try container.decodeIfPresent(Double.self, forKey: .dropout)
             continuingSubwordPrefix = try container.decodeIfPresent(String.self, forKey: .continuingSubwordPrefix)
             endOfWordSuffix = try container.decodeIfPresent(String.self, forKey: .endOfWordSuffix)
             maxInputCharsPerWord = try container.decodeIfPresent(Int.self, forKey: .maxInputCharsPerWord)
+        }
+    }
+
+    /// A Unigram piece, written `["▁the", -3.4]`.
+    struct Piece: Decodable {
+        var piece: String
+        var score: Double
+
+        init(from decoder: any Decoder) throws {
+            var container = try decoder.unkeyedContainer()
+            piece = try container.decode(String.self)
+            score = try container.decode(Double.self)
         }
     }
 
@@ -121,10 +142,21 @@ struct TokenizerJSON: Decodable {
         /// The WordPiece decoder's continuation prefix and cleanup switch.
         var prefix: String?
         var cleanup: Bool?
+        /// Metaspace: the character spaces become, when it is prepended, and whether it splits
+        /// (older files say `add_prefix_space` instead of `prepend_scheme`).
+        var replacement: String?
+        var prependScheme: String?
+        var split: Bool?
+        /// Replace's replacement and Prepend's prefix; Strip's character and counts.
+        var content: String?
+        var prepend: String?
+        var start: Int?
+        var stop: Int?
 
         enum CodingKeys: String, CodingKey {
             case type, normalizers, pretokenizers, processors, decoders, pattern, behavior, invert, single, pair
-            case lowercase, sep, cls, prefix, cleanup
+            case lowercase, sep, cls, prefix, cleanup, replacement, split, content, prepend, start, stop
+            case prependScheme = "prepend_scheme"
             case individualDigits = "individual_digits", addPrefixSpace = "add_prefix_space", useRegex = "use_regex"
             case specialTokens = "special_tokens", cleanText = "clean_text", handleChineseChars = "handle_chinese_chars"
             case stripAccents = "strip_accents"
@@ -139,6 +171,9 @@ struct TokenizerJSON: Decodable {
             if let individualDigits { fields.append("individual_digits: \(individualDigits)") }
             if let addPrefixSpace { fields.append("add_prefix_space: \(addPrefixSpace)") }
             if let useRegex { fields.append("use_regex: \(useRegex)") }
+            if let behavior { fields.append("behavior: \(behavior)") }
+            if let content { fields.append("content: \(content)") }
+            if let prependScheme { fields.append("prepend_scheme: \(prependScheme)") }
             return fields.isEmpty ? type : "\(type)(\(fields.joined(separator: ", ")))"
         }
     }
