@@ -5,11 +5,15 @@
 import AfinaTensor
 
 public final class Llama: CausalLM, @unchecked Sendable {
-    struct Layer {
+    struct Layer: DecoderLayer {
         let attnNorm: Tensor
         var q, k, v, o: Linear
         let mlpNorm: Tensor
         var gate, up, down: Linear
+
+        var norms: [(module: String, weight: Tensor)] {
+            [("input_layernorm", attnNorm), ("post_attention_layernorm", mlpNorm)]
+        }
 
         /// The linear layers with their Hugging Face module names (`self_attn.q_proj`).
         var linears: [(module: String, path: WritableKeyPath<Layer, Linear>)] {
