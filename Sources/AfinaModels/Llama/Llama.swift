@@ -14,13 +14,6 @@ public final class Llama: CausalLM, @unchecked Sendable {
         var norms: [(module: String, weight: Tensor)] {
             [("input_layernorm", attnNorm), ("post_attention_layernorm", mlpNorm)]
         }
-
-        /// The linear layers with their Hugging Face module names (`self_attn.q_proj`).
-        var linears: [(module: String, path: WritableKeyPath<Layer, Linear>)] {
-            [("self_attn.q_proj", \.q), ("self_attn.k_proj", \.k), ("self_attn.v_proj", \.v),
-             ("self_attn.o_proj", \.o), ("mlp.gate_proj", \.gate), ("mlp.up_proj", \.up),
-             ("mlp.down_proj", \.down)]
-        }
     }
 
     public let config: LlamaConfig

@@ -7,15 +7,27 @@
 // merge follow from its list of norms and linear layers.
 import AfinaTensor
 
-/// One decoder layer's weights as training sees them.
+/// One decoder layer's weights as training sees them: attention and gated-MLP projections
+/// named as in transformers, and norms.
 protocol DecoderLayer {
+    var q: Linear { get set }
+    var k: Linear { get set }
+    var v: Linear { get set }
+    var o: Linear { get set }
+    var gate: Linear { get set }
+    var up: Linear { get set }
+    var down: Linear { get set }
     /// Norm weights with their Hugging Face module names (`input_layernorm`).
     var norms: [(module: String, weight: Tensor)] { get }
-    /// The linear layers with their Hugging Face module names (`self_attn.q_proj`).
-    var linears: [(module: String, path: WritableKeyPath<Self, Linear>)] { get }
 }
 
 extension DecoderLayer {
+    /// The linear layers with their Hugging Face module names (`self_attn.q_proj`).
+    var linears: [(module: String, path: WritableKeyPath<Self, Linear>)] {
+        [("self_attn.q_proj", \.q), ("self_attn.k_proj", \.k), ("self_attn.v_proj", \.v), ("self_attn.o_proj", \.o),
+         ("mlp.gate_proj", \.gate), ("mlp.up_proj", \.up), ("mlp.down_proj", \.down)]
+    }
+
     var linearLayers: [Linear] { linears.map { self[keyPath: $0.path] } }
 }
 
@@ -44,15 +56,6 @@ struct Packing {
     let spans: [AttentionSpan]
     let positions: [Int32]
     let dropoutSeed: UInt64
-
-    /// The spans with attention limited to the last `window` keys (a local layer).
-    func slidingSpans(window: Int) -> [AttentionSpan] {
-        spans.map { span in
-            var local = span
-            local.mask = .slidingWindow(window)
-            return local
-        }
-    }
 }
 
 /// The packed rows of a batch and which of them have targets.
