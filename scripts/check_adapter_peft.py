@@ -8,6 +8,11 @@ to the largest logit) of peft's merge_and_unload.
 Run: python3 scripts/check_adapter_peft.py ADAPTER_DIR [--afina .build/release/afina]
 Needs: scripts/requirements.txt, and the float32 export of the base that
 scripts/make_real_model_fixtures.py writes to ~/.cache/afina/reference/smollm2-135m-instruct-hf.
+
+Another base: --base SPEC (what Afina loads) --reference DIR (the same weights as a float32
+Hugging Face directory) and raw prompts (--prompt TEXT, repeatable) where it has no chat
+template, e.g. for an adapter `afina train` made on the tiny Gemma 3 of Tests/Fixtures:
+  --base DIR --reference DIR --prompt "the cat sat"
 """
 import argparse, json, os, subprocess
 import torch
@@ -25,11 +30,16 @@ def main():
     ap.add_argument("adapter")
     ap.add_argument("--afina", default=".build/release/afina")
     ap.add_argument("--tokens", type=int, default=12)
+    ap.add_argument("--base", default="smollm2-135m-instruct")
+    ap.add_argument("--reference", default=BASE)
+    ap.add_argument("--prompt", action="append", help="raw prompt (default: chat messages)")
     args = ap.parse_args()
-    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(BASE, dtype=torch.float32), args.adapter).eval()
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(args.reference, dtype=torch.float32),
+                                      args.adapter).eval()
     worst, same = 0.0, True
-    for prompt in PROMPTS:
-        out = json.loads(subprocess.run([args.afina, "generate", "--adapter", args.adapter, "--chat", prompt,
+    for prompt in args.prompt or PROMPTS:
+        out = json.loads(subprocess.run([args.afina, "generate", "--model", args.base, "--adapter", args.adapter,
+                                         "--prompt" if args.prompt else "--chat", prompt,
                                          "--max-tokens", str(args.tokens), "--json"],
                                         check=True, capture_output=True, text=True).stdout)
         ids = out["prompt_ids"] + out["ids"]
@@ -43,7 +53,7 @@ def main():
         print(f"{prompt!r}: afina {out['text']!r}")
     print(f"greedy tokens identical: {same}; max |log-prob difference| over top-5: {worst:.2e}")
     merged_dir = os.path.join(args.adapter, "..", "merged-check")
-    subprocess.run([args.afina, "merge", "smollm2-135m-instruct", args.adapter, merged_dir], check=True,
+    subprocess.run([args.afina, "merge", args.base, args.adapter, merged_dir], check=True,
                    capture_output=True)
     merged = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=torch.float32).eval()
     reference = model.merge_and_unload().eval()  # peft's own W + scale * B A

@@ -7,7 +7,12 @@
    weights as llama.cpp's converter writes them: norm weights stored as 1 + w, no Q/K
    permutation) and logits.safetensors (ids_<i>, logits_<i> [T, V]; gguf_logits_<i> with the
    attention scale llama.cpp uses for a Gemma 3 GGUF).
-2. With --real GGUF: the real Gemma 3 270M file (`afina pull gemma-3-270m`) loaded by
+2. Training references for that model on the batch of make_training_fixtures.py (sequences
+   longer than the window), in Tests/Fixtures/training/gemma3/: grads.safetensors (loss, mean
+   over target tokens, and d loss / d every parameter; a norm's gradient is the same for w and
+   for the factor 1 + w Afina holds) and lora/ (a peft adapter, r=4, rsLoRA, all 7 projections,
+   B nonzero so every gradient flows, saved by peft, with its loss and gradients).
+3. With --real GGUF: the real Gemma 3 270M file (`afina pull gemma-3-270m`) loaded by
    transformers (dequantized to float32): for each prompt its ids, the top-5 log-probabilities
    at the last position and 32 greedy tokens, in Tests/Fixtures/models/gemma3-270m.json.
 
@@ -20,6 +25,7 @@ import torch
 import gguf
 from safetensors.torch import save_file
 from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+from make_training_fixtures import BATCH, loss_of, write_peft_adapter
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "models")
 SEQUENCES = [[2, 17, 42, 99, 3, 250, 7, 8, 120, 64, 33], [2, 6, 300, 11, 5, 77]]
@@ -106,6 +112,22 @@ def tiny():
     print("gemma3 written", sorted(os.listdir(out)))
 
 
+def training():
+    assert any(len(seq["tokens"]) - 1 > WINDOW for seq in BATCH)
+    directory = os.path.join(ROOT, "gemma3")
+    out = os.path.join(ROOT, "..", "training", "gemma3")
+    os.makedirs(out, exist_ok=True)
+    model = Gemma3ForCausalLM.from_pretrained(directory, dtype=torch.float32).train()
+    loss = loss_of(model)
+    loss.backward()
+    grads = {"loss": loss.detach().reshape(1)}
+    grads.update({n: p.grad.contiguous() for n, p in model.named_parameters()})
+    save_file(grads, os.path.join(out, "grads.safetensors"))
+    write_peft_adapter(Gemma3ForCausalLM.from_pretrained(directory, dtype=torch.float32).train(),
+                       os.path.join(out, "lora"), "Tests/Fixtures/models/gemma3")
+    print("training/gemma3 written", sorted(os.listdir(out)))
+
+
 PROMPTS = [
     "The capital of France is",
     "def fibonacci(n):\n    ",
@@ -139,5 +161,6 @@ if __name__ == "__main__":
     ap.add_argument("--real", help="path of gemma-3-270m-q4_k_m.gguf")
     args = ap.parse_args()
     tiny()
+    training()
     if args.real:
         real(args.real)

@@ -99,8 +99,18 @@ def write_sgd(variant):
 
 
 def write_lora():
+    out = os.path.join(ROOT, "lora")
+    model = write_peft_adapter(load("llama3-rope"), out, "Tests/Fixtures/models/llama3-rope")
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([BATCH[0]["tokens"]])).logits[0]
+    save_file({"ids": torch.tensor(BATCH[0]["tokens"], dtype=torch.int32), "logits": logits.contiguous()},
+              os.path.join(out, "logits.safetensors"))
+
+
+def write_peft_adapter(base, out, base_name):
+    """Saves an rsLoRA adapter (r=4, all 7 projections) on `base` to `out` with the loss and
+    its gradients (grads.safetensors); returns the peft model."""
     torch.manual_seed(0)
-    base = load("llama3-rope")
     targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
     model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=targets, lora_dropout=0.0,
                                             use_rslora=True, task_type="CAUSAL_LM"))
@@ -108,12 +118,11 @@ def write_lora():
         for n, p in model.named_parameters():
             if "lora_" in n:
                 p.copy_(torch.randn_like(p) * 0.2)
-    out = os.path.join(ROOT, "lora")
     model.save_pretrained(out)
     os.remove(os.path.join(out, "README.md"))  # peft's model card template, not needed here
     with open(os.path.join(out, "adapter_config.json")) as f:
         config = json.load(f)
-    config["base_model_name_or_path"] = "Tests/Fixtures/models/llama3-rope"  # not this machine's path
+    config["base_model_name_or_path"] = base_name  # not this machine's path
     config["target_modules"] = sorted(config["target_modules"])  # peft writes a set
     with open(os.path.join(out, "adapter_config.json"), "w") as f:
         json.dump(config, f, indent=2, sort_keys=True)
@@ -122,10 +131,7 @@ def write_lora():
     grads = {"loss": loss.detach().reshape(1)}
     grads.update({n: p.grad.contiguous() for n, p in model.named_parameters() if p.requires_grad})
     save_file(grads, os.path.join(out, "grads.safetensors"))
-    with torch.no_grad():
-        logits = model(input_ids=torch.tensor([BATCH[0]["tokens"]])).logits[0]
-    save_file({"ids": torch.tensor(BATCH[0]["tokens"], dtype=torch.int32), "logits": logits.contiguous()},
-              os.path.join(out, "logits.safetensors"))
+    return model
 
 
 def write_schedules():

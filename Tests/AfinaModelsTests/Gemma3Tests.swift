@@ -59,7 +59,8 @@ final class Gemma3Tests: XCTestCase, TinyModelFixtures {
 
 /// The real Gemma 3 270M Q4_K_M GGUF against transformers' dequantized float32 model
 /// (scripts/make_gemma_fixtures.py --real): top-5 log-probabilities at the last prompt position
-/// within 2e-3 (float32 sums over 18 layers, in another order) and 32 greedy tokens identical.
+/// within 2e-3 (float32 sums over 18 layers, in another order) and 32 greedy tokens identical;
+/// and QLoRA over it.
 final class Gemma3RealModelTests: XCTestCase {
     struct Case: Decodable {
         let prompt: String
@@ -87,5 +88,26 @@ final class Gemma3RealModelTests: XCTestCase {
             }
             XCTAssertEqual(result.ids, expected.greedy, "greedy continuation of \(expected.prompt.debugDescription)")
         }
+    }
+
+    /// QLoRA over the quantized base: the adapters' gradients flow through the Q4_K/Q5_0/Q6_K
+    /// weights, and one plain gradient step on them lowers the loss of the batch.
+    func testQLoRAStepOnTheQuantizedGGUFLowersTheLoss() throws {
+        guard let url = ModelStore.standard().pulledFile(ModelCatalog.entry(named: "gemma-3-270m")!) else {
+            throw XCTSkip("run `afina pull gemma-3-270m` first (scripts/test.sh does)")
+        }
+        let backend = CPUBackend()
+        let model = try ModelLoader.network(gguf: try GGUFFile(url: url), backend: backend).0 as! Gemma3
+        try model.attachAdapters(LoRAConfiguration(rank: 4, alpha: 8, targets: LoRAConfiguration.allLinearModules),
+                                 weights: nil, seed: 1)
+        // "The capital of France is Paris." with every token after the first as a target.
+        let tokens: [Int32] = [2, 818, 5279, 529, 7001, 563, 9079, 236761]
+        let batch = [TrainingSequence(tokens: tokens, targets: tokens.indices.map { $0 > 0 })]
+        let parameters = model.parameters(.adapters)
+        let gradients = Gradients(parameters, backend: backend)
+        let before = model.loss(batch, gradients: gradients, lossScale: 1, dropoutSeed: 0, recompute: false)
+        for (p, g) in zip(parameters, gradients.tensors) { backend.axpy(-1e-2, g, into: p.value) }
+        let after = model.loss(batch, gradients: nil, lossScale: 1, dropoutSeed: 0, recompute: false)
+        XCTAssertLessThan(after, before)
     }
 }

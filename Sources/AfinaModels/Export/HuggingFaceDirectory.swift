@@ -1,6 +1,6 @@
-// Writing a Llama-family model as a Hugging Face directory that transformers loads:
-// config.json, model.safetensors (float32, HF names), and the tokenizer files of the base
-// when it was itself a Hugging Face directory.
+// Writing a decoder as a Hugging Face directory that transformers loads: config.json,
+// model.safetensors (float32, HF names), and the tokenizer files of the base when it was
+// itself a Hugging Face directory. Gemma 3's config and tensors are in Gemma3+Export.swift.
 import AfinaTensor
 import AfinaTokenizers
 import Foundation
@@ -19,20 +19,34 @@ extension LlamaConfig {
             "bos_token_id": bosID.map { Int($0) } ?? NSNull(), "eos_token_id": eosID.map { Int($0) } ?? NSNull(),
         ]
         if modelType == "llama" { json["attention_bias"] = attentionBias; json["mlp_bias"] = false }
-        switch rope.scaling {
-        case .none: break
-        case .linear(let factor): json["rope_scaling"] = ["rope_type": "linear", "factor": Double(factor)]
-        case let .llama3(factor, low, high, original):
-            json["rope_scaling"] = ["rope_type": "llama3", "factor": Double(factor), "low_freq_factor": Double(low),
-                                    "high_freq_factor": Double(high), "original_max_position_embeddings": original]
-        case .divisors:
-            throw ModelError.invalidArgument("this model's RoPE frequencies come as GGUF divisors, which config.json cannot express")
-        }
+        json["rope_scaling"] = try rope.huggingFaceScaling()
         return json
     }
 }
 
-extension Llama {
+extension RoPEConfig {
+    /// config.json's `rope_scaling` (transformers 4 keys), nil without scaling.
+    func huggingFaceScaling() throws -> [String: Any]? {
+        switch scaling {
+        case .none: return nil
+        case .linear(let factor): return ["rope_type": "linear", "factor": Double(factor)]
+        case let .llama3(factor, low, high, original):
+            return ["rope_type": "llama3", "factor": Double(factor), "low_freq_factor": Double(low),
+                    "high_freq_factor": Double(high), "original_max_position_embeddings": original]
+        case .divisors:
+            throw ModelError.invalidArgument("this model's RoPE frequencies come as GGUF divisors, which config.json cannot express")
+        }
+    }
+}
+
+/// A decoder that writes itself as a Hugging Face directory: its config.json, and its tensors
+/// with the names and values transformers holds.
+protocol HuggingFaceDecoder: TrainableDecoder {
+    func huggingFaceJSON(bosID: Int32?, eosID: Int32?) throws -> [String: Any]
+    var huggingFaceTensors: [(String, Tensor)] { get }
+}
+
+extension HuggingFaceDecoder {
     /// Writes config.json and model.safetensors into `directory`, and copies the tokenizer
     /// files of `tokenizerDirectory` (a Hugging Face base) when given. A GGUF base has no
     /// tokenizer files to copy: `tokenizerFrom` (its model spec) then goes into afina.json,
@@ -40,10 +54,10 @@ extension Llama {
     public func writeHuggingFace(to directory: URL, tokenizer: Tokenizer, tokenizerDirectory: URL?,
                                  tokenizerFrom: String? = nil) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let json = try config.huggingFaceJSON(bosID: tokenizer.bosID, eosID: tokenizer.eosID)
+        let json = try huggingFaceJSON(bosID: tokenizer.bosID, eosID: tokenizer.eosID)
         try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
             .write(to: directory.appendingPathComponent("config.json"), options: .atomic)
-        try TensorFiles.write(parameters(.all).map { ($0.name, $0.value) }, backend: backend, metadata: ["format": "pt"],
+        try TensorFiles.write(huggingFaceTensors, backend: backend, metadata: ["format": "pt"],
                               to: directory.appendingPathComponent("model.safetensors"))
         guard let source = tokenizerDirectory else {
             guard let tokenizerFrom else { return }
@@ -52,9 +66,18 @@ extension Llama {
         }
         // afina.json too: a directory Afina wrote from a GGUF base names that base's tokenizer.
         try HuggingFaceFiles.copy(["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                                   "chat_template.jinja", "generation_config.json", "vocab.json", "merges.txt", "afina.json"],
+                                   "chat_template.jinja", "generation_config.json", "vocab.json", "merges.txt",
+                                   "tokenizer.model", "afina.json"],
                                   from: source, to: directory)
     }
+}
+
+extension Llama: HuggingFaceDecoder {
+    func huggingFaceJSON(bosID: Int32?, eosID: Int32?) throws -> [String: Any] {
+        try config.huggingFaceJSON(bosID: bosID, eosID: eosID)
+    }
+
+    var huggingFaceTensors: [(String, Tensor)] { parameters(.all).map { ($0.name, $0.value) } }
 }
 
 enum HuggingFaceFiles {

@@ -11,11 +11,18 @@
 import AfinaTensor
 
 public final class Gemma3: CausalLM, @unchecked Sendable {
-    struct Layer {
+    struct Layer: DecoderLayer {
         let inputNorm, postAttentionNorm, preFeedforwardNorm, postFeedforwardNorm: Tensor  // [D]
         let queryNorm, keyNorm: Tensor                                                      // [headDim]
         var q, k, v, o: Linear
         var gate, up, down: Linear
+
+        /// The norms with their Hugging Face module names; each holds 1 + w, not w.
+        var norms: [(module: String, weight: Tensor)] {
+            [("input_layernorm", inputNorm), ("self_attn.q_norm", queryNorm), ("self_attn.k_norm", keyNorm),
+             ("post_attention_layernorm", postAttentionNorm), ("pre_feedforward_layernorm", preFeedforwardNorm),
+             ("post_feedforward_layernorm", postFeedforwardNorm)]
+        }
     }
 
     public let config: Gemma3Config
@@ -74,16 +81,10 @@ public final class Gemma3: CausalLM, @unchecked Sendable {
     public func logits(_ chunks: [SequenceChunk], cache: KVCache, allPositions: Bool) throws -> Tensor {
         let (b, c) = (backend, config)
         let (spans, positions, cacheRows) = try cache.place(chunks)
-        let localSpans = spans.map { span in
-            var local = span
-            local.mask = .slidingWindow(c.slidingWindow)
-            return local
-        }
+        let localSpans = spans.slidingWindow(c.slidingWindow)
         let n = positions.count
-        let scale = Float(1 / c.queryPreAttnScalar.squareRoot())
-        // sqrt(hidden) rounded to float32 first, as transformers' embed_scale buffer.
         var x = b.zeros([n, c.hiddenSize])
-        b.axpy(Float(Double(c.hiddenSize).squareRoot()), b.embedding(embed, ids: chunks.flatMap(\.tokens)), into: x)
+        b.axpy(embeddingScale, b.embedding(embed, ids: chunks.flatMap(\.tokens)), into: x)
         for (i, layer) in layers.enumerated() {
             let local = c.slidingLayers[i]
             let invFreq = local ? localInvFreq : globalInvFreq
@@ -94,7 +95,7 @@ public final class Gemma3: CausalLM, @unchecked Sendable {
             b.copyRows(layer.v(h, b), into: cache.values[i], at: cacheRows)
             let attention = b.attention(query: b.rope(q, positions: positions, headDim: c.headDim, invFreq: invFreq),
                                         keys: cache.keys[i], values: cache.values[i], spans: local ? localSpans : spans,
-                                        heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim, scale: scale, bias: nil)
+                                        heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim, scale: attentionScale, bias: nil)
             x = b.add(x, b.rmsNorm(layer.o(attention, b), weight: layer.postAttentionNorm, eps: c.rmsNormEps))
             let m = b.rmsNorm(x, weight: layer.preFeedforwardNorm, eps: c.rmsNormEps)
             let hidden = b.multiply(b.gelu(layer.gate(m, b), approximation: .tanh), layer.up(m, b))   // [N, FF]
@@ -106,9 +107,26 @@ public final class Gemma3: CausalLM, @unchecked Sendable {
         return b.linear(last, weight: embed, bias: nil)                                   // [rows, V]
     }
 
+    /// sqrt(hidden) rounded to float32 first, as transformers' embed_scale buffer.
+    var embeddingScale: Float { Float(Double(config.hiddenSize).squareRoot()) }
+
+    /// Attention scores are scaled by query_pre_attn_scalar^-1/2.
+    var attentionScale: Float { Float(1 / config.queryPreAttnScalar.squareRoot()) }
+
     /// RMSNorm over each head's slice of x [N, heads * headDim].
-    private func headNorm(_ x: Tensor, _ weight: Tensor, heads: Int) -> Tensor {
+    func headNorm(_ x: Tensor, _ weight: Tensor, heads: Int) -> Tensor {
         backend.rmsNorm(x.reshaped([x.rows * heads, config.headDim]), weight: weight, eps: config.rmsNormEps)
             .reshaped(x.shape)
+    }
+}
+
+extension [AttentionSpan] {
+    /// The spans with attention limited to the last `window` keys (a local layer).
+    func slidingWindow(_ window: Int) -> [AttentionSpan] {
+        map { span in
+            var local = span
+            local.mask = .slidingWindow(window)
+            return local
+        }
     }
 }

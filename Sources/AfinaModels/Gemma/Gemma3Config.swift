@@ -105,15 +105,20 @@ extension Gemma3Config {
         rmsNormEps = try file.float("gemma3.attention.layer_norm_rms_epsilon")
         slidingWindow = try int("attention.sliding_window")
         vocabularySize = (try? int("vocab_size")) ?? file.tensors.first { $0.name == "token_embd.weight" }?.shape.first ?? 0
-        slidingLayers = Self.defaultPattern(layers: layerCount)
-        queryPreAttnScalar = Double(layerCount == 62 ? hiddenSize / headCount : headDim)
+        let fixed = Self.llamaCppFixed(layers: layerCount, hiddenSize: hiddenSize, heads: headCount, headDim: headDim)
+        (slidingLayers, localRoPE, queryPreAttnScalar) = (fixed.slidingLayers, fixed.localRoPE, fixed.queryPreAttnScalar)
         let theta = Double((try? file.float("gemma3.rope.freq_base")) ?? 1_000_000)
         if (try? file.string("gemma3.rope.scaling.type")) == "linear" {
             globalRoPE = RoPEConfig(theta: theta, scaling: .linear(factor: try file.float("gemma3.rope.scaling.factor")))
         } else {
             globalRoPE = RoPEConfig(theta: theta)
         }
-        localRoPE = RoPEConfig(theta: 10000)
         try validate()
+    }
+
+    /// What llama.cpp assumes for a Gemma 3 GGUF, which does not carry it.
+    static func llamaCppFixed(layers: Int, hiddenSize: Int, heads: Int, headDim: Int)
+        -> (slidingLayers: [Bool], localRoPE: RoPEConfig, queryPreAttnScalar: Double) {
+        (defaultPattern(layers: layers), RoPEConfig(theta: 10000), Double(layers == 62 ? hiddenSize / heads : headDim))
     }
 }

@@ -118,7 +118,4 @@ extension Llama: LayerPrunableModel {
         return try Llama(config: studentConfig, weights: WeightTable(weights, source: "teacher layers \(kept)"),
                          backend: backend)
     }
-
-    /// Weights in the model, each counted once (a tied output head is the embedding).
-    public var parameterCount: Int { parameters(.all).map(\.value.count).reduce(0, +) }
 }

@@ -5,17 +5,14 @@
 import AfinaTensor
 
 public final class Llama: CausalLM, @unchecked Sendable {
-    struct Layer {
+    struct Layer: DecoderLayer {
         let attnNorm: Tensor
         var q, k, v, o: Linear
         let mlpNorm: Tensor
         var gate, up, down: Linear
 
-        /// The linear layers with their Hugging Face module names (`self_attn.q_proj`).
-        var linears: [(module: String, path: WritableKeyPath<Layer, Linear>)] {
-            [("self_attn.q_proj", \.q), ("self_attn.k_proj", \.k), ("self_attn.v_proj", \.v),
-             ("self_attn.o_proj", \.o), ("mlp.gate_proj", \.gate), ("mlp.up_proj", \.up),
-             ("mlp.down_proj", \.down)]
+        var norms: [(module: String, weight: Tensor)] {
+            [("input_layernorm", attnNorm), ("post_attention_layernorm", mlpNorm)]
         }
     }
 

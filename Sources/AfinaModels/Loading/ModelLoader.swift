@@ -124,7 +124,7 @@ public enum ModelLoader {
     }
 
     /// The GGUF model whose tokenizer a directory without tokenizer.json names in
-    /// afina.json (`{"tokenizer_from": SPEC}`), as `Llama.writeHuggingFace` writes it.
+    /// afina.json (`{"tokenizer_from": SPEC}`), as a decoder's `writeHuggingFace` writes it.
     static func tokenizerSource(of url: URL) -> String? {
         let fm = FileManager.default
         guard !fm.fileExists(atPath: url.appendingPathComponent("tokenizer.json").path),
