@@ -5,17 +5,18 @@
    Q4_K_M, Gemma 3 270M Q4_K_M): a 128-token prompt, 64 greedy tokens, batch 1; prefill and decode tokens/s of
    Afina and of llama.cpp (llama-cpp-python, built by pip on this machine); for SmolLM2 also
    PyTorch fp32 (transformers) at batch 1 and 8.
-3. Training, SmolLM2-135M, batch 4 x 256 random tokens, loss on every token, AdamW: full,
+3. Training (SmolLM2-135M, or --train-model), batch 4 x 256 random tokens, loss on every token, AdamW: full,
    LoRA r=16 (alpha 32, all seven projections) and QLoRA (Afina), Afina in fp32 and bf16
    products, PyTorch 2.15 in fp32 and bf16 autocast (its fastest CPU mode); tokens/s, peak
-   RSS and the fraction of the machine's peak each reaches.
+   RSS and the fraction of the machine's peak each reaches (the arithmetic per token is
+   Afina's count, the same work for both).
 
 Every measurement runs in its own process (llama.cpp and torch must not share one, see
 MACHINE-NOTES.md; peak RSS is then each run's own). Prints markdown tables with Afina's
 ratio to each tool.
 
 Run: python3 scripts/bench_baselines.py [--afina .build/release/afina] [--threads 2]
-         [--only generate|train] [--steps 3]
+         [--only generate|train] [--train-model gemma-3-270m] [--steps 3]
 Needs: scripts/requirements.txt plus llama-cpp-python (pip install llama-cpp-python).
 """
 import argparse, json, os, resource, subprocess, sys, time
@@ -27,7 +28,6 @@ MODELS = {  # catalog name -> GGUF file (as `afina pull` stores it)
     "qwen2.5-coder-1.5b-instruct": "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
     "gemma-3-270m": "gemma-3-270m-q4_k_m.gguf",
 }
-TRAIN_MODEL = "smollm2-135m-instruct"
 TEXT = "The quick brown fox jumps over the lazy dog while the cat sleeps. " * 200
 PROMPT, NEW = 128, 64
 BATCH, LENGTH = 4, 256
@@ -86,13 +86,13 @@ def pytorch_generate(name, batch, threads):
     return dict(prefill=batch * PROMPT / prefill, decode=batch * NEW / decode)
 
 
-def pytorch_train(method, precision, threads, steps):
+def pytorch_train(name, method, precision, threads, steps):
     import torch
     from transformers import AutoModelForCausalLM
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    folder = os.path.dirname(gguf_path(TRAIN_MODEL))
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=MODELS[TRAIN_MODEL], dtype=torch.float32).train()
+    folder = os.path.dirname(gguf_path(name))
+    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=MODELS[name], dtype=torch.float32).train()
     if method == "lora":
         from peft import LoraConfig, get_peft_model
         model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, task_type="CAUSAL_LM",
@@ -118,19 +118,6 @@ def pytorch_train(method, precision, threads, steps):
     return dict(tokens_per_second=speed, peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 
 
-def training_flops_per_token(method):
-    """Multiply-add work of one trained token of SmolLM2-135M (config of the GGUF), counting 2 per
-    multiply-add: the forward is 2N for the N weights of the products (head included) plus the
-    attention scores and sums, 4 * layers * heads * head_dim * (average keys). Backward computes
-    input gradients (another 2N) and, in full fine-tuning, weight gradients (2N more); attention's
-    backward is twice its forward either way. LoRA's small adapter products are left out."""
-    layers, d, inter, heads, kv, vocab = 30, 576, 1536, 9, 3, 49152
-    hd = d // heads
-    n = layers * (2 * d * heads * hd + 2 * d * kv * hd + 3 * d * inter) + vocab * d
-    attention = 4 * layers * heads * hd * (LENGTH + 1) / 2
-    return (6 if method == "full" else 4) * n + 3 * attention
-
-
 # ---- the driver ----
 
 def generation(args):
@@ -148,7 +135,7 @@ def generation(args):
         except subprocess.CalledProcessError as e:
             print(f"llama.cpp failed on {name} (is llama-cpp-python installed?): {e.stderr.strip()[-300:]}",
                   file=sys.stderr)
-        if name == TRAIN_MODEL:
+        if name == "smollm2-135m-instruct":
             rows.append((name, "PyTorch fp32", 1, worker(args, "torch-generate", name, "1"), afina))
             a8 = run_json([args.afina, "bench", "generate", "--model", name, "--batch", "8", "--json",
                            "--prompt-tokens", str(PROMPT), "--tokens", str(NEW)])
@@ -166,30 +153,32 @@ def generation(args):
 
 def training(args, peak):
     rows = []
+    name = args.train_model
     for method in ["full", "lora"]:
-        torch_runs = {p: worker(args, "torch-train", method, p) for p in ["fp32", "bf16"]}
+        torch_runs = {p: worker(args, "torch-train", name, method, p) for p in ["fp32", "bf16"]}
         for afina_method in ([method] if method == "full" else ["lora", "qlora"]):
             for precision in ["fp32", "bf16"]:
-                a = run_json([args.afina, "bench", "train", "--method", afina_method, "--precision", precision,
-                              "--steps", str(args.steps), "--json"])
+                a = run_json([args.afina, "bench", "train", "--model", name, "--method", afina_method,
+                              "--precision", precision, "--steps", str(args.steps), "--json"])
                 rows.append((afina_method, precision, a, torch_runs))
                 print(f"kernels ({afina_method} {precision}): {json.dumps(a['kernels'])}")
 
-    def of_peak(speed, method, precision):
+    def cell(run, flops, precision):
+        # The same work per token for both tools: Afina's count (`afina bench train --json`).
         bound = peak["bf16_gflops"] if precision == "bf16" and peak["bf16_gflops"] else peak["fp32_gflops"]
-        return f"{100 * speed * training_flops_per_token(method) / (bound * 1e9):.0f}%"
+        share = 100 * run["tokens_per_second"] * flops / (bound * 1e9)
+        return f"{run['tokens_per_second']:.0f} ({run['peak_rss_bytes'] >> 20}, {share:.0f}%)"
 
-    print(f"\nTraining {TRAIN_MODEL}: batch {BATCH} x {LENGTH} tokens, {args.threads} threads; tokens/s (peak RSS MiB, "
+    print(f"\nTraining {name}: batch {BATCH} x {LENGTH} tokens, {args.threads} threads; tokens/s (peak RSS MiB, "
           "share of the machine's peak: fp32 FMA for fp32, bf16 dot for bf16 and autocast)\n")
     print("| Afina method, products | Afina | PyTorch fp32 | PyTorch bf16 autocast | Afina / fp32 | Afina / bf16 "
           "| memory / fp32 |")
     print("|---|---|---|---|---|---|---|")
     for method, precision, a, t in rows:
         f, b = t["fp32"], t["bf16"]
-        torch_method = "full" if method == "full" else "lora"
-        cell = lambda r, m, p: f"{r['tokens_per_second']:.0f} ({r['peak_rss_bytes'] >> 20}, {of_peak(r['tokens_per_second'], m, p)})"
-        print(f"| {method}, {precision} | {cell(a, method, precision)} | {cell(f, torch_method, 'fp32')} | "
-              f"{cell(b, torch_method, 'bf16')} | {a['tokens_per_second'] / f['tokens_per_second']:.2f}x | "
+        flops = a["flops_per_token"]
+        print(f"| {method}, {precision} | {cell(a, flops, precision)} | {cell(f, flops, 'fp32')} | "
+              f"{cell(b, flops, 'bf16')} | {a['tokens_per_second'] / f['tokens_per_second']:.2f}x | "
               f"{a['tokens_per_second'] / b['tokens_per_second']:.2f}x | {a['peak_rss_bytes'] / f['peak_rss_bytes']:.2f} |")
 
 
@@ -199,13 +188,14 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--only", choices=["generate", "train"])
+    p.add_argument("--train-model", default="smollm2-135m-instruct", choices=list(MODELS))
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
         kind, *rest = args.worker
         result = {"llama": lambda: llama_cpp_generate(rest[0], args.threads),
                   "torch-generate": lambda: pytorch_generate(rest[0], int(rest[1]), args.threads),
-                  "torch-train": lambda: pytorch_train(rest[0], rest[1], args.threads, args.steps)}[kind]()
+                  "torch-train": lambda: pytorch_train(rest[0], rest[1], rest[2], args.threads, args.steps)}[kind]()
         print(json.dumps(result))
         return
     peak = run_json([args.afina, "bench", "peak", "--json"])

@@ -39,34 +39,22 @@ enum TextPiece {
 /// Finds added tokens in UTF-8 text.
 struct AddedTokenMatcher: Sendable {
     let tokens: [AddedToken]
-    /// Trie edges, keyed `node << 8 | byte`; node 0 is the root.
-    private let children: [Int: Int]
+    private let trie: ByteTrie
     /// The token (index into `tokens`) each trie node spells in full.
     private let terminals: [Int: Int]
     private let firstBytes: [Bool]
 
     init(_ tokens: [AddedToken]) {
-        var children: [Int: Int] = [:], terminals: [Int: Int] = [:]
+        var trie = ByteTrie(), terminals: [Int: Int] = [:]
         var firstBytes = [Bool](repeating: false, count: 256)
-        var nodeCount = 1
         for (index, token) in tokens.enumerated() {
             guard let first = token.content.utf8.first else { continue }
             firstBytes[Int(first)] = true
-            var node = 0
-            for byte in token.content.utf8 {
-                let edge = node << 8 | Int(byte)
-                if let child = children[edge] {
-                    node = child
-                } else {
-                    children[edge] = nodeCount
-                    node = nodeCount
-                    nodeCount += 1
-                }
-            }
+            let node = trie.insert(token.content.utf8)
             if terminals[node] == nil { terminals[node] = index }
         }
         self.tokens = tokens
-        self.children = children
+        self.trie = trie
         self.terminals = terminals
         self.firstBytes = firstBytes
     }
@@ -94,9 +82,9 @@ struct AddedTokenMatcher: Sendable {
     }
 
     private func longestMatch(_ bytes: [UInt8], at start: Int, parseSpecial: Bool) -> (AddedToken, Int)? {
-        var node = 0, best: (AddedToken, Int)?
+        var node = ByteTrie.root, best: (AddedToken, Int)?
         var i = start
-        while i < bytes.count, let child = children[node << 8 | Int(bytes[i])] {
+        while i < bytes.count, let child = trie.child(node, bytes[i]) {
             node = child
             i += 1
             if let index = terminals[node], parseSpecial || !tokens[index].special { best = (tokens[index], i) }

@@ -11,8 +11,8 @@ struct Unigram: Sendable {
     /// Ids by UTF-8, the last id of a text winning (as `tokenizers`' `token_to_ids`).
     private let ids: [[UInt8]: Int32]
     private let scores: [Double]
-    /// A byte trie of every piece: edges keyed `node << 8 | byte`, node 0 the root.
-    private let children: [Int: Int]
+    /// A byte trie of every piece.
+    private let trie: ByteTrie
     /// The piece each trie node spells in full.
     private let terminals: [Int: Int32]
     private let unknown: UnknownSpelling
@@ -22,26 +22,14 @@ struct Unigram: Sendable {
 
     /// `pieces[id]` with its score; `unknownID` is required, as every scalar must have a path.
     init(pieces: [(String, Double)], unknownID: Int32, byteFallback: Bool) {
-        var ids: [[UInt8]: Int32] = [:], children: [Int: Int] = [:], terminals: [Int: Int32] = [:]
-        var nodeCount = 1
+        var ids: [[UInt8]: Int32] = [:], trie = ByteTrie(), terminals: [Int: Int32] = [:]
         for (id, (piece, _)) in pieces.enumerated() {
             ids[Array(piece.utf8)] = Int32(id)
-            var node = 0
-            for byte in piece.utf8 {
-                let edge = node << 8 | Int(byte)
-                if let child = children[edge] {
-                    node = child
-                } else {
-                    children[edge] = nodeCount
-                    node = nodeCount
-                    nodeCount += 1
-                }
-            }
-            terminals[node] = Int32(id)
+            terminals[trie.insert(piece.utf8)] = Int32(id)
         }
         self.ids = ids
         self.scores = pieces.map(\.1)
-        self.children = children
+        self.trie = trie
         self.terminals = terminals.mapValues { ids[Array(pieces[Int($0)].0.utf8)]! }
         self.unknown = UnknownSpelling(byteFallback: byteFallback, unknownID: unknownID, ids: ids)
         self.unknownID = unknownID
@@ -63,8 +51,8 @@ struct Unigram: Sendable {
             let start = text.utf8Offsets[i] - base, scalarEnd = text.utf8Offsets[i + 1] - base
             let before = best[start]!.score
             var hasScalarPiece = false
-            var node = 0, end = start
-            while end < bytes.count, let child = children[node << 8 | Int(bytes[end])] {
+            var node = ByteTrie.root, end = start
+            while end < bytes.count, let child = trie.child(node, bytes[end]) {
                 node = child
                 end += 1
                 guard let id = terminals[node] else { continue }

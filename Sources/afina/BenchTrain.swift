@@ -25,7 +25,7 @@ struct BenchTrain: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
     @Flag(help: "Recompute activations in backward (less memory).") var recompute = false
     @Option(name: .customLong("tokens-per-pass"), help: "Most tokens per forward/backward pass.") var tokensPerPass = 512
-    @Flag(help: "Print {\"tokens_per_second\":X,\"peak_rss_bytes\":N,\"kernels\":{...}}.") var json = false
+    @Flag(help: "Print {\"tokens_per_second\":X,\"peak_rss_bytes\":N,\"flops_per_token\":X,\"kernels\":{...}}.") var json = false
 
     func validate() throws {
         guard batch > 0, sequenceLength > 1, steps > 0, rank > 0 else {
@@ -61,7 +61,8 @@ struct BenchTrain: ParsableCommand {
         let peak = PeakMemory.peakResidentBytes() ?? 0
         if json {
             let object: [String: Any] = ["tokens_per_second": speed, "peak_rss_bytes": peak, "method": method.rawValue,
-                                         "precision": precision.rawValue, "kernels": backend.kernelTable]
+                                         "precision": precision.rawValue, "kernels": backend.kernelTable,
+                                         "flops_per_token": flopsPerToken(trainable.dimensions)]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print("\(method.rawValue) fine-tuning (\(precision.rawValue) products) of \(loaded.info.path): batch \(batch) x \(sequenceLength) tokens, "
@@ -69,6 +70,20 @@ struct BenchTrain: ParsableCommand {
             print("kernels:\n\(backend.kernelLines)")
             print(String(format: "%.1f tokens/s, peak RSS %d MiB", speed, peak / 1_048_576))
         }
+    }
+
+    /// Arithmetic of one trained token (a multiply-add counts 2), for the share of the machine's
+    /// peak a run reaches: the forward is 2N for the N weights of the products (output head
+    /// included) plus attention's scores and sums, 4 * layers * heads * headDim * (average keys);
+    /// backward computes input gradients (2N more) and, in full fine-tuning, weight gradients
+    /// (2N more); attention's backward is twice its forward either way. LoRA's small adapter
+    /// products are left out.
+    private func flopsPerToken(_ d: ModelDimensions) -> Double {
+        let (attentionWidth, kvWidth) = (d.headCount * d.headDim, d.kvHeadCount * d.headDim)
+        let perLayer = 2 * d.hiddenSize * (attentionWidth + kvWidth) + 3 * d.hiddenSize * d.intermediateSize
+        let weights = Double(d.layerCount * perLayer + d.vocabularySize * d.hiddenSize)
+        let attention = 4 * Double(d.layerCount * attentionWidth) * Double(sequenceLength + 1) / 2
+        return (method == .full ? 6 : 4) * weights + 3 * attention
     }
 }
 

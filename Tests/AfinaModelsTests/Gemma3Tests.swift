@@ -26,16 +26,7 @@ final class Gemma3Tests: XCTestCase, TinyModelFixtures {
     }
 
     func testDecodingThroughTheWindowEqualsTheFullForward() throws {
-        let model = try huggingFaceModel("gemma3")
-        let (ids, expected) = try reference("gemma3")[0]
-        let vocabulary = model.vocabularySize
-        let cache = model.makeCache(slots: 1, capacity: ids.count)
-        _ = try model.logits([SequenceChunk(slot: 0, tokens: Array(ids[0..<2]))], cache: cache, allPositions: false)
-        for t in 2..<ids.count {
-            let step = backend.floats(try model.logits([SequenceChunk(slot: 0, tokens: [ids[t]])], cache: cache,
-                                                       allPositions: false))
-            assertClose(step, Array(expected[t * vocabulary..<(t + 1) * vocabulary]), "decode position \(t)")
-        }
+        try assertDecodingEqualsFullForward(try huggingFaceModel("gemma3"), try reference("gemma3")[0], prefill: 2)
     }
 
     func testConfigReadsBothTransformersGenerations() throws {

@@ -29,16 +29,7 @@ final class LlamaTests: XCTestCase, TinyModelFixtures {
     }
 
     func testDecodingWithTheCacheEqualsTheFullForward() throws {
-        let model = try huggingFaceModel("llama")
-        let (ids, expected) = try reference("llama")[0]
-        let vocabulary = model.vocabularySize
-        let cache = model.makeCache(slots: 1, capacity: ids.count)
-        _ = try model.logits([SequenceChunk(slot: 0, tokens: Array(ids[0..<3]))], cache: cache, allPositions: false)
-        for t in 3..<ids.count {
-            let step = backend.floats(try model.logits([SequenceChunk(slot: 0, tokens: [ids[t]])], cache: cache,
-                                                       allPositions: false))
-            assertClose(step, Array(expected[t * vocabulary..<(t + 1) * vocabulary]), "decode position \(t)")
-        }
+        try assertDecodingEqualsFullForward(try huggingFaceModel("llama"), try reference("llama")[0], prefill: 3)
     }
 
     func testBatchOfDifferentLengthsEqualsSeparateRuns() throws {

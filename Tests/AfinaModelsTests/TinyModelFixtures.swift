@@ -49,4 +49,20 @@ extension TinyModelFixtures {
         let cache = model.makeCache(slots: 1, capacity: ids.count)
         return backend.floats(try model.logits([SequenceChunk(slot: 0, tokens: ids)], cache: cache, allPositions: true))
     }
+
+    /// After a prefill of `prefill` tokens, each further token run alone through the cache gets
+    /// the logits the full forward gives its position.
+    func assertDecodingEqualsFullForward(_ model: any CausalLM, _ reference: ([Int32], [Float]), prefill: Int,
+                                         file: StaticString = #filePath, line: UInt = #line) throws {
+        let (ids, expected) = reference
+        let vocabulary = model.vocabularySize
+        let cache = model.makeCache(slots: 1, capacity: ids.count)
+        _ = try model.logits([SequenceChunk(slot: 0, tokens: Array(ids[0..<prefill]))], cache: cache, allPositions: false)
+        for t in prefill..<ids.count {
+            let step = backend.floats(try model.logits([SequenceChunk(slot: 0, tokens: [ids[t]])], cache: cache,
+                                                       allPositions: false))
+            assertClose(step, Array(expected[t * vocabulary..<(t + 1) * vocabulary]), "decode position \(t)",
+                        file: file, line: line)
+        }
+    }
 }

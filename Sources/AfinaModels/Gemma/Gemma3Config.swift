@@ -26,22 +26,18 @@ public struct Gemma3Config: Sendable, Equatable {
     public var localRoPE: RoPEConfig
 
     public func validate() throws {
-        func require(_ ok: Bool, _ message: String) throws {
-            if !ok { throw ModelError.invalidConfig(message) }
+        try checkDecoderSizes([("vocab_size", vocabularySize), ("hidden_size", hiddenSize),
+                               ("intermediate_size", intermediateSize), ("num_hidden_layers", layerCount),
+                               ("num_attention_heads", headCount), ("num_key_value_heads", kvHeadCount),
+                               ("head_dim", headDim), ("max_position_embeddings", contextLength),
+                               ("sliding_window", slidingWindow)],
+                              heads: headCount, kvHeads: kvHeadCount, headDim: headDim)
+        guard slidingLayers.count == layerCount else {
+            throw ModelError.invalidConfig("layer_types has \(slidingLayers.count) entries for \(layerCount) layers")
         }
-        for (key, value) in [("vocab_size", vocabularySize), ("hidden_size", hiddenSize),
-                             ("intermediate_size", intermediateSize), ("num_hidden_layers", layerCount),
-                             ("num_attention_heads", headCount), ("num_key_value_heads", kvHeadCount),
-                             ("head_dim", headDim), ("max_position_embeddings", contextLength),
-                             ("sliding_window", slidingWindow)] {
-            try require(value > 0, "\(key) must be positive, got \(value)")
+        guard queryPreAttnScalar > 0, rmsNormEps > 0 else {
+            throw ModelError.invalidConfig("query_pre_attn_scalar and rms_norm_eps must be positive")
         }
-        try require(headCount % kvHeadCount == 0,
-                    "num_attention_heads (\(headCount)) must be a multiple of num_key_value_heads (\(kvHeadCount))")
-        try require(headDim % 2 == 0, "head_dim must be even for rotary embeddings, got \(headDim)")
-        try require(slidingLayers.count == layerCount,
-                    "layer_types has \(slidingLayers.count) entries for \(layerCount) layers")
-        try require(queryPreAttnScalar > 0 && rmsNormEps > 0, "query_pre_attn_scalar and rms_norm_eps must be positive")
     }
 }
 

@@ -9,7 +9,8 @@ extension CPUBackend: TrainingBackend {
     public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (n, k, m) = (a.rows, a.columns, b.columns)
         precondition(b.rows == k, "matmul: \(a) times \(b)")
-        let out = zeros([n, m])
+        // Only the quantized paths accumulate into the output (see `linear`).
+        let out = b.dtype == .f32 ? uninitialized([n, m]) : zeros([n, m])
         if b.dtype == .f32, n >= Self.rowSplitMinimum, usesBF16 {
             bf16Product(a, b, transposed: false, into: out)
             return out

@@ -80,7 +80,9 @@ public final class CPUBackend: HostBackend {
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
         precondition(weight.columns == k, "linear: \(x) times \(weight)")
-        let out = zeros([n, m])
+        // Every path below writes each output (no accumulation), so nothing is zeroed first:
+        // a memset of every product's output was 8% of the main thread in a LoRA step.
+        let out = uninitialized([n, m])
         if weight.dtype == .f32, n >= Self.rowSplitMinimum, usesBF16 {
             bf16Product(x, weight, transposed: true, into: out)
         } else if weight.dtype == .f32, n >= Self.rowSplitMinimum {
