@@ -122,6 +122,25 @@ final class SentencePieceTests: XCTestCase {
         XCTAssertEqual(tokenizer.encode("z", addSpecial: false), [5, 9], "no byte tokens for 'z': unknown")
     }
 
+    /// What an export writes reads back to the same tokenizer: scores and the space-prefix flag
+    /// travel, and a SentencePiece tokenizer gets no merge list (a byte-level one keeps it).
+    func testExportedMetadataReadsBackToTheSameTokenizer() throws {
+        for spacePrefix in [true, false] {
+            let written = metadata(spacePrefix: spacePrefix)
+            let pairs = written.ggufMetadata
+            XCTAssertFalse(pairs.contains { $0.key == "tokenizer.ggml.merges" })
+            let read = try GGUFTokenizerMetadata(metadata: Dictionary(uniqueKeysWithValues: pairs.map { ($0.key, $0.value) }),
+                                                 source: "exported.gguf")
+            XCTAssertEqual(read.scores, written.scores)
+            XCTAssertEqual(read.addSpacePrefix, spacePrefix)
+            let (original, reread) = (try Tokenizer(ggufMetadata: written), try Tokenizer(ggufMetadata: read))
+            for text in ["a é<x>a", "abc bc", "z"] { XCTAssertEqual(reread.encode(text), original.encode(text), text) }
+        }
+        let bpe = GGUFTokenizerMetadata(model: "gpt2", pre: "gpt-2", tokens: ["a", "b", "ab"], merges: ["a b"])
+        XCTAssertTrue(bpe.ggufMetadata.contains { $0.key == "tokenizer.ggml.merges" })
+        XCTAssertFalse(bpe.ggufMetadata.contains { $0.key == "tokenizer.ggml.scores" })
+    }
+
     func testMissingScoresAndIdsPastTheVocabularyAreNamed() {
         XCTAssertThrowsError(try Tokenizer(ggufMetadata: metadata(scores: []), source: "g.gguf")) { error in
             XCTAssertEqual(error as? TokenizerError, .missing(source: "g.gguf", key: "tokenizer.ggml.scores"))

@@ -66,13 +66,16 @@ extension GGUFTokenizerMetadata {
         ]
         if let pre { pairs.append(("tokenizer.ggml.pre", .string(pre))) }
         pairs.append(("tokenizer.ggml.tokens", .array(tokens.map(GGUFValue.string))))
+        // SentencePiece ("llama") tokenizers merge by piece score and have no merge list.
+        if !scores.isEmpty { pairs.append(("tokenizer.ggml.scores", .array(scores.map(GGUFValue.float32)))) }
         if !tokenTypes.isEmpty { pairs.append(("tokenizer.ggml.token_type", .array(tokenTypes.map(GGUFValue.int32)))) }
-        pairs.append(("tokenizer.ggml.merges", .array(merges.map(GGUFValue.string))))
+        if model == "gpt2" || !merges.isEmpty { pairs.append(("tokenizer.ggml.merges", .array(merges.map(GGUFValue.string)))) }
         for (key, id) in [("bos", bosID), ("eos", eosID), ("unknown", unknownID), ("padding", paddingID)] {
             if let id { pairs.append(("tokenizer.ggml.\(key)_token_id", .uint32(UInt32(id)))) }
         }
         if let addBOS { pairs.append(("tokenizer.ggml.add_bos_token", .bool(addBOS))) }
         if let addEOS { pairs.append(("tokenizer.ggml.add_eos_token", .bool(addEOS))) }
+        if let addSpacePrefix { pairs.append(("tokenizer.ggml.add_space_prefix", .bool(addSpacePrefix))) }
         return pairs
     }
 }
