@@ -15,8 +15,10 @@ public enum ModelExport {
         case .directory(let url):
             try model.writeHuggingFace(to: directory, tokenizer: source.tokenizer, tokenizerDirectory: url, tokenizerFrom: nil)
         case .gguf(let metadata):
+            // Converted first, so a tokenizer that cannot be written stops the export before any file is.
+            let files = try metadata.huggingFaceFiles(chatTemplate: source.chatTemplate)
             try model.writeHuggingFace(to: directory, tokenizer: source.tokenizer, tokenizerDirectory: nil, tokenizerFrom: nil)
-            for (name, data) in try metadata.huggingFaceFiles(chatTemplate: source.chatTemplate) {
+            for (name, data) in files {
                 try data.write(to: directory.appendingPathComponent(name), options: .atomic)
             }
         }
