@@ -50,19 +50,23 @@ static inline void scales_mins_k4(const uint8_t *b, float *scale, float *min) {
 // Q4_K and Q5_K share the loop: 4 chunks of 64 values, the first 32 from the low nibbles of
 // 32 bytes and the next 32 from the high ones; Q5_K ORs in bit 4 from qh (bits 2c, 2c+1).
 // Separate accumulators per half keep the FMA chains short enough to overlap.
-INLINE void dot_q45_k(int rows, const uint8_t *b, const float *x, long ldx, float *out, long ldout, int blocks,
-                      int five) {
+INLINE void dot_q45_k(int rows, const uint8_t *b, const float *x, long ldx, const float *sums, float *out, long ldout,
+                      int blocks, int five) {
     const int size = five ? 176 : 144;
-    __m256 acc[ROWS_MAX][2], accMin[ROWS_MAX][2];
-    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = accMin[r][0] = accMin[r][1] = _mm256_setzero_ps();
+    __m256 acc[ROWS_MAX][2], accMin[ROWS_MAX];
+    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = accMin[r] = _mm256_setzero_ps();
     const __m256i low4 = _mm256_set1_epi32(0x0F), one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
     for (int i = 0; i < blocks; i++, b += size) {
         float scale[8], min[8];
         scales_mins_k4(b, scale, min);
         const uint8_t *qh = b + 16, *qs = five ? b + 48 : b + 16;
+        // The mins meet the sub-block sums of x, computed once per product for every weight row.
+        const __m256 mins = _mm256_loadu_ps(min);
+        for (int r = 0; r < rows; r++)
+            accMin[r] = _mm256_fmadd_ps(mins, _mm256_loadu_ps(sums + r * (ldx / 32) + 8 * i), accMin[r]);
         for (int c = 0; c < 4; c++) {
-            __m256 lo[ROWS_MAX], hi[ROWS_MAX], xlo[ROWS_MAX], xhi[ROWS_MAX];
-            for (int r = 0; r < rows; r++) lo[r] = hi[r] = xlo[r] = xhi[r] = _mm256_setzero_ps();
+            __m256 lo[ROWS_MAX], hi[ROWS_MAX];
+            for (int r = 0; r < rows; r++) lo[r] = hi[r] = _mm256_setzero_ps();
             const __m128i shift = _mm_cvtsi32_si128(2 * c);
             for (int l = 0; l < 32; l += 8) {
                 __m256i q = u8x8(qs + 32 * c + l);
@@ -78,28 +82,35 @@ INLINE void dot_q45_k(int rows, const uint8_t *b, const float *x, long ldx, floa
                     __m256 x0 = _mm256_loadu_ps(xr), x1 = _mm256_loadu_ps(xr + 32);
                     lo[r] = _mm256_fmadd_ps(wl, x0, lo[r]);
                     hi[r] = _mm256_fmadd_ps(wu, x1, hi[r]);
-                    xlo[r] = _mm256_add_ps(xlo[r], x0);
-                    xhi[r] = _mm256_add_ps(xhi[r], x1);
                 }
             }
             for (int r = 0; r < rows; r++) {
                 acc[r][0] = _mm256_fmadd_ps(lo[r], _mm256_set1_ps(scale[2 * c]), acc[r][0]);
                 acc[r][1] = _mm256_fmadd_ps(hi[r], _mm256_set1_ps(scale[2 * c + 1]), acc[r][1]);
-                accMin[r][0] = _mm256_fmadd_ps(xlo[r], _mm256_set1_ps(min[2 * c]), accMin[r][0]);
-                accMin[r][1] = _mm256_fmadd_ps(xhi[r], _mm256_set1_ps(min[2 * c + 1]), accMin[r][1]);
             }
         }
     }
     for (int r = 0; r < rows; r++)
-        out[r * ldout] = sum8(_mm256_sub_ps(_mm256_add_ps(acc[r][0], acc[r][1]), _mm256_add_ps(accMin[r][0], accMin[r][1])));
+        out[r * ldout] = sum8(_mm256_sub_ps(_mm256_add_ps(acc[r][0], acc[r][1]), accMin[r]));
 }
 
-void afina_dot_q4_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks) {
-    BY_ROWS(dot_q45_k, w, x, ldx, out, ldout, blocks, 0)
+void afina_dot_q4_k(const void *w, const float *x, long ldx, const float *sums, int rows, float *out, long ldout,
+                    int blocks) {
+    BY_ROWS(dot_q45_k, w, x, ldx, sums, out, ldout, blocks, 0)
 }
 
-void afina_dot_q5_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks) {
-    BY_ROWS(dot_q45_k, w, x, ldx, out, ldout, blocks, 1)
+void afina_dot_q5_k(const void *w, const float *x, long ldx, const float *sums, int rows, float *out, long ldout,
+                    int blocks) {
+    BY_ROWS(dot_q45_k, w, x, ldx, sums, out, ldout, blocks, 1)
+}
+
+void afina_sub_block_sums(const float *x, long count, float *sums) {
+    for (long j = 0; j < count / 32; j++) {
+        const float *v = x + 32 * j;
+        __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(v), _mm256_loadu_ps(v + 8)),
+                                 _mm256_add_ps(_mm256_loadu_ps(v + 16), _mm256_loadu_ps(v + 24)));
+        sums[j] = sum8(s);
+    }
 }
 
 // Q6_K: two halves of 128 values; in each, quarter g takes its low 4 bits from nibble g / 2 of

@@ -13,7 +13,19 @@ import XCTest
 final class KQuantDotTests: XCTestCase {
     /// (weight row, x, ldx, rows, out, ldout, super-blocks)
     typealias Kernel = (UnsafeRawPointer, UnsafePointer<Float>, Int, Int32, UnsafeMutablePointer<Float>, Int, Int32) -> Void
-    let kernels: [(DType, Kernel)] = [(.q4_K, afina_dot_q4_k), (.q5_K, afina_dot_q5_k), (.q6_K, afina_dot_q6_k)]
+    let kernels: [(DType, Kernel)] = [(.q4_K, withSums(afina_dot_q4_k)), (.q5_K, withSums(afina_dot_q5_k)),
+                                      (.q6_K, afina_dot_q6_k)]
+
+    /// A Q4_K/Q5_K kernel given the 32-value sums of its activation rows, as `linear` computes them.
+    static func withSums(_ kernel: @escaping (UnsafeRawPointer, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int32,
+                                              UnsafeMutablePointer<Float>, Int, Int32) -> Void) -> Kernel {
+        { w, x, ldx, rows, out, ldout, blocks in
+            let k = 256 * Int(blocks), stride = ldx == 0 ? k : ldx
+            var sums = [Float](repeating: 0, count: Int(rows) * stride / 32)
+            for r in 0..<Int(rows) { afina_sub_block_sums(x + r * stride, k, &sums[r * stride / 32]) }
+            kernel(w, x, stride, sums, rows, out, ldout, blocks)
+        }
+    }
 
     /// A reproducible stream of random bytes and floats (64-bit LCG, high bits).
     struct Random {

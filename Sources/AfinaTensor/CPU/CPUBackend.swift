@@ -113,6 +113,11 @@ public final class CPUBackend: HostBackend {
     /// they get alone.
     private func rowDots(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: n * k / 32)
+        defer { sums.deallocate() }
+        if weight.dtype == .q4_K || weight.dtype == .q5_K {
+            for i in 0..<n { afina_sub_block_sums(x.f32 + i * k, k, sums + i * k / 32) }
+        }
         Parallel.forEach(m, workPerItem: k * n) { range in
             let row = UnsafeMutablePointer<Float>.allocate(capacity: k)
             defer { row.deallocate() }
@@ -124,8 +129,8 @@ public final class CPUBackend: HostBackend {
                 case .q4_1: for i in 0..<n { out.f32[i * m + j] = afina_dot_q4_1(w, x.f32 + i * k, Int32(k / 32)) }
                 case .q5_0: for i in 0..<n { out.f32[i * m + j] = afina_dot_q5_0(w, x.f32 + i * k, Int32(k / 32)) }
                 case .q8_0: for i in 0..<n { out.f32[i * m + j] = afina_dot_q8_0(w, x.f32 + i * k, Int32(k / 32)) }
-                case .q4_K: afina_dot_q4_k(w, x.f32, k, Int32(n), out.f32 + j, m, Int32(k / 256))
-                case .q5_K: afina_dot_q5_k(w, x.f32, k, Int32(n), out.f32 + j, m, Int32(k / 256))
+                case .q4_K: afina_dot_q4_k(w, x.f32, k, sums, Int32(n), out.f32 + j, m, Int32(k / 256))
+                case .q5_K: afina_dot_q5_k(w, x.f32, k, sums, Int32(n), out.f32 + j, m, Int32(k / 256))
                 case .q6_K: afina_dot_q6_k(w, x.f32, k, Int32(n), out.f32 + j, m, Int32(k / 256))
                 default:
                     Quant.dequantize(weight.dtype, w, into: row, count: k)

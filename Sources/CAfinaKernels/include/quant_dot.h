@@ -14,7 +14,13 @@ float afina_dot_q8_0(const void *w, const float *x, int blocks);
 /// Fused dots of one row of k-quant super-blocks (256 values each; Q4_K 144 bytes, Q5_K 176,
 /// Q6_K 210) with `rows` (1-4) rows of float32 activations `ldx` apart:
 /// out[r * ldout] = sum over the row of w[i] * x[r * ldx + i]. Each row's result does not
-/// depend on `rows`.
-void afina_dot_q4_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks);
-void afina_dot_q5_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks);
+/// depend on `rows`. Q4_K and Q5_K also take each activation row's 32-value sums
+/// (afina_sub_block_sums; row r's at sums + r * ldx / 32), which meet the sub-block mins.
+void afina_dot_q4_k(const void *w, const float *x, long ldx, const float *sums, int rows, float *out, long ldout,
+                    int blocks);
+void afina_dot_q5_k(const void *w, const float *x, long ldx, const float *sums, int rows, float *out, long ldout,
+                    int blocks);
 void afina_dot_q6_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks);
+/// sums[j] = the sum of x[32 j ..< 32 j + 32] for j < count / 32: computed once per product, since
+/// every weight row of Q4_K/Q5_K multiplies them by its mins.
+void afina_sub_block_sums(const float *x, long count, float *sums);
