@@ -1,25 +1,35 @@
 // Key/value cache for decoding: per layer, `slots` sequences of up to `capacity` positions.
 import AfinaTensor
 
-/// Keys and values of past positions, one region of `capacity` rows per sequence slot.
+/// Keys and values of past positions, one region of `capacity` rows per sequence slot; a
+/// sliding-window layer keeps only a ring of the positions its next queries can see.
 public final class KVCache: @unchecked Sendable {
     public let slots: Int
     public let capacity: Int
     let backend: any Backend
-    /// Per layer: [slots * capacity, kvHeads * headDim].
+    /// Per layer: [slots * rows, kvHeads * headDim], rows = capacity, or the ring's size.
     let keys: [Tensor]
     let values: [Tensor]
+    /// Per layer: the ring size of a sliding-window layer (window - 1: the past keys a query
+    /// sees), or nil for a layer that keeps every position. Position p of a slot sits at ring
+    /// row p % size.
+    let rings: [Int?]
     /// Positions filled in each slot.
     public private(set) var lengths: [Int]
 
-    public init(backend: any Backend, layers: Int, slots: Int, capacity: Int, width: Int) {
+    /// `windows[layer]` (when given) is that layer's sliding window; a window shorter than
+    /// `capacity` makes the layer a ring.
+    public init(backend: any Backend, layers: Int, slots: Int, capacity: Int, width: Int, windows: [Int?] = []) {
         self.slots = slots
         self.capacity = capacity
         self.backend = backend
-        // Only the first lengths[slot] rows of a slot are ever read, so nothing is zeroed:
-        // a server's cache costs memory as it fills, not at start.
-        keys = (0..<layers).map { _ in backend.uninitialized([slots * capacity, width]) }
-        values = (0..<layers).map { _ in backend.uninitialized([slots * capacity, width]) }
+        rings = (0..<layers).map { i in
+            (i < windows.count ? windows[i] : nil).flatMap { $0 - 1 < capacity ? max(1, $0 - 1) : nil }
+        }
+        // Only the rows of filled positions are ever read, so nothing is zeroed: a server's
+        // cache costs memory as it fills, not at start.
+        keys = rings.map { backend.uninitialized([slots * ($0 ?? capacity), width]) }
+        values = rings.map { backend.uninitialized([slots * ($0 ?? capacity), width]) }
         lengths = Array(repeating: 0, count: slots)
     }
 
@@ -30,11 +40,13 @@ public final class KVCache: @unchecked Sendable {
     /// begin alike are run through the model once.
     public func sharePrefix(_ count: Int, of source: Int, with targets: [Int]) {
         precondition(count <= lengths[source], "the source slot holds fewer positions")
-        let sourceRows = Array(source * capacity..<source * capacity + count)
-        for layer in keys + values {
-            let prefix = backend.gatherRows(layer, sourceRows)
+        // A ring holds the source's last positions, so it can only be shared whole.
+        precondition(rings.allSatisfy { $0 == nil } || count == lengths[source], "a ring is shared whole")
+        for (layer, size) in zip(keys + values, rings + rings) {
+            let rows = size ?? capacity, kept = min(count, rows)
+            let prefix = backend.gatherRows(layer, Array(source * rows..<source * rows + kept))
             for target in targets {
-                backend.copyRows(prefix, into: layer, at: Array(target * capacity..<target * capacity + count))
+                backend.copyRows(prefix, into: layer, at: Array(target * rows..<target * rows + kept))
             }
         }
         for target in targets { lengths[target] = count }
@@ -60,6 +72,49 @@ public final class KVCache: @unchecked Sendable {
     }
 
     func advance(slot: Int, by count: Int) { lengths[slot] += count }
+
+    /// For a ring layer, before `advance`: the keys and values the chunks' queries see, each
+    /// chunk's laid out together (the ring's past positions in order, then its new rows of
+    /// `keys`/`values` [N, width], whose row i is spans' query row i), with sliding-window spans
+    /// over them; then the new positions go into the ring.
+    func windowed(layer: Int, keys: Tensor, values: Tensor, spans: [AttentionSpan],
+                  window: Int) -> (keys: Tensor, values: Tensor, spans: [AttentionSpan]) {
+        let size = rings[layer]!
+        var (pastRows, pastPlaces, newRows, newPlaces) = ([Int](), [Int](), [Int](), [Int]())
+        var (storeRows, storePlaces) = ([Int](), [Int]())
+        var windowSpans: [AttentionSpan] = []
+        for span in spans {
+            let slot = span.keyRow / capacity, kept = min(span.past, size)
+            let start = pastPlaces.count + newPlaces.count
+            for p in span.past - kept..<span.past { pastRows.append(slot * size + p % size) }
+            pastPlaces += start..<start + kept
+            newRows += span.queryRow..<span.queryRow + span.count
+            newPlaces += start + kept..<start + kept + span.count
+            windowSpans.append(AttentionSpan(queryRow: span.queryRow, count: span.count, keyRow: start, past: kept,
+                                             mask: .slidingWindow(window)))
+            for p in max(span.past, span.past + span.count - size)..<span.past + span.count {
+                storeRows.append(span.queryRow + p - span.past)
+                storePlaces.append(slot * size + p % size)
+            }
+        }
+        let total = pastPlaces.count + newPlaces.count
+        if pastRows.isEmpty {  // fresh prompts: the new rows are all there is to see
+            for (ring, new) in [(self.keys[layer], keys), (self.values[layer], values)] {
+                backend.copyRows(backend.gatherRows(new, storeRows), into: ring, at: storePlaces)
+            }
+            let spans = windowSpans.map { AttentionSpan(queryRow: $0.queryRow, count: $0.count, keyRow: $0.queryRow,
+                                                        past: 0, mask: $0.mask) }
+            return (keys, values, spans)
+        }
+        func gathered(_ ring: Tensor, _ new: Tensor) -> Tensor {
+            let out = backend.uninitialized([total, new.columns])
+            if !pastRows.isEmpty { backend.copyRows(backend.gatherRows(ring, pastRows), into: out, at: pastPlaces) }
+            backend.copyRows(backend.gatherRows(new, newRows), into: out, at: newPlaces)
+            backend.copyRows(backend.gatherRows(new, storeRows), into: ring, at: storePlaces)
+            return out
+        }
+        return (gathered(self.keys[layer], keys), gathered(self.values[layer], values), windowSpans)
+    }
 
     /// Where each chunk's new tokens go: their causal attention spans over their slots, their
     /// positions (after what each slot holds) and their cache rows; throws when a slot is full.

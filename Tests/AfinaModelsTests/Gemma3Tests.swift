@@ -29,6 +29,25 @@ final class Gemma3Tests: XCTestCase, TinyModelFixtures {
         try assertDecodingEqualsFullForward(try huggingFaceModel("gemma3"), try reference("gemma3")[0], prefill: 2)
     }
 
+    /// Local layers keep a ring of window - 1 positions; prompts that share a prefix longer than
+    /// the window, decoded together, get what each gets alone (the ring is shared whole).
+    func testLocalLayersKeepOnlyTheirWindowAndBatchesDecodeAsAlone() throws {
+        let model = try huggingFaceModel("gemma3") as! Gemma3
+        let cache = model.makeCache(slots: 2, capacity: 64)
+        XCTAssertEqual(cache.keys.map(\.rows), [6, 6, 6, 6, 6, 128], "window 4: rings of 3 rows per slot")
+        let prefix: [Int32] = [2, 17, 42, 99, 3, 250, 7]
+        let requests = [prefix + [8, 120], prefix + [64]].map { GenerationRequest(prompt: $0, maxTokens: 9, topLogprobs: 3) }
+        let generator = Generator(model: model, decode: { _ in "" })
+        let together = try generator.generate(requests)
+        for (request, result) in zip(requests, together) {
+            let alone = try generator.generate([request])[0]
+            XCTAssertEqual(result.ids, alone.ids)
+            for (a, b) in zip(result.logprobs, alone.logprobs) {
+                for (x, y) in zip(a.top!, b.top!) { XCTAssertEqual(x.logprob, y.logprob, accuracy: 1e-5) }
+            }
+        }
+    }
+
     func testConfigReadsBothTransformersGenerations() throws {
         // transformers 4.x keys, as google/gemma-3-270m's config.json has them.
         let old: [String: Any] = [

@@ -74,8 +74,10 @@ public final class Gemma3: CausalLM, @unchecked Sendable {
     }
 
     public func makeCache(slots: Int, capacity: Int) -> KVCache {
+        // Local layers keep only the positions their window still sees.
         KVCache(backend: backend, layers: config.layerCount, slots: slots, capacity: capacity,
-                width: config.kvHeadCount * config.headDim)
+                width: config.kvHeadCount * config.headDim,
+                windows: config.slidingLayers.map { $0 ? config.slidingWindow : nil })
     }
 
     public func logits(_ chunks: [SequenceChunk], cache: KVCache, allPositions: Bool) throws -> Tensor {
@@ -90,12 +92,19 @@ public final class Gemma3: CausalLM, @unchecked Sendable {
             let invFreq = local ? localInvFreq : globalInvFreq
             let h = b.rmsNorm(x, weight: layer.inputNorm, eps: c.rmsNormEps)
             let q = headNorm(layer.q(h, b), layer.queryNorm, heads: c.headCount)
-            let k = headNorm(layer.k(h, b), layer.keyNorm, heads: c.kvHeadCount)
-            b.copyRows(b.rope(k, positions: positions, headDim: c.headDim, invFreq: invFreq), into: cache.keys[i], at: cacheRows)
-            b.copyRows(layer.v(h, b), into: cache.values[i], at: cacheRows)
+            let k = b.rope(headNorm(layer.k(h, b), layer.keyNorm, heads: c.kvHeadCount), positions: positions,
+                           headDim: c.headDim, invFreq: invFreq)
+            let v = layer.v(h, b)
+            var seen = (keys: cache.keys[i], values: cache.values[i], spans: local ? localSpans : spans)
+            if cache.rings[i] != nil {
+                seen = cache.windowed(layer: i, keys: k, values: v, spans: spans, window: c.slidingWindow)
+            } else {
+                b.copyRows(k, into: cache.keys[i], at: cacheRows)
+                b.copyRows(v, into: cache.values[i], at: cacheRows)
+            }
             let attention = b.attention(query: b.rope(q, positions: positions, headDim: c.headDim, invFreq: invFreq),
-                                        keys: cache.keys[i], values: cache.values[i], spans: local ? localSpans : spans,
-                                        heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim, scale: attentionScale, bias: nil)
+                                        keys: seen.keys, values: seen.values, spans: seen.spans, heads: c.headCount,
+                                        kvHeads: c.kvHeadCount, headDim: c.headDim, scale: attentionScale, bias: nil)
             x = b.add(x, b.rmsNorm(layer.o(attention, b), weight: layer.postAttentionNorm, eps: c.rmsNormEps))
             let m = b.rmsNorm(x, weight: layer.preFeedforwardNorm, eps: c.rmsNormEps)
             let hidden = b.multiply(b.gelu(layer.gate(m, b), approximation: .tanh), layer.up(m, b))   // [N, FF]
