@@ -199,7 +199,8 @@ def main():
         print(json.dumps(result))
         return
     peak = run_json([args.afina, "bench", "peak", "--json"])
-    print(f"{peak['cpu']}, {peak['cores']} threads: fp32 FMA peak {peak['fp32_gflops']:.0f} GFLOP/s, "
+    print(f"{peak['cpu']}, {peak['cores']} threads: fp32 FMA peak {peak['fp32_gflops']:.0f} GFLOP/s "
+          f"({peak['fp32_gflops_one_thread']:.0f} on one thread), "
           f"bf16 dot peak {peak['bf16_gflops'] or 0:.0f} GFLOP/s")
     if args.only != "train":
         generation(args)

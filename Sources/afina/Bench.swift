@@ -83,18 +83,20 @@ struct BenchPeak: ParsableCommand {
         commandName: "peak",
         abstract: "This machine's arithmetic peak on every core: float32 FMAs and AVX-512 BF16 dot products, GFLOP/s.")
 
-    @Flag(help: "Print {\"fp32_gflops\":X,\"bf16_gflops\":X or null,\"cores\":N,\"cpu\":\"...\"}.") var json = false
+    @Flag(help: "Print {\"fp32_gflops\":X,\"fp32_gflops_one_thread\":X,\"bf16_gflops\":X or null,\"cores\":N,\"cpu\":\"...\"}.")
+    var json = false
 
     func run() throws {
         let peak = MachinePeak.measure()
         if json {
-            let object: [String: Any] = ["fp32_gflops": peak.fp32 / 1e9, "bf16_gflops": peak.bf16.map { $0 / 1e9 } ?? NSNull(),
+            let object: [String: Any] = ["fp32_gflops": peak.fp32 / 1e9, "fp32_gflops_one_thread": peak.fp32OneThread / 1e9,
+                                         "bf16_gflops": peak.bf16.map { $0 / 1e9 } ?? NSNull(),
                                          "cores": ProcessInfo.processInfo.activeProcessorCount, "cpu": CPUFeatures.modelName]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
             return
         }
         print("\(CPUFeatures.modelName), \(ProcessInfo.processInfo.activeProcessorCount) threads (\(CPUFeatures.current))")
-        print(String(format: "fp32 FMA: %.0f GFLOP/s", peak.fp32 / 1e9))
+        print(String(format: "fp32 FMA: %.0f GFLOP/s (one thread: %.0f)", peak.fp32 / 1e9, peak.fp32OneThread / 1e9))
         print(peak.bf16.map { String(format: "bf16 dot (vdpbf16ps): %.0f GFLOP/s", $0 / 1e9) } ?? "bf16 dot: no AVX-512 BF16")
     }
 }
