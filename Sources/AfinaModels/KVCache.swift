@@ -97,23 +97,22 @@ public final class KVCache: @unchecked Sendable {
                 storePlaces.append(slot * size + p % size)
             }
         }
-        let total = pastPlaces.count + newPlaces.count
-        if pastRows.isEmpty {  // fresh prompts: the new rows are all there is to see
-            for (ring, new) in [(self.keys[layer], keys), (self.values[layer], values)] {
-                backend.copyRows(backend.gatherRows(new, storeRows), into: ring, at: storePlaces)
-            }
-            let spans = windowSpans.map { AttentionSpan(queryRow: $0.queryRow, count: $0.count, keyRow: $0.queryRow,
-                                                        past: 0, mask: $0.mask) }
-            return (keys, values, spans)
-        }
-        func gathered(_ ring: Tensor, _ new: Tensor) -> Tensor {
-            let out = backend.uninitialized([total, new.columns])
-            if !pastRows.isEmpty { backend.copyRows(backend.gatherRows(ring, pastRows), into: out, at: pastPlaces) }
+        func seen(_ ring: Tensor, _ new: Tensor) -> Tensor {
+            let out = backend.uninitialized([pastPlaces.count + newPlaces.count, new.columns])
+            backend.copyRows(backend.gatherRows(ring, pastRows), into: out, at: pastPlaces)
             backend.copyRows(backend.gatherRows(new, newRows), into: out, at: newPlaces)
-            backend.copyRows(backend.gatherRows(new, storeRows), into: ring, at: storePlaces)
             return out
         }
-        return (gathered(self.keys[layer], keys), gathered(self.values[layer], values), windowSpans)
+        // Fresh prompts see only their new rows, in place; otherwise the ring's past rows are
+        // read before the new positions overwrite them.
+        let result = pastRows.isEmpty
+            ? (keys, values, spans.map { AttentionSpan(queryRow: $0.queryRow, count: $0.count, keyRow: $0.queryRow,
+                                                       past: 0, mask: .slidingWindow(window)) })
+            : (seen(self.keys[layer], keys), seen(self.values[layer], values), windowSpans)
+        for (new, ring) in [(keys, self.keys[layer]), (values, self.values[layer])] {
+            backend.copyRows(backend.gatherRows(new, storeRows), into: ring, at: storePlaces)
+        }
+        return result
     }
 
     /// Where each chunk's new tokens go: their causal attention spans over their slots, their

@@ -5,11 +5,7 @@
 import AfinaTensor
 
 extension Gemma3: TrainableDecoder {
-    public var dimensions: ModelDimensions {
-        ModelDimensions(layerCount: config.layerCount, hiddenSize: config.hiddenSize, headCount: config.headCount,
-                        kvHeadCount: config.kvHeadCount, headDim: config.headDim,
-                        intermediateSize: config.intermediateSize, vocabularySize: config.vocabularySize)
-    }
+    public var dimensions: ModelDimensions { config.dimensions }
 
     var lmHead: Tensor { embed }
     var normEps: Float { config.rmsNormEps }

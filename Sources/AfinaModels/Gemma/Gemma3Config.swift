@@ -26,20 +26,15 @@ public struct Gemma3Config: Sendable, Equatable {
     public var localRoPE: RoPEConfig
 
     public func validate() throws {
-        try checkDecoderSizes([("vocab_size", vocabularySize), ("hidden_size", hiddenSize),
-                               ("intermediate_size", intermediateSize), ("num_hidden_layers", layerCount),
-                               ("num_attention_heads", headCount), ("num_key_value_heads", kvHeadCount),
-                               ("head_dim", headDim), ("max_position_embeddings", contextLength),
-                               ("sliding_window", slidingWindow)],
-                              heads: headCount, kvHeads: kvHeadCount, headDim: headDim)
+        try checkSizes([("sliding_window", slidingWindow)])
         guard slidingLayers.count == layerCount else {
             throw ModelError.invalidConfig("layer_types has \(slidingLayers.count) entries for \(layerCount) layers")
         }
-        guard queryPreAttnScalar > 0, rmsNormEps > 0 else {
-            throw ModelError.invalidConfig("query_pre_attn_scalar and rms_norm_eps must be positive")
-        }
+        guard queryPreAttnScalar > 0 else { throw ModelError.invalidConfig("query_pre_attn_scalar must be positive") }
     }
 }
+
+extension Gemma3Config: DecoderSizes {}
 
 extension Gemma3Config {
     /// The layer pattern of the released models where a file does not list it: every sixth

@@ -4,11 +4,7 @@
 import AfinaTensor
 
 extension Llama: TrainableDecoder {
-    public var dimensions: ModelDimensions {
-        ModelDimensions(layerCount: config.layerCount, hiddenSize: config.hiddenSize, headCount: config.headCount,
-                        kvHeadCount: config.kvHeadCount, headDim: config.headDim,
-                        intermediateSize: config.intermediateSize, vocabularySize: config.vocabularySize)
-    }
+    public var dimensions: ModelDimensions { config.dimensions }
 
     var normEps: Float { config.rmsNormEps }
     var embeddingScale: Float { 1 }

@@ -20,27 +20,10 @@ public struct LlamaConfig: Sendable, Equatable {
     public var attentionBias: Bool
 
     /// Checks the numbers fit together; throws a message naming the offending key.
-    public func validate() throws {
-        try checkDecoderSizes([("vocab_size", vocabularySize), ("hidden_size", hiddenSize),
-                               ("intermediate_size", intermediateSize), ("num_hidden_layers", layerCount),
-                               ("num_attention_heads", headCount), ("num_key_value_heads", kvHeadCount),
-                               ("head_dim", headDim), ("max_position_embeddings", contextLength)],
-                              heads: headCount, kvHeads: kvHeadCount, headDim: headDim)
-        guard rmsNormEps > 0 else { throw ModelError.invalidConfig("rms_norm_eps must be positive") }
-    }
+    public func validate() throws { try checkSizes() }
 }
 
-/// The checks every decoder config makes: each size positive (named by its config.json key),
-/// query heads in whole groups per key/value head, and an even head_dim for RoPE.
-func checkDecoderSizes(_ sizes: [(key: String, value: Int)], heads: Int, kvHeads: Int, headDim: Int) throws {
-    for (key, value) in sizes where value <= 0 {
-        throw ModelError.invalidConfig("\(key) must be positive, got \(value)")
-    }
-    guard heads % kvHeads == 0 else {
-        throw ModelError.invalidConfig("num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))")
-    }
-    guard headDim % 2 == 0 else { throw ModelError.invalidConfig("head_dim must be even for rotary embeddings, got \(headDim)") }
-}
+extension LlamaConfig: DecoderSizes {}
 
 extension LlamaConfig {
     /// Decodes a Hugging Face `config.json` (transformers 4.x `rope_theta`/`rope_scaling` or

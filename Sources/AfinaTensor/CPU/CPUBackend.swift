@@ -113,22 +113,30 @@ public final class CPUBackend: HostBackend {
     /// they get alone.
     private func rowDots(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
-        let sums = UnsafeMutablePointer<Float>.allocate(capacity: n * k / 32)
+        // Q4_K/Q5_K meet their mins with each activation row's 32-value sums, made once here.
+        let needsSums = weight.dtype == .q4_K || weight.dtype == .q5_K
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: needsSums ? n * k / 32 : 0)
         defer { sums.deallocate() }
-        if weight.dtype == .q4_K || weight.dtype == .q5_K {
-            for i in 0..<n { afina_sub_block_sums(x.f32 + i * k, k, sums + i * k / 32) }
+        if needsSums { for i in 0..<n { afina_sub_block_sums(x.f32 + i * k, k, sums + i * k / 32) } }
+        // ggml's 32-value blocks: one fused dot per (weight row, activation row).
+        let blockDot: (@convention(c) (UnsafeRawPointer?, UnsafePointer<Float>?, Int32) -> Float)? = switch weight.dtype {
+        case .q4_0: afina_dot_q4_0
+        case .q4_1: afina_dot_q4_1
+        case .q5_0: afina_dot_q5_0
+        case .q8_0: afina_dot_q8_0
+        default: nil
         }
         Parallel.forEach(m, workPerItem: k * n) { range in
             let row = UnsafeMutablePointer<Float>.allocate(capacity: k)
             defer { row.deallocate() }
             for j in range {
                 let w = weight.rowBytes(j)
+                if let blockDot {
+                    for i in 0..<n { out.f32[i * m + j] = blockDot(w, x.f32 + i * k, Int32(k / 32)) }
+                    continue
+                }
                 switch weight.dtype {
                 case .f32: for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, weight.f32 + j * k, k) }
-                case .q4_0: for i in 0..<n { out.f32[i * m + j] = afina_dot_q4_0(w, x.f32 + i * k, Int32(k / 32)) }
-                case .q4_1: for i in 0..<n { out.f32[i * m + j] = afina_dot_q4_1(w, x.f32 + i * k, Int32(k / 32)) }
-                case .q5_0: for i in 0..<n { out.f32[i * m + j] = afina_dot_q5_0(w, x.f32 + i * k, Int32(k / 32)) }
-                case .q8_0: for i in 0..<n { out.f32[i * m + j] = afina_dot_q8_0(w, x.f32 + i * k, Int32(k / 32)) }
                 case .q4_K: afina_dot_q4_k(w, x.f32, k, sums, Int32(n), out.f32 + j, m, Int32(k / 256))
                 case .q5_K: afina_dot_q5_k(w, x.f32, k, sums, Int32(n), out.f32 + j, m, Int32(k / 256))
                 case .q6_K: afina_dot_q6_k(w, x.f32, k, Int32(n), out.f32 + j, m, Int32(k / 256))
