@@ -25,7 +25,9 @@ import tempfile
 PROMPTS = ["The capital of France is", "def fibonacci(n):", "<|im_start|>user\nWhat is 12 + 30?<|im_end|>\n<|im_start|>assistant\n"]
 # Largest logprob margin between two tokens that quantized kernels may swap.
 TIE = 0.1
-HARD = ["  x = 12345;\n\tdef f(): return 'ok'", "Ünïcödé 日本語 🙂", "don't WON'T 3.14159"]
+HARD = ["  x = 12345;\n\tdef f(): return 'ok'", "Ünïcödé 日本語 🙂", "don't WON'T 3.14159",
+        "several    spaces" + " " * 40 + "end\n\n", "e\u0301 vs \u00e9, \uac01 vs \u1100\u1161\u11a8, \u2581 literal",
+        "<start_of_turn>user\nHi<end_of_turn>\n", "control\u0001chars \U00020000"]
 
 
 def afina(args, binary):

@@ -258,6 +258,50 @@ GEMMA = (
 )
 
 
+# google/gemma-3-270m-it (as the other Gemma 3 instruction-tuned models): the system turn is
+# folded into the first user turn; content may be a list of typed parts.
+GEMMA3 = """{{ bos_token }}
+{%- if messages[0]['role'] == 'system' -%}
+    {%- if messages[0]['content'] is string -%}
+        {%- set first_user_prefix = messages[0]['content'] + '\n\n' -%}
+    {%- else -%}
+        {%- set first_user_prefix = messages[0]['content'][0]['text'] + '\n\n' -%}
+    {%- endif -%}
+    {%- set loop_messages = messages[1:] -%}
+{%- else -%}
+    {%- set first_user_prefix = "" -%}
+    {%- set loop_messages = messages -%}
+{%- endif -%}
+{%- for message in loop_messages -%}
+    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) -%}
+        {{ raise_exception("Conversation roles must alternate user/assistant/user/assistant/...") }}
+    {%- endif -%}
+    {%- if (message['role'] == 'assistant') -%}
+        {%- set role = "model" -%}
+    {%- else -%}
+        {%- set role = message['role'] -%}
+    {%- endif -%}
+    {{ '<start_of_turn>' + role + '\n' + (first_user_prefix if loop.first else "") }}
+    {%- if message['content'] is string -%}
+        {{ message['content'] | trim }}
+    {%- elif message['content'] is iterable -%}
+        {%- for item in message['content'] -%}
+            {%- if item['type'] == 'image' -%}
+                {{ '<start_of_image>' }}
+            {%- elif item['type'] == 'text' -%}
+                {{ item['text'] | trim }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- else -%}
+        {{ raise_exception("Invalid content type") }}
+    {%- endif -%}
+    {{ '<end_of_turn>\n' }}
+{%- endfor -%}
+{%- if add_generation_prompt -%}
+    {{'<start_of_turn>model\n'}}
+{%- endif -%}
+"""
+
 def user(text): return {"role": "user", "content": text}
 def assistant(text): return {"role": "assistant", "content": text}
 def system(text): return {"role": "system", "content": text}
@@ -315,6 +359,7 @@ def model_cases():
         "mistral-v0.3": {"source": MISTRAL_V3, "origin": "mistralai/Mistral-7B-Instruct-v0.3"},
         "zephyr": {"source": ZEPHYR, "origin": "HuggingFaceH4/zephyr-7b-beta"},
         "gemma": {"source": GEMMA, "origin": "google/gemma-7b-it"},
+        "gemma3": {"source": GEMMA3, "origin": "google/gemma-3-270m-it"},
     }
     special = {
         "smollm2": {"bos_token": "<|im_start|>", "eos_token": "<|im_end|>"},
@@ -326,6 +371,7 @@ def model_cases():
         "mistral-v0.3": {"bos_token": "<s>", "eos_token": "</s>"},
         "zephyr": {"bos_token": "<s>", "eos_token": "</s>"},
         "gemma": {"bos_token": "<bos>", "eos_token": "<eos>"},
+        "gemma3": {"bos_token": "<bos>", "eos_token": "<eos>"},
     }
     cases = []
 
@@ -345,6 +391,9 @@ def model_cases():
             for generation_prompt in (True, False):
                 add(template, name, messages, generation_prompt)
     add("mistral", "wrong_role_order", [user("a"), user("b")], True)
+    add("gemma3", "wrong_role_order", [system("s"), assistant("a"), user("b")], True)
+    add("gemma3", "content_parts", [{"role": "system", "content": [{"type": "text", "text": " Be brief. "}]},
+                                    {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": " What is this? "}]}], True)
     add("mistral-v0.3", "wrong_role_order", [assistant("a"), user("b")], True)
     add("qwen2.5", "tools_definition", [system("Answer with tools."), user("Weather in Paris?")], True, TOOLS)
     add("qwen2.5", "tools_default_system", [user("Weather in Paris?")], True, TOOLS)

@@ -10,6 +10,8 @@ requirements.txt, plus `gguf` and `sentencepiece` for transformers' GGUF reader)
                         normalizer Prepend + Replace; Gemma's Replace + Split(" ")), one without
                         byte fallback (unknown scalars fused into <unk>), and a Unigram model
                         with and without byte fallback. Each has added tokens with every flag.
+  spm-equivalent/       a hand-made vocabulary whose pieces include canonically equivalent
+                        spellings ("é" and "e" + U+0301), each its own id.
 
 Each folder's expected.json has, for each string, the ids with and without special tokens and
 `tokenizers`' decode with and without special tokens (transformers' decode is checked to agree).
@@ -74,9 +76,9 @@ ADDED = [
 BYTES = [f"<0x{b:02X}>" for b in range(256)]
 
 
-def cases(tokenizer: Tokenizer, check=None) -> list[dict]:
+def cases(tokenizer: Tokenizer, strings=STRINGS, check=None) -> list[dict]:
     result = []
-    for text in STRINGS:
+    for text in strings:
         ids = tokenizer.encode(text).ids
         if check is not None:
             assert check(text)["input_ids"] == ids, text
@@ -104,7 +106,7 @@ def gemma() -> None:
         return
     hf = AutoTokenizer.from_pretrained(str(GEMMA_GGUF.parent), gguf_file=GEMMA_GGUF.name)
     sha = hashlib.sha256(GEMMA_GGUF.read_bytes()).hexdigest()
-    expected = {"gguf": GEMMA_GGUF.name, "sha256": sha, "cases": cases(hf.backend_tokenizer, hf)}
+    expected = {"gguf": GEMMA_GGUF.name, "sha256": sha, "cases": cases(hf.backend_tokenizer, check=hf)}
     for case in expected["cases"]:
         assert hf.decode(case["ids"]) == case["decoded"], case["text"]
     write("gemma3", expected)
@@ -162,6 +164,30 @@ def tiny() -> None:
         tokenizer.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 2)])
         tokenizer.add_tokens(ADDED)
         write(name, {"cases": cases(tokenizer)}, tokenizer)
+    write("spm-equivalent", {"cases": cases(equivalent_pieces(), EQUIVALENT)}, equivalent_pieces())
+
+
+# Pieces equal under Unicode canonical equivalence but spelled differently: each is its own id.
+EQUIVALENT = ["\u00e9 e\u0301 \u00e4 a\u0308", "\u00e9e\u0301\u00e9", "\uac01 \u1100\u1161\u11a8", "cafe\u0301 caf\u00e9"]
+
+
+def equivalent_pieces() -> Tokenizer:
+    """A hand-made SentencePiece BPE vocabulary holding "é" and "e" + U+0301, "ä" and "a" + U+0308,
+    and the Hangul syllable "각" and its conjoining jamo, each pair as two distinct pieces."""
+    pieces = ["<unk>", "<s>", "</s>"] + BYTES + ["\u2581", "e", "\u0301", "\u00e9", "a", "\u0308", "\u00e4", "c", "f",
+                                               "\uac01", "\u1100", "\u1161", "\u11a8"]
+    merges = [("e", "\u0301"), ("a", "\u0308"), ("\u2581", "\u00e9"), ("\u2581", "e\u0301"), ("\u1100", "\u1161"),
+              ("\u1100\u1161", "\u11a8"), ("c", "a"), ("ca", "f"), ("\u2581", "caf")]
+    for left, right in merges:
+        pieces.append(left + right)
+    vocab = {piece: i for i, piece in enumerate(pieces)}
+    assert len(vocab) == len(pieces)
+    tokenizer = Tokenizer(BPE(vocab, merges, unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="first", split=False)
+    tokenizer.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                           decoders.Strip(" ", 1, 0)])
+    tokenizer.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
+    return tokenizer
 
 
 if __name__ == "__main__":

@@ -85,8 +85,8 @@ final class ChatTemplateFixtureTests: XCTestCase {
             guard let expected = c["expected"]?.asString, c["tools"] == .null else { continue }
             let messages = try c["messages"]!.asArray!.map { value -> ChatMessage? in
                 let m = try XCTUnwrap(value.asDictionary)
-                guard m.keys == ["role", "content"] else { return nil }
-                return ChatMessage(role: m["role"]!.asString!, content: m["content"]!.asString!)
+                guard m.keys == ["role", "content"], let content = m["content"]?.asString else { return nil }
+                return ChatMessage(role: m["role"]!.asString!, content: content)
             }
             guard !messages.contains(where: { $0 == nil }) else { continue }
             var extra: [String: TemplateValue] = [:]

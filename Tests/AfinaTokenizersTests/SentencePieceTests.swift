@@ -32,7 +32,7 @@ final class SentencePieceTests: XCTestCase {
     }
 
     private let tinyModels = ["spm-metaspace-first", "spm-metaspace-always-split", "spm-metaspace-never", "spm-prepend-replace",
-                              "spm-gemma", "spm-unknown", "spm-unigram", "spm-unigram-bytes"]
+                              "spm-gemma", "spm-unknown", "spm-unigram", "spm-unigram-bytes", "spm-equivalent"]
 
     func testTinyTokenizersGiveTheSameIdsAndTextAsTokenizers() throws {
         for model in tinyModels {
@@ -96,6 +96,43 @@ final class SentencePieceTests: XCTestCase {
             XCTAssertEqual(tokenizer.decode(c.ids), c.decoded, c.text.debugDescription)
             XCTAssertEqual(tokenizer.decode(c.ids, skipSpecial: true), c.decodedSkipSpecial, c.text.debugDescription)
         }
+    }
+
+    /// The GGUF's tokenizer written as tokenizer.json (what `afina export --to hf` does for a
+    /// GGUF source) reads back to the same 262,144 tokens, byte for byte (the vocabulary holds
+    /// canonically equivalent pieces), and to the same ids and text; scripts/check_export.py
+    /// checks that transformers reads the same file to the same ids.
+    func testGemmaTokenizerWrittenAsTokenizerJSONReadsBackTheSame() throws {
+        let fixture = try expected("gemma3")
+        guard let url = gemmaGGUF(fixture.gguf!) else { throw XCTSkip("\(fixture.gguf!) not found (set AFINA_GEMMA_GGUF)") }
+        let metadata = try GGUFTokenizerMetadata(metadata: try GGUFFile(url: url).metadata, source: url.path)
+        let gguf = try Tokenizer(ggufMetadata: metadata)
+        let files = try metadata.huggingFaceFiles(chatTemplate: nil)
+        let json = try Tokenizer(tokenizerJSON: try XCTUnwrap(files["tokenizer.json"]), config: files["tokenizer_config.json"])
+        XCTAssertEqual(json.vocabularySize, gguf.vocabularySize)
+        let respelled = (0..<Int32(gguf.vocabularySize)).filter { id in
+            json.token(for: id).map { Array($0.utf8) } != gguf.token(for: id).map { Array($0.utf8) }
+        }
+        XCTAssertEqual(respelled, [], "tokens spelled differently after the round trip")
+        XCTAssertEqual([json.bosID, json.eosID, json.unknownID, json.padID], [gguf.bosID, gguf.eosID, gguf.unknownID, gguf.padID])
+        for c in fixture.cases {
+            XCTAssertEqual(json.encode(c.text), gguf.encode(c.text), c.text.debugDescription)
+            XCTAssertEqual(json.decode(c.ids), gguf.decode(c.ids), c.text.debugDescription)
+            XCTAssertEqual(json.decode(c.ids, skipSpecial: true), gguf.decode(c.ids, skipSpecial: true), c.text.debugDescription)
+        }
+    }
+
+    /// Keys come out as written: escapes resolved, surrogate pairs joined, canonically
+    /// equivalent spellings kept apart, whatever comes before `model` skipped.
+    func testVocabularyKeysAreReadExactlyAsWritten() throws {
+        let text = #"{"added_tokens": [{"content": "}{", "id": 9}], "model" : {"merges": [["a", "b"]], "vocab": "#
+            + #"{"\u00e9": 0, "e\u0301": 1, "\ud83d\ude00": 2, "\"q\\": 3, "\t" : 4, "é": 5}}}"#
+        let pairs = try XCTUnwrap(ExactVocabulary.pairs(in: Data(text.utf8)))
+        XCTAssertEqual(pairs.map { Array($0.token.unicodeScalars) },
+                       [["\u{E9}"], ["e", "\u{301}"], ["\u{1F600}"], ["\"", "q", "\\"], ["\t"], ["\u{E9}"]])
+        XCTAssertEqual(pairs.map(\.id), [0, 1, 2, 3, 4, 5])
+        XCTAssertNil(ExactVocabulary.pairs(in: Data(#"{"model": {"vocab": [["a", 0.5]]}}"#.utf8)), "a Unigram vocabulary is a list")
+        XCTAssertNil(ExactVocabulary.pairs(in: Data(#"{"model": {"vocab": {"a": 1"#.utf8)), "cut short")
     }
 
     // MARK: Hand-written GGUF metadata

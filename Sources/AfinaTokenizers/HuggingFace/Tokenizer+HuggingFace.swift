@@ -42,9 +42,10 @@ extension Tokenizer {
         }
         // Unigram lists its pieces by id; the others map tokens to ids.
         let isUnigram = file.model.type == "Unigram"
+        let tokens = isUnigram ? file.model.pieces.map(\.piece)
+            : try tokensByID(ExactVocabulary.pairs(in: data) ?? file.model.vocab.map { ($0.key, $0.value) }, source: source)
         let vocab = isUnigram ? Dictionary(file.model.pieces.enumerated().map { ($1.piece, Int32($0)) }, uniquingKeysWith: { _, last in last })
             : file.model.vocab
-        let tokens = isUnigram ? file.model.pieces.map(\.piece) : try tokensByID(vocab, source: source)
         let preTokenizer: PreTokenizer, metaspace: Metaspace?
         switch model {
         case .bpe: (preTokenizer, metaspace) = (try self.preTokenizer(file.preTokenizer, byteLevel: true, source: source), nil)
@@ -109,12 +110,13 @@ extension Tokenizer {
         return parts
     }
 
-    /// The vocabulary as an array by id (nil where no token has the id).
-    private static func tokensByID(_ vocab: [String: Int32], source: String) throws -> [String?] {
-        if let (token, id) = vocab.first(where: { !(0..<maxVocabularySize).contains($0.value) }) {
+    /// The vocabulary as an array by id (nil where no token has the id), from `model.vocab`'s
+    /// (token, id) pairs.
+    private static func tokensByID(_ vocab: [(token: String, id: Int32)], source: String) throws -> [String?] {
+        if let (token, id) = vocab.first(where: { !(0..<maxVocabularySize).contains($0.id) }) {
             throw TokenizerError.invalid(source: source, reason: "token '\(token)' has id \(id), outside 0..<2^24")
         }
-        var tokens = [String?](repeating: nil, count: Int(vocab.values.max() ?? -1) + 1)
+        var tokens = [String?](repeating: nil, count: Int(vocab.map(\.id).max() ?? -1) + 1)
         for (token, id) in vocab {
             if let other = tokens[Int(id)] {
                 throw TokenizerError.invalid(source: source, reason: "tokens '\(other)' and '\(token)' share id \(id)")
