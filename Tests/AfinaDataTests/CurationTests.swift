@@ -42,6 +42,11 @@ final class CurationTests: XCTestCase {
     func testNamesSwapByFrequencyRank() {
         XCTAssertEqual(swapped("James met Patricia and ROBERT."), "Mary met John and LINDA.")
         XCTAssertEqual(names.counterpart(of: "linda"), "robert")
+        // Past the end of the shorter list, the same relative rank: every name has a counterpart.
+        let uneven = NameTable(male: ["Al", "Bo"], female: ["Cy", "Di", "Ed", "Flo", "Gus", "Hal"])
+        XCTAssertEqual(uneven.female.map { uneven.counterpart(of: $0) }, ["al", "bo", "al", "bo", "bo", "bo"])
+        XCTAssertEqual(uneven.male.map { uneven.counterpart(of: $0) }, ["cy", "di"])
+        XCTAssertEqual(CounterfactualAugmenter(lexicon: GenderLexicon(names: uneven)).swap("Hal met Bo.").text, "Bo met Di.")
         // After a title a name is a surname, unless a capitalized word follows it.
         XCTAssertEqual(swapped("Mr. Robert and Dr. Mary Smith"), "Ms. Robert and Dr. James Smith")
         // Lower-case words and common words are never names.
@@ -99,6 +104,7 @@ final class CurationTests: XCTestCase {
         XCTAssertEqual(table.gender(of: "man"), nil)
         let augmenter = CounterfactualAugmenter(lexicon: GenderLexicon(names: table))
         XCTAssertEqual(augmenter.swap("Michael thanked Jennifer.").text, "Barbara thanked David.")
+        XCTAssertEqual(table.female.filter { table.counterpart(of: $0) == nil }, [], "every female name has a male counterpart")
     }
 
     // MARK: audit

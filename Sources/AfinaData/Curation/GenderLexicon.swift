@@ -16,7 +16,7 @@ public enum GenderedWordKind: String, Sendable, Codable, CaseIterable {
     case pronoun, noun, name
 }
 
-/// First names ranked by frequency for each gender, paired by rank for swapping.
+/// First names ranked by frequency for each gender, paired by rank (or relative rank) for swapping.
 public struct NameTable: Sendable {
     /// Lower-cased names, most common first; a name is in at most one list.
     public let male: [String]
@@ -77,11 +77,15 @@ public struct NameTable: Sendable {
     /// The gender of a lower-cased name, if it is in a list.
     public func gender(of name: String) -> Gender? { genderOf[name] }
 
-    /// The name of the same frequency rank in the other list (lower-cased), if that list is long enough.
+    /// The name of the other gender (lower-cased) at the same frequency rank, or past the end of
+    /// the shorter list at the same relative rank (the census has 1,219 male names and 4,275
+    /// female ones: female rank 3,000 becomes male rank 855). Every name has one, so a swapped
+    /// copy holds as many names of each gender as its original did of the other.
     public func counterpart(of name: String) -> String? {
         guard let gender = genderOf[name], let rank = rankOf[name] else { return nil }
-        let other = gender == .male ? female : male
-        return rank < other.count ? other[rank] : nil
+        let (own, other) = gender == .male ? (male, female) : (female, male)
+        guard !other.isEmpty else { return nil }
+        return other[rank < other.count ? rank : rank * other.count / own.count]
     }
 }
 
