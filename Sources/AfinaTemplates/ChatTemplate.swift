@@ -28,11 +28,16 @@ public struct ChatTemplate: Sendable {
     /// The template text as given.
     public let source: String
     private let root: Jinja.Frame
+    /// Statements and expressions one render may evaluate before it fails: a real template
+    /// takes thousands; one that loops for ever stops within seconds.
+    public let maxSteps: Int
+    public static let defaultMaxSteps = 10_000_000
 
     /// Parses `source`; throws `ChatTemplateError` (kind `.syntax`) with the line and column
     /// of the first problem.
-    public init(_ source: String) throws {
+    public init(_ source: String, maxSteps: Int = ChatTemplate.defaultMaxSteps) throws {
         self.source = source
+        self.maxSteps = maxSteps
         root = try Jinja.Parser.parse(source)
     }
 
@@ -59,6 +64,6 @@ public struct ChatTemplate: Sendable {
 
     /// Renders with exactly these variables and nothing else.
     public func render(context: [String: TemplateValue]) throws -> String {
-        try Jinja.Interpreter().render(root, context: context.mapValues(Jinja.Value.init))
+        try Jinja.Interpreter(maxSteps: maxSteps).render(root, context: context.mapValues(Jinja.Value.init))
     }
 }

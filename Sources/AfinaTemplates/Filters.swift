@@ -97,7 +97,7 @@ extension Jinja {
             let a = try args.bind("indent", ["width", "first", "blank"])
             let indentation: String = switch a[0] {
             case .string(let s)?: s
-            case let width?: String(repeating: " ", count: max(try width.int(for: "indent"), 0))
+            case let width?: try spaces(width, for: "indent")
             case nil: "    "
             }
             try value.failIfUndefined()
@@ -105,6 +105,7 @@ extension Jinja {
                 throw Failure("unsupported operand type(s) for +=: '\(value.typeName)' and 'str'")
             }
             var lines = PyString(s + "\n").splitLines().map(\.string)
+            try Limits.checkRepetition(indentation.utf8.count, count: lines.count, limit: Limits.textBytes, of: "an indentation")
             var text: String
             if a[2]?.isTruthy ?? false {
                 text = lines.joined(separator: "\n" + indentation)
@@ -215,7 +216,7 @@ extension Jinja {
             let indent: String? = switch a[1] {
             case nil, .some(.none): nil
             case .string(let s)?: s
-            case let width?: String(repeating: " ", count: max(try width.int(for: "tojson"), 0))
+            case let width?: try spaces(width, for: "tojson")
             }
             var separators: (String, String)?
             if let given = a[2], !given.isNone {
@@ -251,6 +252,13 @@ extension Jinja {
             return .array(kept)
         },
     ]
+
+    /// `width` spaces (an indent width), within what a template may build.
+    private static func spaces(_ width: Value, for filter: String) throws -> String {
+        let count = try width.int(for: filter)
+        try Limits.checkRepetition(1, count: count, limit: Limits.textBytes, of: "an indent")
+        return String(repeating: " ", count: max(count, 0))
+    }
 
     private static func length(_ value: Value, _ args: CallArguments) throws -> Value {
         _ = try args.bind("length", [])

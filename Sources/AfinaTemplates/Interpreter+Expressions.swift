@@ -17,7 +17,13 @@ extension Jinja.Interpreter {
         try enter(expr.location)
         defer { leave() }
         do {
-            return try value(of: expr, in: scope)
+            let result = try value(of: expr, in: scope)
+            try Jinja.Limits.check(result)
+            switch (expr.kind, result) {
+            case (.call, .array(let items)), (.filter, .array(let items)): try step(expr.location, count: items.count)
+            default: break
+            }
+            return result
         } catch let failure as Failure {
             throw failure.located(at: expr.location)
         }

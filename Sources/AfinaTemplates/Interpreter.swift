@@ -35,6 +35,11 @@ extension Jinja {
         /// so a bad template fails with an error instead of overflowing the stack.
         private var depth = 0
         private static let maxDepth = 200
+        /// Statements and expressions evaluated so far, and how many a render may.
+        private var steps = 0
+        private let maxSteps: Int
+
+        init(maxSteps: Int) { self.maxSteps = maxSteps }
         /// Scopes that defined a macro. Macros hold their scope weakly (no reference cycle);
         /// this keeps those scopes alive until the render ends.
         private var macroScopes: [Scope] = []
@@ -61,7 +66,17 @@ extension Jinja {
             guard depth < Interpreter.maxDepth else {
                 throw runtimeError("template recursion too deep (more than \(Interpreter.maxDepth) nested calls or expressions)", at: location)
             }
+            try step(location)
             depth += 1
+        }
+
+        /// Counts `count` steps against `maxSteps`: one for a statement, an expression or a loop
+        /// iteration, one per item for a list a call or filter builds (`range`, `map`...).
+        func step(_ location: Location, count: Int = 1) throws {
+            steps += count
+            guard steps <= maxSteps else {
+                throw runtimeError("template runs too long (more than \(maxSteps) steps)", at: location)
+            }
         }
 
         func leave() { depth -= 1 }
@@ -80,7 +95,9 @@ extension Jinja {
             try enter(node.location)
             defer { leave() }
             do {
-                return try run(node, in: scope, into: &out)
+                let flow = try run(node, in: scope, into: &out)
+                try Limits.check(.string(out))
+                return flow
             } catch let failure as Failure {
                 throw failure.located(at: node.location)
             }
@@ -174,6 +191,7 @@ extension Jinja {
                 return try execute(loop.otherwise.nodes, in: self.scope(for: loop.otherwise, in: scope), into: &out)
             }
             for (index, item) in items.enumerated() {
+                try step(loop.iterable.location)
                 let inner = self.scope(for: loop.body, in: scope)
                 try assign(loop.target, item, in: inner)
                 inner["loop"] = loopVariable(index, items)

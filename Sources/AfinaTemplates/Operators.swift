@@ -13,9 +13,11 @@ extension Jinja {
         case (.add, .array(let x), .array(let y)): return .array(x + y)
         case (.multiply, .string(let s), _), (.multiply, _, .string(let s)):
             guard case .int(let n)? = (a.number != nil ? a : b).number else { break }
+            try Limits.checkRepetition(s.utf8.count, count: n, limit: Limits.textBytes, of: "a string")
             return .string(String(repeating: s, count: max(n, 0)))
         case (.multiply, .array(let items), _), (.multiply, _, .array(let items)):
             guard case .int(let n)? = (a.number != nil ? a : b).number else { break }
+            try Limits.checkRepetition(items.count, count: n, limit: Limits.items, of: "a list")
             return .array(Array(repeating: items, count: max(n, 0)).flatMap { $0 })
         case (.modulo, .string, _):
             throw Failure("'%' string formatting is not supported; use '~' or the format method")

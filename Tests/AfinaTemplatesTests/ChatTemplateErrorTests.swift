@@ -17,10 +17,10 @@ final class ChatTemplateErrorTests: XCTestCase {
         return nil
     }
 
-    private func error(rendering source: String, _ context: [String: TemplateValue] = [:],
+    private func error(rendering source: String, _ context: [String: TemplateValue] = [:], maxSteps: Int = ChatTemplate.defaultMaxSteps,
                        file: StaticString = #filePath, line: UInt = #line) -> ChatTemplateError? {
         do {
-            let output = try ChatTemplate(source).render(context: context)
+            let output = try ChatTemplate(source, maxSteps: maxSteps).render(context: context)
             XCTFail("expected an error, rendered \(output.debugDescription)", file: file, line: line)
         } catch let error as ChatTemplateError {
             return error
@@ -130,5 +130,36 @@ final class ChatTemplateErrorTests: XCTestCase {
         let blocks = String(repeating: "{% if true %}", count: 5_000) + String(repeating: "{% endif %}", count: 5_000)
         XCTAssertTrue(error(parsing: blocks)?.message.hasPrefix("template nests too deeply") ?? false)
         XCTAssertEqual(try ChatTemplate("{{ ((((1 + 2) * 3) - 4) // 2) }}").render(context: [:]), "2")
+    }
+
+    // MARK: Bounds on one render (a template arrives inside a downloaded model file)
+
+    private func assertRefused(_ source: String, _ prefix: String, maxSteps: Int = ChatTemplate.defaultMaxSteps,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        let e = error(rendering: source, maxSteps: maxSteps, file: file, line: line)
+        XCTAssertEqual(e?.kind, .runtime, file: file, line: line)
+        XCTAssertTrue(e?.message.hasPrefix(prefix) ?? false, "\(String(describing: e))", file: file, line: line)
+    }
+
+    func testDoublingAStringStopsAtTheSizeLimit() {
+        assertRefused("{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s }}",
+                      "a string of 33554432 bytes is larger than a template may build")
+        assertRefused("{% for i in range(60) %}{{ 'x' * 1000000 }}{% endfor %}", "a string of")
+        assertRefused("{{ 'abc' * 1000000000000 }}", "a string of 1000000000000 repetitions")
+        assertRefused("{{ [1, 2] * 1000000000000 }}", "a list of 1000000000000 repetitions")
+        assertRefused("{% set ns = namespace(l=[0]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}",
+                      "a list of 2097152 items")
+        assertRefused("{{ 'a\\nb' | indent(1000000000000) }}", "an indent of 1000000000000 repetitions")
+    }
+
+    func testEndlessLoopsStopAtTheStepLimit() throws {
+        let loops = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+        assertRefused(loops, "template runs too long (more than 100000 steps)", maxSteps: 100_000)
+        // Lists that calls and filters build count one step per item.
+        assertRefused("{% for i in range(100000) %}{{ range(100000) | map('string') | list | length }}{% endfor %}",
+                      "template runs too long", maxSteps: 1_000_000)
+        let short = "{% for i in range(3) %}{{ i }}{% endfor %}"
+        XCTAssertEqual(try ChatTemplate(short, maxSteps: 100).render(context: [:]), "012")
+        assertRefused(short, "template runs too long", maxSteps: 5)
     }
 }

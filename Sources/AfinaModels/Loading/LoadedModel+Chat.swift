@@ -12,11 +12,16 @@ extension LoadedModel {
         return ids
     }
 
-    /// A single-turn conversation rendered with the model's template, ready to generate.
+    /// A single-turn conversation rendered with the model's template, ready to generate. A
+    /// template that fails names the model file it came from.
     public func chatPrompt(user: String, system: String? = nil) throws -> [Int32] {
         var messages = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
         messages.append(ChatMessage(role: "user", content: user))
-        return tokenizer.encode(try renderChat(messages, addGenerationPrompt: true), addSpecial: false)
+        do {
+            return tokenizer.encode(try renderChat(messages, addGenerationPrompt: true), addSpecial: false)
+        } catch let error as ChatTemplateError {
+            throw ModelError.invalidArgument("\(info.path): \(error)")
+        }
     }
 
     /// The conversation as text through the model's chat template (as transformers'
