@@ -3,8 +3,10 @@
 # occupation (`afina bias probe`) before and after LoRA-tuning on curated data, and its
 # perplexity on held-out general text (the 175 self-instruct seed tasks) before and after.
 # The curated data: the model's own short stories about people in each WinoBias occupation
-# and about women CEOs (audited), each gendered story doubled by a gender-swapped copy.
-# About 25 minutes on 2 cores; every step is skipped when its output exists.
+# and about women CEOs (audited), each gendered story doubled by a gender-swapped copy (names
+# by frequency rank, so the set holds as many female as male words in every occupation); then
+# the same with more women CEOs, and the women-CEO stories alone.
+# About 50 minutes on 2 cores; every step is skipped when its output exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # AFINA=path/to/afina skips the build (a binary built earlier).
@@ -54,15 +56,29 @@ jq -c '{text: .messages[-1].content}' "$out/stories.jsonl" > "$out/texts.jsonl"
 "$afina" data augment --counterfactual gender "$out/texts.jsonl" --out "$out/curated.jsonl"
 "$afina" data audit "$out/curated.jsonl" > "$out/audit-after.txt"
 
-# 4. LoRA-tune, then measure again.
-[ -f runs/bias-lora/adapter/adapter_model.safetensors ] || "$afina" train configs/bias-lora.yaml
-[ -f "$out/after.json" ] || { "$afina" bias probe --model runs/bias-lora/adapter --chart "$out/after.svg" --json > "$out/probe.tmp"
-                              mv "$out/probe.tmp" "$out/after.json"; }
-[ -f "$out/perplexity.json" ] || { "$afina" eval --models "$model" runs/bias-lora/adapter --perplexity "$out/general.jsonl" \
-                                   --json > "$out/perplexity.tmp"; mv "$out/perplexity.tmp" "$out/perplexity.json"; }
+# 4. Three training sets: the balanced one; the chapter's "many women CEOs" (the balanced set
+#    plus three more copies of the 40 stories the model wrote about women CEOs); and a targeted
+#    one holding only those stories (four copies), which leaves the other occupations alone.
+jq -c 'select(.messages[0].content | test("woman who is the CEO")) | {text: .messages[-1].content}' "$out/stories.jsonl" \
+    > "$out/women-ceos.jsonl"
+cat "$out/curated.jsonl" "$out/women-ceos.jsonl" "$out/women-ceos.jsonl" "$out/women-ceos.jsonl" > "$out/chapter.jsonl"
+cat "$out/women-ceos.jsonl" "$out/women-ceos.jsonl" "$out/women-ceos.jsonl" "$out/women-ceos.jsonl" > "$out/targeted.jsonl"
+
+# 5. LoRA-tune on each (configs/bias-lora.yaml, one epoch), then measure again: the probe, and
+#    perplexity on held-out general text.
+for variant in balanced chapter targeted; do
+    run=runs/bias-lora-$variant
+    data=$out/$([ "$variant" = balanced ] && echo curated || echo "$variant").jsonl
+    [ -f "$run/adapter/adapter_model.safetensors" ] || "$afina" train configs/bias-lora.yaml "data.train=$data" "output_dir=$run"
+    [ -f "$out/after-$variant.json" ] || { "$afina" bias probe --model "$run/adapter" --chart "$out/after-$variant.svg" --json \
+                                             > "$out/probe.tmp"; mv "$out/probe.tmp" "$out/after-$variant.json"; }
+done
+[ -f "$out/perplexity.json" ] || { "$afina" eval --models "$model" runs/bias-lora-{balanced,chapter,targeted}/adapter \
+                                   --perplexity "$out/general.jsonl" --json > "$out/perplexity.tmp"
+                                   mv "$out/perplexity.tmp" "$out/perplexity.json"; }
 
 head -n 12 "$out/audit-before.txt" "$out/audit-after.txt"
-for when in before after; do
+for when in before after-balanced after-chapter after-targeted; do
     jq -r --arg when "$when" '"\($when): mean female share \(.summary.mean_female_share), mean |share - 0.5| \(.summary.mean_abs_deviation), correlation with BLS \(.summary.correlation); " +
         ([.occupations[] | select(.occupation == "ceo" or .occupation == "nurse" or .occupation == "carpenter") | "\(.occupation) \(.female_share)"] | join(", "))' "$out/$when.json"
 done

@@ -31,16 +31,25 @@ public enum Checkpoint {
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         let final = directory.appendingPathComponent(String(format: "step-%06d", state.step))
         let temporary = directory.appendingPathComponent(".incomplete-\(state.step)-\(getpid())")
-        try? fm.removeItem(at: temporary)
-        try fm.createDirectory(at: temporary, withIntermediateDirectories: true)
-        let backend = trainer.backend
-        try TensorFiles.write(trainer.optimizer.parameters.map { ($0.name, $0.value) }, backend: backend,
-                              to: temporary.appendingPathComponent("weights.safetensors"))
-        try TensorFiles.write(trainer.optimizer.stateTensors, backend: backend,
-                              to: temporary.appendingPathComponent("optimizer.safetensors"))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(state).write(to: temporary.appendingPathComponent("state.json"))
+        // Half-written folders of runs killed mid-write go first: one run writes here at a time.
+        for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasPrefix(".incomplete-") {
+            try? fm.removeItem(at: directory.appendingPathComponent(name))
+        }
+        do {
+            try fm.createDirectory(at: temporary, withIntermediateDirectories: true)
+            let backend = trainer.backend
+            try TensorFiles.write(trainer.optimizer.parameters.map { ($0.name, $0.value) }, backend: backend,
+                                  to: temporary.appendingPathComponent("weights.safetensors"))
+            try TensorFiles.write(trainer.optimizer.stateTensors, backend: backend,
+                                  to: temporary.appendingPathComponent("optimizer.safetensors"))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(state).write(to: temporary.appendingPathComponent("state.json"))
+        } catch {
+            // A full disk: the space goes back, the previous checkpoint stays the one to resume.
+            try? fm.removeItem(at: temporary)
+            throw error
+        }
         try? fm.removeItem(at: final)
         try fm.moveItem(at: temporary, to: final)
         for old in try completed(in: directory) where old.lastPathComponent != final.lastPathComponent {
