@@ -25,6 +25,9 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CAfinaKernels", cSettings: [.unsafeFlags(["-O3", "-mavx2", "-mfma", "-mf16c"])]),
+        // Open MPI, loaded with dlopen only when launched by mpirun (data-parallel training).
+        .target(name: "CAfinaMPI", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "AfinaDistributed", dependencies: ["CAfinaMPI"]),
         .target(name: "AfinaTensor", dependencies: ["COpenBLAS", "CAfinaKernels"], swiftSettings: fastMath),
         .target(name: "AfinaFormats", dependencies: ["AfinaTensor"], swiftSettings: fastMath),
         .target(name: "AfinaTokenizers", dependencies: ["AfinaFormats"]),
@@ -40,7 +43,7 @@ let package = Package(
         // Ready-made data sets built from public sources (the codespell spelling task).
         .target(name: "AfinaTasks", dependencies: ["AfinaData", "AfinaFormats", "AfinaHub"]),
         .target(name: "AfinaTraining",
-                dependencies: ["AfinaModels", "AfinaData", "AfinaEval", "AfinaCharts",
+                dependencies: ["AfinaModels", "AfinaData", "AfinaEval", "AfinaCharts", "AfinaDistributed",
                                .product(name: "Yams", package: "Yams")],
                 swiftSettings: fastMath),
         .target(name: "AfinaEval", dependencies: ["AfinaModels", "AfinaData", "AfinaTemplates", "AfinaCharts"]),
@@ -49,7 +52,7 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "afina",
                           dependencies: ["AfinaModels", "AfinaData", "AfinaTasks", "AfinaTraining", "AfinaEval",
-                                         "AfinaServing",
+                                         "AfinaServing", "AfinaDistributed",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "AfinaTensorTests", dependencies: ["AfinaTensor"]),
         .testTarget(name: "AfinaFormatsTests", dependencies: ["AfinaFormats"]),
