@@ -1,0 +1,144 @@
+// Data-parallel training: `mpirun -np 2 afina train` must end with the weights of one process
+// training on the same global batch (fp32, within 1e-5), for LoRA and full fine-tuning, and a
+// run checkpointed with 2 ranks must resume in 1 to the weights of an unbroken run. The model
+// is the tiny Llama fixture with a small Unigram tokenizer, so each run takes a second.
+// Needs Open MPI's mpirun (scripts/install-deps.sh installs it; CI runs this with 2 ranks).
+import AfinaModels
+import AfinaTensor
+import Foundation
+import XCTest
+
+final class DataParallelTests: XCTestCase {
+    var work: URL!
+
+    override func setUpWithError() throws {
+        work = FileManager.default.temporaryDirectory.appendingPathComponent("afina-mpi-\(UUID())")
+        let model = work.appendingPathComponent("model")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        for (file, folder) in [("config.json", "models/llama"), ("model.safetensors", "models/llama"),
+                               ("tokenizer.json", "tokenizer/spm-unigram")] {
+            try FileManager.default.copyItem(at: fixtureRoot.appendingPathComponent("\(folder)/\(file)"),
+                                             to: model.appendingPathComponent(file))
+        }
+        // Texts of different lengths, so the two ranks' shares hold different token counts.
+        let records = (0..<16).map { i in
+            "{\"text\": \"the quick brown fox \(i) jumps over the lazy dog\(String(repeating: " and runs away", count: i % 4))\"}"
+        }
+        try records.joined(separator: "\n").write(to: work.appendingPathComponent("train.jsonl"), atomically: true, encoding: .utf8)
+        // 5 rows per micro-batch: the ranks take 2 and 3. The constant rate lets a resumed run
+        // be given more steps without changing the ones before.
+        try """
+            model: \(model.path)
+            data: {train: \(work.path)/train.jsonl, validation_fraction: 0.2, max_length: 64}
+            lora: {rank: 4, alpha: 8, dropout: 0, targets: [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]}
+            max_steps: 3
+            batch_size: 5
+            grad_accum: 2
+            learning_rate: 1e-2
+            lr_schedule: constant
+            eval_every: 1
+            """.write(to: work.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+
+    /// Open MPI's launcher, or a skip saying how to get it.
+    func mpirun() throws -> URL {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .map { URL(fileURLWithPath: String($0)).appendingPathComponent("mpirun") }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        guard let path else { throw XCTSkip("mpirun is not installed (apt-get install openmpi-bin libopenmpi-dev)") }
+        return path
+    }
+
+    struct CommandFailed: Error, CustomStringConvertible { let description: String }
+
+    /// Runs `afina arguments`, with `ranks` processes under mpirun when given; throws on a
+    /// non-zero exit, with what it printed.
+    func afina(_ arguments: [String], ranks: Int? = nil) throws {
+        let process = try AfinaCLI.process(arguments)
+        if let ranks {
+            process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", process.executableURL!.path]
+                + arguments
+            process.executableURL = try mpirun()
+        }
+        let output = Pipe()
+        (process.standardOutput, process.standardError) = (output, output)
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CommandFailed(description: "afina \(arguments.joined(separator: " ")) exited with "
+                + "\(process.terminationStatus):\n\(printed)")
+        }
+    }
+
+    func train(_ run: String, _ overrides: [String], ranks: Int? = nil) throws {
+        try afina(["train", work.appendingPathComponent("config.yaml").path, "output_dir=\(work.path)/\(run)"] + overrides,
+                  ranks: ranks)
+    }
+
+    func assertSameWeights(_ a: String, _ b: String, within tolerance: Float = 1e-5,
+                           file: StaticString = #filePath, line: UInt = #line) throws {
+        let backend = CPUBackend()
+        let (x, y) = try (TensorFiles.read(work.appendingPathComponent(a), backend: backend),
+                          TensorFiles.read(work.appendingPathComponent(b), backend: backend))
+        XCTAssertEqual(Set(x.keys), Set(y.keys), file: file, line: line)
+        XCTAssertFalse(x.isEmpty, file: file, line: line)
+        for (name, tensor) in x {
+            let difference = zip(tensor.values, y[name]?.values ?? []).map { abs($0 - $1) }.max() ?? .infinity
+            XCTAssertLessThanOrEqual(difference, tolerance, "\(name)", file: file, line: line)
+        }
+    }
+
+    /// The validation losses of a run, one per step.
+    func validationLosses(_ run: String) throws -> [Double] {
+        try String(contentsOf: work.appendingPathComponent("\(run)/metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n").compactMap { line in
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            }.compactMap { $0["val_loss"] as? Double }
+    }
+
+    func testTwoRanksTrainLoRAToTheWeightsOfOneProcess() throws {
+        _ = try mpirun()
+        try train("one", ["method=lora"])
+        try train("two", ["method=lora"], ranks: 2)
+        try assertSameWeights("one/adapter/adapter_model.safetensors", "two/adapter/adapter_model.safetensors")
+        let (one, two) = (try validationLosses("one"), try validationLosses("two"))
+        XCTAssertEqual(one.count, 3)
+        for (a, b) in zip(one, two) { XCTAssertEqual(a, b, accuracy: 1e-5 * a, "validation is sharded and summed") }
+    }
+
+    func testTwoRanksTrainEveryWeightToTheWeightsOfOneProcess() throws {
+        _ = try mpirun()
+        try train("one", ["method=full"])
+        try train("two", ["method=full"], ranks: 2)
+        try assertSameWeights("one/model/model.safetensors", "two/model/model.safetensors")
+    }
+
+    func testACheckpointOfTwoRanksResumesInOneProcess() throws {
+        _ = try mpirun()
+        try train("whole", ["method=lora"])
+        try train("run", ["method=lora", "max_steps=2"], ranks: 2)
+        // Resume takes the run folder's config: extend it to the unbroken run's 3 steps.
+        let config = work.appendingPathComponent("run/config.yaml")
+        try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "max_steps: 2", with: "max_steps: 3")
+            .write(to: config, atomically: true, encoding: .utf8)
+        try afina(["train", "--resume", work.appendingPathComponent("run").path])
+        try assertSameWeights("whole/adapter/adapter_model.safetensors", "run/adapter/adapter_model.safetensors")
+    }
+
+    func testUnderMpirunAnMPILibraryThatDoesNotLoadIsNamed() throws {
+        let process = try AfinaCLI.process(["train", work.appendingPathComponent("config.yaml").path,
+                                            "output_dir=\(work.path)/run"])
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["OMPI_COMM_WORLD_SIZE": "2", "AFINA_MPI_LIBRARY": "libmpi-missing.so.40"]) { $1 }
+        let output = Pipe()
+        (process.standardOutput, process.standardError) = (output, output)
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        XCTAssertTrue(printed.contains("runs under mpirun but cannot load the MPI library libmpi-missing.so.40"), printed)
+    }
+}
