@@ -28,15 +28,15 @@ extension ProcessGroup {
         return sums
     }
 
-    /// Root's `value` on every rank.
-    public func broadcast(_ value: Bool) -> Bool {
-        var byte: UInt8 = value ? 1 : 0
-        watched("MPI_Bcast") { afina_mpi_broadcast_bytes(&byte, 1, 0) }
-        return byte != 0
+    /// Root's `value` (a plain value: Bool, Int...) on every rank.
+    public func broadcast<Value: BitwiseCopyable>(_ value: Value) -> Value {
+        var copy = value
+        watched("MPI_Bcast") { afina_mpi_broadcast_bytes(&copy, Int32(MemoryLayout<Value>.size), 0) }
+        return copy
     }
 
     /// Every rank's `bytes` on root, in rank order; nil on the other ranks.
-    public func gather(_ bytes: [UInt8]) -> [[UInt8]]? {
+    func gather(bytes: [UInt8]) -> [[UInt8]]? {
         guard bytes.count < Int(Int32.max) else { abort("one rank's share of the results is over 2 GiB, more than MPI_Gatherv carries") }
         var counts = [Int32](repeating: 0, count: isRoot ? size : 1)
         watched("MPI_Gather") { afina_mpi_gather_int(Int32(bytes.count), &counts, 0) }
@@ -48,6 +48,21 @@ extension ProcessGroup {
         watched("MPI_Gatherv") { afina_mpi_gather_bytes(bytes, Int32(bytes.count), &all, counts, offsets, 0) }
         guard isRoot else { return nil }
         return counts.indices.map { r in Array(all[Int(offsets[r])..<Int(offsets[r] + counts[r])]) }
+    }
+
+    /// Every rank's `values` on root, concatenated in rank order; nil on the other ranks.
+    public func gather<Value: BitwiseCopyable>(concatenating values: [Value]) -> [Value]? {
+        guard let parts = gather(bytes: values.withUnsafeBytes { Array($0) }) else { return nil }
+        let bytes = Array(parts.joined())
+        return [Value](unsafeUninitializedCapacity: bytes.count / MemoryLayout<Value>.stride) { buffer, count in
+            bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
+            count = buffer.count
+        }
+    }
+
+    /// Every rank's `value` on root, in rank order (nil on the other ranks), sent as JSON.
+    public func gather<Value: Codable>(encoding value: Value) throws -> [Value]? {
+        try gather(bytes: Array(JSONEncoder().encode(value)))?.map { try JSONDecoder().decode(Value.self, from: Data($0)) }
     }
 
     /// Waits until every rank got here.
