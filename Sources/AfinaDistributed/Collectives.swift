@@ -35,34 +35,32 @@ extension ProcessGroup {
         return copy
     }
 
-    /// Every rank's `bytes` on root, in rank order; nil on the other ranks.
-    func gather(bytes: [UInt8]) -> [[UInt8]]? {
-        guard bytes.count < Int(Int32.max) else { abort("one rank's share of the results is over 2 GiB, more than MPI_Gatherv carries") }
-        var counts = [Int32](repeating: 0, count: isRoot ? size : 1)
-        watched("MPI_Gather") { afina_mpi_gather_int(Int32(bytes.count), &counts, 0) }
+    /// Every rank's `bytes` on every rank, in rank order.
+    func allGather(bytes: [UInt8]) -> [[UInt8]] {
+        guard bytes.count < Int(Int32.max) else { abort("one rank's share of the results is over 2 GiB, more than MPI_Allgatherv carries") }
+        var counts = [Int32](repeating: 0, count: size)
+        watched("MPI_Allgather") { afina_mpi_allgather_int(Int32(bytes.count), &counts) }
         let total = counts.map(Int.init).reduce(0, +)
-        guard total < Int(Int32.max) else { abort("the gathered results are over 2 GiB, more than MPI_Gatherv carries") }
-        var offsets = [Int32](repeating: 0, count: counts.count)
+        guard total < Int(Int32.max) else { abort("the gathered results are over 2 GiB, more than MPI_Allgatherv carries") }
+        var offsets = [Int32](repeating: 0, count: size)
         for r in counts.indices.dropFirst() { offsets[r] = offsets[r - 1] + counts[r - 1] }
-        var all = [UInt8](repeating: 0, count: isRoot ? max(total, 1) : 1)
-        watched("MPI_Gatherv") { afina_mpi_gather_bytes(bytes, Int32(bytes.count), &all, counts, offsets, 0) }
-        guard isRoot else { return nil }
+        var all = [UInt8](repeating: 0, count: max(total, 1))
+        watched("MPI_Allgatherv") { afina_mpi_allgather_bytes(bytes, Int32(bytes.count), &all, counts, offsets) }
         return counts.indices.map { r in Array(all[Int(offsets[r])..<Int(offsets[r] + counts[r])]) }
     }
 
-    /// Every rank's `values` on root, concatenated in rank order; nil on the other ranks.
-    public func gather<Value: BitwiseCopyable>(concatenating values: [Value]) -> [Value]? {
-        guard let parts = gather(bytes: values.withUnsafeBytes { Array($0) }) else { return nil }
-        let bytes = Array(parts.joined())
+    /// Every rank's `values` on every rank, concatenated in rank order.
+    public func allGather<Value: BitwiseCopyable>(concatenating values: [Value]) -> [Value] {
+        let bytes = Array(allGather(bytes: values.withUnsafeBytes { Array($0) }).joined())
         return [Value](unsafeUninitializedCapacity: bytes.count / MemoryLayout<Value>.stride) { buffer, count in
             bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
             count = buffer.count
         }
     }
 
-    /// Every rank's `value` on root, in rank order (nil on the other ranks), sent as JSON.
-    public func gather<Value: Codable>(encoding value: Value) throws -> [Value]? {
-        try gather(bytes: Array(JSONEncoder().encode(value)))?.map { try JSONDecoder().decode(Value.self, from: Data($0)) }
+    /// Every rank's `value` on every rank, in rank order, sent as JSON.
+    public func allGather<Value: Codable>(encoding value: Value) throws -> [Value] {
+        try allGather(bytes: Array(JSONEncoder().encode(value))).map { try JSONDecoder().decode(Value.self, from: Data($0)) }
     }
 
     /// Waits until every rank got here.

@@ -17,8 +17,8 @@ struct functions {
     int (*barrier)(handle);
     int (*allreduce)(const void *, void *, int, handle, handle, handle);
     int (*bcast)(void *, int, handle, int, handle);
-    int (*gather)(const void *, int, handle, void *, int, handle, int, handle);
-    int (*gatherv)(const void *, int, handle, void *, const int *, const int *, handle, int, handle);
+    int (*allgather)(const void *, int, handle, void *, int, handle, handle);
+    int (*allgatherv)(const void *, int, handle, void *, const int *, const int *, handle, handle);
 };
 
 // Filled only when every symbol resolved, so a failed open leaves the shim unloaded.
@@ -54,8 +54,8 @@ int afina_mpi_open(const char *library, char *error, size_t error_size) {
     RESOLVE(barrier, "MPI_Barrier")
     RESOLVE(allreduce, "MPI_Allreduce")
     RESOLVE(bcast, "MPI_Bcast")
-    RESOLVE(gather, "MPI_Gather")
-    RESOLVE(gatherv, "MPI_Gatherv")
+    RESOLVE(allgather, "MPI_Allgather")
+    RESOLVE(allgatherv, "MPI_Allgatherv")
 #undef RESOLVE
     mpi = found;
     return 0;
@@ -82,10 +82,10 @@ int afina_mpi_broadcast_bytes(void *bytes, int count, int root) {
     return LOADED(mpi.bcast(bytes, count, mpi.type_byte, root, mpi.comm_world));
 }
 
-int afina_mpi_gather_int(int value, int *all, int root) {
-    return LOADED(mpi.gather(&value, 1, mpi.type_int, all, 1, mpi.type_int, root, mpi.comm_world));
+int afina_mpi_allgather_int(int value, int *all) {
+    return LOADED(mpi.allgather(&value, 1, mpi.type_int, all, 1, mpi.type_int, mpi.comm_world));
 }
 
-int afina_mpi_gather_bytes(const void *bytes, int count, void *all, const int *counts, const int *offsets, int root) {
-    return LOADED(mpi.gatherv(bytes, count, mpi.type_byte, all, counts, offsets, mpi.type_byte, root, mpi.comm_world));
+int afina_mpi_allgather_bytes(const void *bytes, int count, void *all, const int *counts, const int *offsets) {
+    return LOADED(mpi.allgatherv(bytes, count, mpi.type_byte, all, counts, offsets, mpi.type_byte, mpi.comm_world));
 }

@@ -70,8 +70,8 @@ extension TeacherCache {
         let firstTargetRow = examples.map { ($0.targets.dropFirst().firstIndex(of: true) ?? $0.tokens.count) - 1 }.min() ?? 0
         let shared = KVCache.sharedPrefixLength(examples.map(\.tokens), atMost: firstTargetRow)
         let sharing = examples.count > 1 && shared >= sharedPrefixMinimum
-        let passes = self.passes(examples.map { sharing ? $0.tokens.count - shared : $0.tokens.count },
-                                 tokens: sharing ? min(tokensPerPass, 512) : tokensPerPass)
+        let passes = Passes.ranges(sizes: examples.map { sharing ? $0.tokens.count - shared : $0.tokens.count },
+                                   limit: sharing ? min(tokensPerPass, 512) : tokensPerPass)
         var (ids, logprobs, logTail) = ([Int32](), [Float](), [Float]())
         for range in passes[group?.share(of: passes.count) ?? passes.indices] {
             let pass = Array(examples[range])
@@ -86,11 +86,9 @@ extension TeacherCache {
             progress(range.upperBound, examples.count)
         }
         if let group {
-            // Every rank takes part in all three gathers; only rank 0 receives, and writes.
-            let gathered = (group.gather(concatenating: ids), group.gather(concatenating: logprobs),
-                            group.gather(concatenating: logTail))
-            guard let allIDs = gathered.0, let allLogprobs = gathered.1, let allTail = gathered.2 else { return }
-            (ids, logprobs, logTail) = (allIDs, allLogprobs, allTail)
+            (ids, logprobs, logTail) = (group.allGather(concatenating: ids), group.allGather(concatenating: logprobs),
+                                        group.allGather(concatenating: logTail))
+            guard group.isRoot else { return }  // rank 0 writes
         }
         let offsets = examples.reduce(into: [Int32(0)]) { $0.append($0.last! + Int32($1.targetCount)) }
         let rows = logTail.count
@@ -101,23 +99,6 @@ extension TeacherCache {
         try SafetensorsWriter.write(tensors: [("ids", .i32, [rows, k], bytes(ids)), ("logprobs", .f32, [rows, k], bytes(logprobs)),
                                               ("log_tail", .f32, [rows], bytes(logTail)), ("offsets", .i32, [offsets.count], bytes(offsets))],
                                     metadata: metadata, to: url)
-    }
-
-    /// Consecutive runs of examples of these `sizes` holding at most `tokens` tokens (at least
-    /// one example each).
-    static func passes(_ sizes: [Int], tokens: Int) -> [Range<Int>] {
-        var passes: [Range<Int>] = []
-        var start = 0
-        while start < sizes.count {
-            var end = start + 1, total = sizes[start]
-            while end < sizes.count, total + sizes[end] <= tokens {
-                total += sizes[end]
-                end += 1
-            }
-            passes.append(start..<end)
-            start = end
-        }
-        return passes
     }
 
     /// Shortest shared prefix worth a separate forward.

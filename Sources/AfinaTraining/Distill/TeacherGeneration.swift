@@ -9,8 +9,8 @@
 // after them: a rerun truncates the output to that length (dropping a half-written line),
 // continues from the same batch boundaries, and refuses other settings.
 // Under mpirun the ranks generate whole batches in turn, the batches one process would, so
-// each answer rounds as it would there; rank 0 gathers them, judges and writes in order: the
-// same bytes and progress file as one process.
+// each answer rounds as it would there; rank 0 judges and writes them all in order: the same
+// bytes and progress file as one process.
 import AfinaData
 import AfinaDistributed
 import AfinaModels
@@ -159,9 +159,8 @@ public struct TeacherGeneration: Sendable {
                 return start..<min(end, start + batchSize)
             }
             let answers = try generate(batches[group?.rank ?? 0], encoded: encoded, teacher: teacher, generator: generator)
-            // Rank 0 gets every rank's answers (one process, its own); the other ranks have nothing to write.
-            let gathered: [[Answer]] = if let group { try group.gather(encoding: answers) ?? [] } else { [answers] }
-            for (batch, answers) in zip(batches, gathered) where !batch.isEmpty {
+            let gathered = try group?.allGather(encoding: answers) ?? [answers]
+            for (batch, answers) in zip(batches, gathered) where writes && !batch.isEmpty {
                 var lines = Data()
                 for (offset, answer) in answers.enumerated() {
                     let (prompt, sample) = (batch.lowerBound + offset).quotientAndRemainder(dividingBy: settings.samples)

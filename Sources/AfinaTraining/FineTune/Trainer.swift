@@ -130,17 +130,7 @@ public final class Trainer: LoopTrainer, @unchecked Sendable {
 
     /// Consecutive runs of `batch` holding at most `tokensPerPass` tokens (at least one sequence).
     func passes(_ batch: [TrainingSequence]) -> [Range<Int>] {
-        var passes: [Range<Int>] = []
-        var (start, tokens) = (0, 0)
-        for (i, sequence) in batch.enumerated() {
-            if i > start, tokens + sequence.tokens.count > settings.tokensPerPass {
-                passes.append(start..<i)
-                (start, tokens) = (i, 0)
-            }
-            tokens += sequence.tokens.count
-        }
-        if start < batch.count { passes.append(start..<batch.count) }
-        return passes
+        Passes.ranges(sizes: batch.map(\.tokens.count), limit: settings.tokensPerPass)
     }
 
     /// Mean cross-entropy per target token over `set`, without gradients; each rank of a

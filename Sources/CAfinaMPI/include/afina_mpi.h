@@ -27,10 +27,10 @@ int afina_mpi_allreduce_sum_f32(float *values, int count);
 int afina_mpi_allreduce_sum_f64(double *values, int count);
 /// `count` bytes from `root` to every rank.
 int afina_mpi_broadcast_bytes(void *bytes, int count, int root);
-/// One int from every rank into `all` (size: ranks) on `root`.
-int afina_mpi_gather_int(int value, int *all, int root);
-/// Every rank's `count` bytes, concatenated in rank order into `all` on `root`, rank r's at
-/// `offsets[r]` with `counts[r]` bytes (both only read on root).
-int afina_mpi_gather_bytes(const void *bytes, int count, void *all, const int *counts, const int *offsets, int root);
+/// One int from every rank into `all` (size: ranks) on every rank.
+int afina_mpi_allgather_int(int value, int *all);
+/// Every rank's `count` bytes, concatenated in rank order into `all` on every rank, rank r's
+/// at `offsets[r]` with `counts[r]` bytes.
+int afina_mpi_allgather_bytes(const void *bytes, int count, void *all, const int *counts, const int *offsets);
 
 #endif
