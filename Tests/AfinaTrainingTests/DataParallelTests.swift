@@ -1,7 +1,9 @@
 // Data-parallel training: `mpirun -np 2 afina train` must end with the weights of one process
 // training on the same global batch (fp32, within 1e-5), for LoRA and full fine-tuning, and a
-// run checkpointed with 2 ranks must resume in 1 to the weights of an unbroken run. The model
-// is the tiny Llama fixture with a small Unigram tokenizer, so each run takes a second.
+// run checkpointed with 2 ranks must resume in 1 to the weights of an unbroken run. Sharded
+// generation (`distill generate`, `distill cache`, `eval`) must give one process's bytes. The
+// model is the tiny Llama fixture with a small Unigram tokenizer and a plain chat template,
+// so each run takes a second.
 // Needs Open MPI's mpirun (scripts/install-deps.sh installs it; CI runs this with 2 ranks).
 import AfinaModels
 import AfinaTensor
@@ -20,6 +22,8 @@ final class DataParallelTests: XCTestCase {
             try FileManager.default.copyItem(at: fixtureRoot.appendingPathComponent("\(folder)/\(file)"),
                                              to: model.appendingPathComponent(file))
         }
+        try #"{"chat_template": "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}"}"#
+            .write(to: model.appendingPathComponent("tokenizer_config.json"), atomically: true, encoding: .utf8)
         // Texts of different lengths, so the two ranks' shares hold different token counts.
         let records = (0..<16).map { i in
             "{\"text\": \"the quick brown fox \(i) jumps over the lazy dog\(String(repeating: " and runs away", count: i % 4))\"}"
@@ -53,10 +57,13 @@ final class DataParallelTests: XCTestCase {
 
     struct CommandFailed: Error, CustomStringConvertible { let description: String }
 
-    /// Runs `afina arguments`, with `ranks` processes under mpirun when given; throws on a
-    /// non-zero exit, with what it printed.
-    func afina(_ arguments: [String], ranks: Int? = nil) throws {
+    /// Runs `afina arguments`, with `ranks` processes under mpirun when given, `threads` each
+    /// when given; throws on a non-zero exit, with what it printed.
+    func afina(_ arguments: [String], ranks: Int? = nil, threads: Int? = nil) throws {
         let process = try AfinaCLI.process(arguments)
+        if let threads {
+            process.environment = ProcessInfo.processInfo.environment.merging(["AFINA_THREADS": "\(threads)"]) { $1 }
+        }
         if let ranks {
             process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", process.executableURL!.path]
                 + arguments
@@ -126,6 +133,76 @@ final class DataParallelTests: XCTestCase {
             .write(to: config, atomically: true, encoding: .utf8)
         try afina(["train", "--resume", work.appendingPathComponent("run").path])
         try assertSameWeights("whole/adapter/adapter_model.safetensors", "run/adapter/adapter_model.safetensors")
+    }
+
+    /// Prompts for the generation commands: 13, so batches of 3 leave the last round uneven.
+    func writePrompts() throws -> String {
+        let path = work.appendingPathComponent("prompts.jsonl").path
+        let records = (0..<13).map { "{\"prompt\": \"the lazy dog \($0)\", \"reference\": \"the quick fox\"}" }
+        try records.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func bytes(_ path: String) throws -> Data { try Data(contentsOf: work.appendingPathComponent(path)) }
+
+    /// Runs `arguments` in one process, then under mpirun with 2 ranks, each with one thread:
+    /// the kernels' sums split by thread, so only equal threads per process give equal bytes.
+    func runAloneAndInTwoRanks(_ arguments: (_ run: String) -> [String]) throws {
+        try afina(arguments("one"), threads: 1)
+        try afina(arguments("two"), ranks: 2, threads: 1)
+    }
+
+    func testTwoRanksGenerateTheDistillationFileOfOneProcess() throws {
+        _ = try mpirun()
+        let prompts = try writePrompts()
+        try runAloneAndInTwoRanks { run in
+            ["distill", "generate", "--teacher", work.appendingPathComponent("model").path, "--prompts", prompts,
+             "--out", work.appendingPathComponent("\(run).jsonl").path, "--batch-size", "3", "--max-tokens", "6",
+             "--temperature", "1", "--samples", "2", "--keep-truncated"]
+        }
+        XCTAssertGreaterThan(try bytes("one.jsonl").count, 0)
+        XCTAssertEqual(try bytes("one.jsonl"), try bytes("two.jsonl"))
+        XCTAssertEqual(try bytes("one.jsonl.progress.json"), try bytes("two.jsonl.progress.json"))
+    }
+
+    func testTwoRanksCacheTheTeacherOfOneProcess() throws {
+        _ = try mpirun()
+        // Enough examples for several passes of 2048 tokens, so both ranks score some.
+        let records = (0..<150).map { "{\"text\": \"the quick brown fox \($0) jumps over the lazy dog again and again\"}" }
+        try records.joined(separator: "\n").write(to: work.appendingPathComponent("many.jsonl"), atomically: true, encoding: .utf8)
+        try runAloneAndInTwoRanks { run in
+            ["distill", "cache", work.appendingPathComponent("config.yaml").path, "data.train=\(work.path)/many.jsonl",
+             "output_dir=\(work.path)/run", "--teacher", work.appendingPathComponent("model").path, "--top-k", "4",
+             "--out", work.appendingPathComponent("\(run).kd").path]
+        }
+        XCTAssertEqual(try bytes("one.kd"), try bytes("two.kd"))
+    }
+
+    func testTwoRanksEvaluateAsOneProcess() throws {
+        _ = try mpirun()
+        let prompts = try writePrompts()
+        try "the quick brown fox jumps over the lazy dog\n".write(to: work.appendingPathComponent("text.txt"), atomically: true,
+                                                                   encoding: .utf8)
+        try runAloneAndInTwoRanks { run in
+            ["eval", "--models", work.appendingPathComponent("model").path, "--task", prompts, "--batch-size", "3",
+             "--max-tokens", "6", "--perplexity", work.appendingPathComponent("text.txt").path,
+             "--out-dir", work.appendingPathComponent(run).path]
+        }
+        // Everything but speed and memory, which differ from run to run anyway.
+        func report(_ run: String) throws -> NSDictionary {
+            let json = try JSONSerialization.jsonObject(with: bytes("\(run)/eval.json"))
+            func withoutTimings(_ value: Any) -> Any {
+                if let dictionary = value as? [String: Any] {
+                    return dictionary.filter { !["tokens_per_second", "peak_rss_bytes"].contains($0.key) }
+                        .mapValues(withoutTimings)
+                }
+                if let array = value as? [Any] { return array.map(withoutTimings) }
+                return value
+            }
+            return withoutTimings(json) as! NSDictionary
+        }
+        XCTAssertEqual(try report("one"), try report("two"))
+        XCTAssertTrue(try String(decoding: bytes("one/eval.json"), as: UTF8.self).contains("perplexity"))
     }
 
     func testUnderMpirunAnMPILibraryThatDoesNotLoadIsNamed() throws {

@@ -24,6 +24,8 @@ public struct StepResult: Sendable {
     public var targetTokens: Int
     /// With distillation: the summed cross-entropy, divergence and top-1 agreements.
     public var distillation: DistillationTerms?
+    /// Data-parallel: seconds spent summing over the ranks (gradients and loss).
+    public var allReduceSeconds: Double?
 }
 
 public final class Trainer: LoopTrainer, @unchecked Sendable {
@@ -113,14 +115,17 @@ public final class Trainer: LoopTrainer, @unchecked Sendable {
                 if let d = loss.distillation { terms = (terms ?? DistillationTerms()) + d }
             }
         }
+        var allReduceSeconds: Double?
         if let group {
+            let started = Date()
             group.sum(gradients, backend: backend)
             (lossSum, terms) = group.sum(lossSum, terms, distilling: distillation != nil)
+            allReduceSeconds = Date().timeIntervalSince(started)
         }
         let loss = lossSum / Double(max(targetCount, 1))
         let (norm, rate) = try optimizer.update(gradients, loss: loss, settings: settings)
         return StepResult(step: step, loss: loss, learningRate: rate, gradientNorm: norm, tokens: tokens,
-                          targetTokens: targetCount, distillation: terms)
+                          targetTokens: targetCount, distillation: terms, allReduceSeconds: allReduceSeconds)
     }
 
     /// Dropout masks (and on-policy samples) differ per step and pass but repeat on resume.

@@ -70,12 +70,14 @@ struct TrainingLoop {
             state.step = trainer.step
             state.sampler = trainer.sampler
             let perToken = { (sum: Double) in sum / Double(max(result.targetTokens, 1)) }
-            try metrics?.append(MetricsRecord(step: result.step, split: .train, loss: result.loss,
-                                             learningRate: result.learningRate, tokensPerSecond: speed,
-                                             gradNorm: result.gradientNorm,
-                                             crossEntropy: result.distillation.map { perToken($0.crossEntropy) },
-                                             divergence: result.distillation.map { perToken($0.divergence) },
-                                             agreement: result.distillation.map { perToken(Double($0.agreements)) }))
+            var record = MetricsRecord(step: result.step, split: .train, loss: result.loss,
+                                       learningRate: result.learningRate, tokensPerSecond: speed,
+                                       gradNorm: result.gradientNorm,
+                                       crossEntropy: result.distillation.map { perToken($0.crossEntropy) },
+                                       divergence: result.distillation.map { perToken($0.divergence) },
+                                       agreement: result.distillation.map { perToken(Double($0.agreements)) })
+            record.allReduceSeconds = result.allReduceSeconds
+            try metrics?.append(record)
             var keepGoing = onEvent(.step(result, tokensPerSecond: speed))
             if config.evalEvery > 0, trainer.step % config.evalEvery == 0 || trainer.step == totalSteps, let validate {
                 let validation = try validate()
