@@ -63,11 +63,6 @@ extension ProcessGroup {
         try allGather(bytes: Array(JSONEncoder().encode(value))).map { try JSONDecoder().decode(Value.self, from: Data($0)) }
     }
 
-    /// Waits until every rank got here.
-    public func barrier() {
-        watched("MPI_Barrier") { afina_mpi_barrier() }
-    }
-
     private func watched(_ name: String, _ call: () -> Int32) {
         watchdog.begin(name)
         let code = call()

@@ -22,8 +22,6 @@ public final class ProcessGroup: Sendable {
     /// This process's index (0 is the one that writes results) and the number of processes.
     public let rank: Int
     public let size: Int
-    /// Processes of the job on this machine (they share its cores).
-    public let localSize: Int
     let watchdog: CollectiveWatchdog
 
     public var isRoot: Bool { rank == 0 }
@@ -78,7 +76,7 @@ public final class ProcessGroup: Sendable {
     static let defaultLibrary = "libmpi.so.40"
 
     private init?(environment: [String: String]) throws {
-        guard let worldSize = environment["OMPI_COMM_WORLD_SIZE"].flatMap(Int.init) else { return nil }
+        guard environment["OMPI_COMM_WORLD_SIZE"] != nil else { return nil }
         let library = environment["AFINA_MPI_LIBRARY"] ?? Self.defaultLibrary
         var error = [CChar](repeating: 0, count: 512)
         guard afina_mpi_open(library, &error, error.count) == 0 else {
@@ -91,8 +89,6 @@ public final class ProcessGroup: Sendable {
         _ = afina_mpi_rank(&rank)
         _ = afina_mpi_size(&size)
         (self.rank, self.size) = (Int(rank), Int(size))
-        precondition(self.size == worldSize, "MPI_Comm_size \(size) but OMPI_COMM_WORLD_SIZE=\(worldSize)")
-        localSize = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) ?? 1
         watchdog = CollectiveWatchdog(rank: self.rank, size: self.size,
                                       timeoutSeconds: environment["AFINA_MPI_TIMEOUT"].flatMap(Double.init)
                                           ?? CollectiveWatchdog.defaultTimeoutSeconds)

@@ -14,7 +14,6 @@ struct functions {
     int (*abort)(handle, int);
     int (*comm_rank)(handle, int *);
     int (*comm_size)(handle, int *);
-    int (*barrier)(handle);
     int (*allreduce)(const void *, void *, int, handle, handle, handle);
     int (*bcast)(void *, int, handle, int, handle);
     int (*allgather)(const void *, int, handle, void *, int, handle, handle);
@@ -51,7 +50,6 @@ int afina_mpi_open(const char *library, char *error, size_t error_size) {
     RESOLVE(abort, "MPI_Abort")
     RESOLVE(comm_rank, "MPI_Comm_rank")
     RESOLVE(comm_size, "MPI_Comm_size")
-    RESOLVE(barrier, "MPI_Barrier")
     RESOLVE(allreduce, "MPI_Allreduce")
     RESOLVE(bcast, "MPI_Bcast")
     RESOLVE(allgather, "MPI_Allgather")
@@ -68,7 +66,6 @@ int afina_mpi_finalize(void) { return LOADED(mpi.finalize()); }
 int afina_mpi_abort(int code) { return LOADED(mpi.abort(mpi.comm_world, code)); }
 int afina_mpi_rank(int *rank) { return LOADED(mpi.comm_rank(mpi.comm_world, rank)); }
 int afina_mpi_size(int *size) { return LOADED(mpi.comm_size(mpi.comm_world, size)); }
-int afina_mpi_barrier(void) { return LOADED(mpi.barrier(mpi.comm_world)); }
 
 int afina_mpi_allreduce_sum_f32(float *values, int count) {
     return LOADED(mpi.allreduce(IN_PLACE, values, count, mpi.type_float, mpi.op_sum, mpi.comm_world));

@@ -21,7 +21,6 @@ int afina_mpi_finalize(void);
 int afina_mpi_abort(int code);
 int afina_mpi_rank(int *rank);
 int afina_mpi_size(int *size);
-int afina_mpi_barrier(void);
 /// In-place sums over all ranks; every rank ends with the same values.
 int afina_mpi_allreduce_sum_f32(float *values, int count);
 int afina_mpi_allreduce_sum_f64(double *values, int count);
