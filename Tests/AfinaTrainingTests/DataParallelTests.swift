@@ -123,6 +123,19 @@ final class DataParallelTests: XCTestCase {
         try assertSameWeights("one/model/model.safetensors", "two/model/model.safetensors")
     }
 
+    func testTwoRanksDistillFromTheTeacherAsOneProcess() throws {
+        _ = try mpirun()
+        let teacher = work.appendingPathComponent("model").path
+        try afina(["distill", "cache", work.appendingPathComponent("config.yaml").path, "output_dir=\(work.path)/run",
+                   "--teacher", teacher, "--top-k", "8", "--out", work.appendingPathComponent("teacher.kd").path])
+        for source in ["distill.cache=\(work.path)/teacher.kd", "distill.teacher=\(teacher)"] {
+            try train("one", ["method=lora", source])
+            try train("two", ["method=lora", source], ranks: 2)
+            try assertSameWeights("one/adapter/adapter_model.safetensors", "two/adapter/adapter_model.safetensors")
+            for run in ["one", "two"] { try FileManager.default.removeItem(at: work.appendingPathComponent(run)) }
+        }
+    }
+
     func testACheckpointOfTwoRanksResumesInOneProcess() throws {
         _ = try mpirun()
         try train("whole", ["method=lora"])
