@@ -1,6 +1,7 @@
 // Data-parallel training: `mpirun -np 2 afina train` must end with the weights of one process
 // training on the same global batch (fp32, within 1e-5), for LoRA and full fine-tuning, and a
-// run checkpointed with 2 ranks must resume in 1 to the weights of an unbroken run. Sharded
+// run checkpointed with 2 ranks must resume in 1 to the weights of an unbroken run; a rank
+// killed mid-run must end the job, whose checkpoint resumes to the unbroken bytes. Sharded
 // generation (`distill generate`, `distill cache`, `eval`) must give one process's bytes. The
 // model is the tiny Llama fixture with a small Unigram tokenizer and a plain chat template,
 // so each run takes a second.
@@ -216,6 +217,50 @@ final class DataParallelTests: XCTestCase {
         }
         XCTAssertEqual(try report("one"), try report("two"))
         XCTAssertTrue(try String(decoding: bytes("one/eval.json"), as: UTF8.self).contains("perplexity"))
+    }
+
+    /// The process of rank `rank` of the job training into `runFolder`, found by its command
+    /// line and the rank mpirun put in its environment.
+    func rankProcess(_ rank: Int, training runFolder: String) -> pid_t? {
+        let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return processes.compactMap(pid_t.init).first { pid in
+            let read = { (file: String) in (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/\(file)"))) ?? Data() }
+            let commandLine = String(decoding: read("cmdline"), as: UTF8.self)
+            let environment = read("environ").split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return commandLine.contains("output_dir=\(runFolder)") && commandLine.contains("train")
+                && environment.contains("OMPI_COMM_WORLD_RANK=\(rank)")
+        }
+    }
+
+    func testAKilledRankEndsTheJobAndItsCheckpointResumesToTheUnbrokenWeights() throws {
+        let launcher = try mpirun()
+        let steps = ["method=lora", "max_steps=300", "save_every=25", "eval_every=0"]
+        try train("whole", steps, ranks: 2)
+
+        let run = work.appendingPathComponent("run").path
+        let job = Process()
+        job.executableURL = launcher
+        job.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "2", try AfinaCLI.process([]).executableURL!.path,
+                         "train", work.appendingPathComponent("config.yaml").path, "output_dir=\(run)"] + steps
+        let log = work.appendingPathComponent("job.log")  // a file: a full pipe would stall the job
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let output = try FileHandle(forWritingTo: log)
+        (job.standardOutput, job.standardError) = (output, output)
+        try job.run()
+        while !FileManager.default.fileExists(atPath: run + "/checkpoints/step-000025") && job.isRunning { usleep(5_000) }
+        guard let victim = rankProcess(1, training: run) else { return XCTFail("rank 1 was not found (the run ended first?)") }
+        kill(victim, SIGKILL)
+        let deadline = Date().addingTimeInterval(60)
+        while job.isRunning && Date() < deadline { usleep(50_000) }
+        XCTAssertFalse(job.isRunning, "the job still runs a minute after a rank was killed")
+        if job.isRunning { job.terminate() }
+        let printed = try String(contentsOf: log, encoding: .utf8)
+        XCTAssertNotEqual(job.terminationStatus, 0)
+        XCTAssertTrue(printed.contains("process rank 1"), printed)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/adapter"), "the run ended before it could be killed")
+
+        try afina(["train", "--resume", run], ranks: 2)
+        XCTAssertEqual(try bytes("run/adapter/adapter_model.safetensors"), try bytes("whole/adapter/adapter_model.safetensors"))
     }
 
     func testUnderMpirunAnMPILibraryThatDoesNotLoadIsNamed() throws {
