@@ -76,11 +76,8 @@ struct DistillGenerate: ParsableCommand {
         let generation = TeacherGeneration(settings: settings(shots: shotTurns), prompts: promptList, output: URL(fileURLWithPath: out))
         let loaded = try ModelLoader.load(teacher, backend: backendOptions.make())
         let group = try ProcessGroup.world()
-        guard group?.isRoot ?? true else {  // rank 0 writes and reports
-            try generation.run(teacher: TeacherGeneration.Teacher(loaded), batchSize: batchSize, group: group)
-            return
-        }
-        let showProgress = isatty(STDERR_FILENO) != 0
+        let reports = group?.isRoot ?? true  // under mpirun, rank 0 writes and reports
+        let showProgress = reports && isatty(STDERR_FILENO) != 0
         let started = Date()
         let result = try generation.run(teacher: TeacherGeneration.Teacher(loaded), batchSize: batchSize,
                                         group: group) { progress in
@@ -88,6 +85,7 @@ struct DistillGenerate: ParsableCommand {
                 FileHandle.standardError.write(Data("\r\(progress.done)/\(progress.total) answers, \(progress.counts.kept) kept\u{1B}[K".utf8))
             }
         }
+        guard reports else { return }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if result.resumedAt == result.total {
             print("\(out) is complete: \(result.counts.summary)")

@@ -5,7 +5,7 @@
 // [rows] (log of the mass of all other tokens), `offsets` I32 [examples + 1] (each example's
 // first row); metadata: teacher, temperature, top_k and a fingerprint of the examples.
 // Under mpirun each rank scores a contiguous share of the passes one process would run (so
-// every row rounds as it would there) and rank 0 gathers the rows and writes the file.
+// every row rounds as it would there); the rows are gathered and rank 0 writes the file.
 import AfinaDistributed
 import AfinaFormats
 import AfinaModels
