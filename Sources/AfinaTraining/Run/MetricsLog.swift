@@ -22,7 +22,8 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     public var crossEntropy: Double?, divergence: Double?, agreement: Double?
     /// Classification, on the validation set: accuracy and macro-F1, 0-100.
     public var accuracy: Double?, macroF1: Double?
-    /// Data-parallel (mpirun): seconds of the step spent summing gradients over the ranks.
+    /// Data-parallel (mpirun): seconds of the step spent summing gradients over the ranks,
+    /// waiting for the slowest rank included.
     public var allReduceSeconds: Double?
 
     public init(step: Int, split: Split, loss: Double, learningRate: Double? = nil,
