@@ -92,7 +92,7 @@ final class DataParallelTrainingTests: MPIRunTestCase {
         let run = work.appendingPathComponent("run").path
         let job = Process()
         job.executableURL = launcher
-        job.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "2", try AfinaCLI.process([]).executableURL!.path,
+        job.arguments = Self.containerOptions + ["-np", "2", try AfinaCLI.process([]).executableURL!.path,
                          "train", work.appendingPathComponent("config.yaml").path, "output_dir=\(run)"] + steps
         let log = work.appendingPathComponent("job.log")  // a file: a full pipe would stall the job
         FileManager.default.createFile(atPath: log.path, contents: nil)

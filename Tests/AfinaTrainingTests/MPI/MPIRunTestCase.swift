@@ -51,6 +51,11 @@ class MPIRunTestCase: XCTestCase {
         return path
     }
 
+    /// mpirun's options for a container, where the tests may run as root with more ranks than
+    /// cores, and where Docker's default seccomp profile forbids the cross-memory attach that
+    /// Open MPI's shared-memory transport would use for large messages.
+    static let containerOptions = ["--allow-run-as-root", "--oversubscribe", "--mca", "btl_vader_single_copy_mechanism", "none"]
+
     struct CommandFailed: Error, CustomStringConvertible { let description: String }
 
     /// Runs `afina arguments`, with `ranks` processes under mpirun when given, `threads` each
@@ -61,7 +66,7 @@ class MPIRunTestCase: XCTestCase {
             process.environment = ProcessInfo.processInfo.environment.merging(["AFINA_THREADS": "\(threads)"]) { $1 }
         }
         if let ranks {
-            process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", process.executableURL!.path]
+            process.arguments = Self.containerOptions + ["-np", "\(ranks)", process.executableURL!.path]
                 + arguments
             process.executableURL = try mpirun()
         }
