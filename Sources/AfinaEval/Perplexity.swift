@@ -7,7 +7,9 @@
 //   - Any other file is plain text: tokenized whole, then cut into windows of `maxLength`
 //     tokens that overlap by one, so every token after the file's first is scored exactly
 //     once, each with up to maxLength - 1 tokens of context.
+// Under mpirun each rank scores a contiguous share of the passes.
 import AfinaData
+import AfinaDistributed
 import AfinaModels
 import Foundation
 
@@ -36,22 +38,19 @@ public enum Perplexity {
     /// tokens (whole sequences; one longer sequence goes alone). `progress(done, total)`
     /// counts sequences.
     public static func evaluate(_ model: any TrainableModel, sequences: [TrainingSequence], tokensPerPass: Int = 2048,
-                                progress: ((Int, Int) -> Void)? = nil) throws -> PerplexityReport {
+                                group: ProcessGroup? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> PerplexityReport {
         let count = sequences.map(\.targetCount).reduce(0, +)
         guard count > 0 else { throw EvalError.invalidArgument("no target tokens to score") }
         let clock = ContinuousClock.now
-        var total = 0.0, start = 0
-        while start < sequences.count {
-            var end = start + 1, tokens = sequences[start].tokens.count
-            while end < sequences.count, tokens + sequences[end].tokens.count <= tokensPerPass {
-                tokens += sequences[end].tokens.count
-                end += 1
-            }
-            total += model.loss(Array(sequences[start..<end]), gradients: nil, lossScale: 1, dropoutSeed: 0,
-                                recompute: false)
-            start = end
-            progress?(end, sequences.count)
+        let passes = Passes.ranges(sizes: sequences.map(\.tokens.count), limit: tokensPerPass)
+        var losses: [Double] = []
+        for range in passes[group?.share(of: passes.count) ?? passes.indices] {
+            losses.append(model.loss(Array(sequences[range]), gradients: nil, lossScale: 1, dropoutSeed: 0, recompute: false))
+            progress?(range.upperBound, sequences.count)
         }
+        // Every rank's pass losses, summed in pass order as one process sums them.
+        if let group { losses = group.allGather(concatenating: losses) }
+        let total = losses.reduce(0, +)
         let elapsed = ContinuousClock.now - clock
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         return PerplexityReport(sequences: sequences.count, tokens: count, meanNLL: total / Double(count),
@@ -60,14 +59,15 @@ public enum Perplexity {
 
     /// The perplexity of `loaded` on the file at `path` (see the header for how files become
     /// sequences), each at most `maxLength` tokens (default: the model's context, up to 2048).
-    public static func evaluate(_ loaded: LoadedModel, file path: String, maxLength: Int? = nil,
+    public static func evaluate(_ loaded: LoadedModel, file path: String, maxLength: Int? = nil, group: ProcessGroup? = nil,
                                 progress: ((Int, Int) -> Void)? = nil) throws -> PerplexityReport {
         guard let model = loaded.model as? any TrainableModel else {
             throw EvalError.invalidArgument("\(loaded.info.architecture) models cannot compute a loss yet")
         }
         let length = maxLength ?? min(model.contextLength, 2048)
         let (sequences, notes) = try self.sequences(file: path, loaded: loaded, maxLength: length)
-        var report = try evaluate(model, sequences: sequences, tokensPerPass: max(length, 2048), progress: progress)
+        var report = try evaluate(model, sequences: sequences, tokensPerPass: max(length, 2048), group: group,
+                                  progress: progress)
         report.notes = notes
         return report
     }

@@ -1,6 +1,8 @@
 // Scoring a model on a task: every conversation through the chat template, greedy
 // generation in batches, then the chosen metrics over the predictions, each with a
-// bootstrap confidence interval.
+// bootstrap confidence interval. Under mpirun each rank generates a contiguous share of the
+// batches one process would (so each answer rounds alike) and all ranks score all answers.
+import AfinaDistributed
 import AfinaModels
 import AfinaTemplates
 import Foundation
@@ -51,11 +53,14 @@ public struct TaskOptions: Sendable {
     public var metrics: [Metric]
     /// Confidence intervals; nil computes point estimates only.
     public var bootstrap: Bootstrap?
+    /// The processes sharing the prompts (mpirun), or nil for one process.
+    public var group: ProcessGroup?
 
     public init(maxTokens: Int = 32, batchSize: Int = 16, keptMisses: Int = 5,
-                metrics: [Metric] = [.exactMatch, .chrf], bootstrap: Bootstrap? = Bootstrap()) {
+                metrics: [Metric] = [.exactMatch, .chrf], bootstrap: Bootstrap? = Bootstrap(), group: ProcessGroup? = nil) {
         (self.maxTokens, self.batchSize, self.keptMisses, self.metrics, self.bootstrap) =
             (maxTokens, batchSize, keptMisses, metrics, bootstrap)
+        self.group = group
     }
 }
 
@@ -101,7 +106,8 @@ public enum TaskEvaluator {
         let generator = Generator(model: model, decode: decode)
         var predictions: [String] = [], generatedTokens = 0
         let clock = ContinuousClock.now
-        for start in stride(from: 0, to: examples.count, by: options.batchSize) {
+        let starts = Array(stride(from: 0, to: examples.count, by: options.batchSize))
+        for start in starts[options.group?.share(of: starts.count) ?? starts.indices] {
             let batch = examples.indices.clamped(to: start..<start + options.batchSize)
             var requests: [GenerationRequest] = []
             for index in batch {
@@ -121,7 +127,11 @@ public enum TaskEvaluator {
             }
             predictions += results.map(\.text)
             generatedTokens += results.map(\.ids.count).reduce(0, +)
-            progress?(predictions.count, examples.count)
+            progress?(batch.upperBound, examples.count)
+        }
+        if let group = options.group {
+            predictions = try group.allGather(encoding: predictions).flatMap { $0 }
+            generatedTokens = group.allGather(concatenating: [generatedTokens]).reduce(0, +)
         }
         let elapsed = ContinuousClock.now - clock
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18

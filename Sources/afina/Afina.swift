@@ -1,4 +1,5 @@
 // The afina command line: thin commands that parse flags, call the libraries and print.
+import AfinaDistributed
 import AfinaTensor
 import ArgumentParser
 
@@ -12,6 +13,14 @@ struct Afina: ParsableCommand {
     static func main() {
         // Before any work: OpenBLAS's kernels are fixed when it loads (see BLASKernels).
         BLASKernels.restartWithBestCoreIfNeeded()
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            ProcessGroup.leave()
+        } catch {
+            // A rank of an mpirun job that stopped must end the job, or the others would wait for it.
+            ProcessGroup.abortJob(afterError: fullMessage(for: error))
+            exit(withError: error)
+        }
     }
 }

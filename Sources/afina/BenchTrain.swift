@@ -1,5 +1,8 @@
 // afina bench train: training tokens/s and peak memory on random token batches.
 // The PyTorch baselines come from scripts/bench_baselines.py on the same machine.
+// Under mpirun the ranks share each batch (data-parallel, as `afina train`), and rank 0 also
+// reports the share of a step spent summing gradients (scripts/bench_mpi.sh compares).
+import AfinaDistributed
 import AfinaEval
 import AfinaHub
 import AfinaModels
@@ -34,6 +37,7 @@ struct BenchTrain: ParsableCommand {
     }
 
     func run() throws {
+        let group = try ProcessGroup.world()
         let backend = try backendOptions.make(precision: precision)
         let loaded = try ModelLoader.load(model, backend: backend)
         guard let base = loaded.model as? any TrainableModel else { throw ValidationError("model cannot train") }
@@ -53,22 +57,34 @@ struct BenchTrain: ParsableCommand {
         }
         let trainer = Trainer(model: trainable, optimizer: optimizer, examples: examples, settings: Trainer.Settings(
             batchSize: batch, gradAccum: 1, learningRate: 1e-5, schedule: .constant, warmupSteps: 0,
-            totalSteps: steps + 1, maxGradNorm: 1, seed: 0, recompute: recompute, tokensPerPass: tokensPerPass))
+            totalSteps: steps + 1, maxGradNorm: 1, seed: 0, recompute: recompute, tokensPerPass: tokensPerPass),
+            group: group)
         _ = try trainer.trainStep()  // warm-up
         let started = Date()
-        for _ in 0..<steps { _ = try trainer.trainStep() }
-        let speed = Double(batch * sequenceLength * steps) / Date().timeIntervalSince(started)
+        var allReduceSeconds = 0.0
+        for _ in 0..<steps { allReduceSeconds += try trainer.trainStep().allReduceSeconds ?? 0 }
+        let elapsed = Date().timeIntervalSince(started)
+        let speed = Double(batch * sequenceLength * steps) / elapsed
         let peak = PeakMemory.peakResidentBytes() ?? 0
+        guard group?.isRoot ?? true else { return }
         if json {
-            let object: [String: Any] = ["tokens_per_second": speed, "peak_rss_bytes": peak, "method": method.rawValue,
+            var object: [String: Any] = ["tokens_per_second": speed, "peak_rss_bytes": peak, "method": method.rawValue,
                                          "precision": precision.rawValue, "kernels": backend.kernelTable,
                                          "flops_per_token": flopsPerToken(trainable.dimensions)]
+            if let group {
+                object["ranks"] = group.size
+                object["allreduce_share"] = allReduceSeconds / elapsed
+            }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print("\(method.rawValue) fine-tuning (\(precision.rawValue) products) of \(loaded.info.path): batch \(batch) x \(sequenceLength) tokens, "
                 + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
             print("kernels:\n\(backend.kernelLines)")
             print(String(format: "%.1f tokens/s, peak RSS %d MiB", speed, peak / 1_048_576))
+            if let group {
+                print(String(format: "%d processes (mpirun); summing gradients took %.1f%% of a step", group.size,
+                             100 * allReduceSeconds / elapsed))
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 // afina distill cache: the teacher's top-k log-probabilities for a training config, so the
 // student distills from them without the teacher in memory.
 import AfinaData
+import AfinaDistributed
 import AfinaTraining
 import ArgumentParser
 import Foundation
@@ -18,6 +19,8 @@ struct DistillCache: ParsableCommand {
             `afina distill generate`) the teacher scores each answer with those solved examples in front, \
             as it answered; the student still sees the examples without them. --backend NAME \
             overrides the config's backend key.
+            Under `mpirun -np N` the processes score shares of the examples and rank 0 writes OUT: \
+            the same bytes as one process.
             """)
 
     @Argument(help: "A training YAML config, then key=value overrides.") var arguments: [String]
@@ -41,10 +44,13 @@ struct DistillCache: ParsableCommand {
         }
         let shotTurns = try shots.map(TrainingRecord.exampleTurns(inFile:)) ?? []
         let started = Date()
-        let (examples, rows) = try TeacherCache.build(for: config, teacher: name, k: topK, shots: shotTurns,
+        let group = try ProcessGroup.world()
+        let reports = group?.isRoot ?? true  // rank 0 writes and reports
+        let (examples, rows) = try TeacherCache.build(for: config, teacher: name, k: topK, shots: shotTurns, group: group,
                                                       to: URL(fileURLWithPath: out)) { done, total in
-            FileHandle.standardError.write(Data("\r\(done)/\(total) examples".utf8))
+            if reports { FileHandle.standardError.write(Data("\r\(done)/\(total) examples".utf8)) }
         }
+        guard reports else { return }
         printError("")
         print(String(format: "wrote %@: top-%d of %@ at temperature %g for %d answer tokens of %d examples (%.0f s)",
                      out, topK, name, config.distill.temperature, rows, examples, Date().timeIntervalSince(started)))

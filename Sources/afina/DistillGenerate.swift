@@ -1,5 +1,6 @@
 // afina distill generate: a teacher answers prompts; its answers become a chat training file.
 import AfinaData
+import AfinaDistributed
 import AfinaModels
 import AfinaTemplates
 import AfinaTraining
@@ -29,6 +30,8 @@ struct DistillGenerate: ParsableCommand {
             --min-answer-tokens/--max-answer-tokens, an exact duplicate of a kept answer to the same prompt \
             (whitespace collapsed), or a near duplicate: word 3-gram Jaccard similarity of at least \
             --near-duplicate-jaccard with an answer kept for the same prompt.
+            Under `mpirun -np N` the processes generate batches in turn and rank 0 writes OUT: the same \
+            bytes as one process.
             """)
 
     @Option(help: "The teacher: a pulled model name, a .gguf file, a Hugging Face or a LoRA adapter directory.")
@@ -72,13 +75,17 @@ struct DistillGenerate: ParsableCommand {
         let shotTurns = try shots.map(TrainingRecord.exampleTurns(inFile:)) ?? []
         let generation = TeacherGeneration(settings: settings(shots: shotTurns), prompts: promptList, output: URL(fileURLWithPath: out))
         let loaded = try ModelLoader.load(teacher, backend: backendOptions.make())
-        let showProgress = isatty(STDERR_FILENO) != 0
+        let group = try ProcessGroup.world()
+        let reports = group?.isRoot ?? true  // under mpirun, rank 0 writes and reports
+        let showProgress = reports && isatty(STDERR_FILENO) != 0
         let started = Date()
-        let result = try generation.run(teacher: TeacherGeneration.Teacher(loaded), batchSize: batchSize) { progress in
+        let result = try generation.run(teacher: TeacherGeneration.Teacher(loaded), batchSize: batchSize,
+                                        group: group) { progress in
             if showProgress {
                 FileHandle.standardError.write(Data("\r\(progress.done)/\(progress.total) answers, \(progress.counts.kept) kept\u{1B}[K".utf8))
             }
         }
+        guard reports else { return }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if result.resumedAt == result.total {
             print("\(out) is complete: \(result.counts.summary)")

@@ -1,5 +1,6 @@
 // afina eval: score one or more models on a JSONL task and/or measure their perplexity on a
 // text, and compare them side by side.
+import AfinaDistributed
 import AfinaEval
 import AfinaModels
 import ArgumentParser
@@ -30,6 +31,9 @@ struct Eval: ParsableCommand {
             Peak RSS is the process's VmHWM, reset before each model loads.
             A model is a pulled name, a .gguf file, a Hugging Face directory, or a LoRA adapter \
             directory (as `afina train` writes), which runs over the base its adapter_config.json names.
+            Under `mpirun -np N` the processes share out the task's prompts and the perplexity passes \
+            (classifiers and --similarity run whole in each) and rank 0 prints and writes: the same \
+            answers and scores as one process.
             """)
 
     @Option(parsing: .upToNextOption, help: "Models: pulled names, .gguf files, Hugging Face or adapter directories.")
@@ -64,9 +68,11 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        if let similarity { return try scoreSimilarity(similarity) }
+        let group = try ProcessGroup.world()
+        let reportsHere = group?.isRoot ?? true  // under mpirun, rank 0 prints and writes
+        if let similarity { return try scoreSimilarity(similarity, printing: reportsHere) }
         let bootstrap = Bootstrap()
-        let showProgress = !json && isatty(STDERR_FILENO) != 0
+        let showProgress = !json && reportsHere && isatty(STDERR_FILENO) != 0
         func progress(_ what: String) -> ((Int, Int) -> Void)? {
             showProgress ? { done, total in
                 FileHandle.standardError.write(Data("\r\(what): \(done)/\(total)\u{1B}[K".utf8))
@@ -93,17 +99,20 @@ struct Eval: ParsableCommand {
                     report = try TaskEvaluator.evaluate(
                         loaded, name: spec, on: examples!,
                         options: TaskOptions(maxTokens: maxTokens, batchSize: batchSize,
-                                             metrics: try Metric.list(metrics ?? "exact_match,chrf"), bootstrap: bootstrap),
+                                             metrics: try Metric.list(metrics ?? "exact_match,chrf"), bootstrap: bootstrap,
+                                             group: group),
                         progress: progress(spec))
                 }
                 if let perplexity {
-                    report.perplexity = try Perplexity.evaluate(loaded, file: perplexity, progress: progress("\(spec) perplexity"))
+                    report.perplexity = try Perplexity.evaluate(loaded, file: perplexity, group: group,
+                                                                progress: progress("\(spec) perplexity"))
                 }
             }
             report.peakResidentBytes = PeakMemory.peakResidentBytes()
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             reports.append(report)
         }
+        guard reportsHere else { return }
         for note in Set(reports.compactMap(\.perplexity).flatMap(\.notes)).sorted() {
             FileHandle.standardError.write(Data("warning: \(note)\n".utf8))
         }
@@ -134,13 +143,14 @@ struct Eval: ParsableCommand {
         if let outDir { print("\nwrote \(outDir)/eval.md and \(outDir)/eval.json") }
     }
 
-    /// Each encoder's Pearson r against the pairs' ratings, as a table or JSON.
-    func scoreSimilarity(_ file: String) throws {
+    /// Each encoder's Pearson r against the pairs' ratings, as a table or JSON (when `printing`).
+    func scoreSimilarity(_ file: String, printing: Bool) throws {
         var reports: [SimilarityReport] = []
         for spec in models {
             let session = try EncoderSession(ModelLoader.loadNetwork(spec, backend: backendOptions.make()))
             reports.append(try SimilarityEvaluator.evaluate(session, name: spec, file: file))
         }
+        guard printing else { return }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

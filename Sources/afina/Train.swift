@@ -1,4 +1,5 @@
 // afina train: supervised fine-tuning from a YAML config, or resuming a run folder.
+import AfinaDistributed
 import AfinaModels
 import AfinaTraining
 import ArgumentParser
@@ -19,6 +20,8 @@ struct Train: ParsableCommand {
             killed at any moment resumes from its latest checkpoint with --resume.
             --backend NAME overrides the config's backend key (also when resuming: a run may \
             continue on another backend).
+            Data-parallel: `mpirun -np N afina train ...` gives each process a share of every \
+            micro-batch (same global batch and weights as one process); rank 0 writes the run folder.
             """)
 
     @Argument(help: "A YAML config, then key=value overrides (dotted keys, e.g. lora.rank=16).")
@@ -39,7 +42,10 @@ struct Train: ParsableCommand {
             config = try TrainingConfig(contentsOfFile: arguments[0],
                                         overrides: Array(arguments.dropFirst()) + backendOptions.configOverrides)
         }
-        let run = try FineTune.recipe(config, resume: resume != nil)
+        let group = try ProcessGroup.world()
+        let run = try FineTune.recipe(config, resume: resume != nil, group: group)
+        guard group?.isRoot ?? true else { return try run.run { _ in true } }  // rank 0 reports for all
+        if let group { printError("data-parallel over \(group.size) processes (mpirun)") }
         for note in run.notes { printError(note) }
         var bar = ProgressBar(totalSteps: run.totalSteps, logEvery: config.logEvery)
         let started = Date(), firstStep = run.completedSteps + 1

@@ -35,7 +35,7 @@ public struct TokenLogprob: Sendable, Codable, Equatable {
 }
 
 public struct GenerationResult: Sendable {
-    public enum FinishReason: String, Sendable { case stop, length }
+    public enum FinishReason: String, Sendable, Codable { case stop, length }
     public var promptIDs: [Int32]
     /// Generated ids, including a final stop token if one ended generation.
     public var ids: [Int32]

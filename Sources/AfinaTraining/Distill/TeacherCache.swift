@@ -4,6 +4,9 @@
 // [rows, k] (sorted, most likely first, at the distillation temperature), `log_tail` F32
 // [rows] (log of the mass of all other tokens), `offsets` I32 [examples + 1] (each example's
 // first row); metadata: teacher, temperature, top_k and a fingerprint of the examples.
+// Under mpirun each rank scores a contiguous share of the passes one process would run (so
+// every row rounds as it would there); the rows are gathered and rank 0 writes the file.
+import AfinaDistributed
 import AfinaFormats
 import AfinaModels
 import AfinaTemplates
@@ -51,10 +54,10 @@ extension TeacherCache {
     /// Runs `model` over `examples` (about `tokensPerPass` tokens at a time) and writes the
     /// cache for the student's `studentExamples` (the same answers; by default the same
     /// sequences, or the teacher's with solved examples in front). `progress(done, total)`
-    /// follows the examples.
+    /// follows the examples (of this rank's share, with a `group`, whose rank 0 writes).
     public static func build(teacher model: any TrainableModel, name: String, examples: [TrainingSequence],
                              studentExamples: [TrainingSequence]? = nil, k: Int,
-                             temperature: Double, tokensPerPass: Int = 2048, to url: URL,
+                             temperature: Double, tokensPerPass: Int = 2048, group: ProcessGroup? = nil, to url: URL,
                              progress: (Int, Int) -> Void = { _, _ in }) throws {
         let student = studentExamples ?? examples
         guard student.map(\.targetCount) == examples.map(\.targetCount) else {
@@ -67,17 +70,11 @@ extension TeacherCache {
         let firstTargetRow = examples.map { ($0.targets.dropFirst().firstIndex(of: true) ?? $0.tokens.count) - 1 }.min() ?? 0
         let shared = KVCache.sharedPrefixLength(examples.map(\.tokens), atMost: firstTargetRow)
         let sharing = examples.count > 1 && shared >= sharedPrefixMinimum
-        let passTokens = sharing ? min(tokensPerPass, 512) : tokensPerPass
-        func size(_ e: TrainingSequence) -> Int { sharing ? e.tokens.count - shared : e.tokens.count }
-        var (ids, logprobs, logTail, offsets) = ([Int32](), [Float](), [Float](), [Int32(0)])
-        var start = 0
-        while start < examples.count {
-            var end = start + 1, tokens = size(examples[start])
-            while end < examples.count, tokens + size(examples[end]) <= passTokens {
-                tokens += size(examples[end])
-                end += 1
-            }
-            let pass = Array(examples[start..<end])
+        let passes = Passes.ranges(sizes: examples.map { sharing ? $0.tokens.count - shared : $0.tokens.count },
+                                   limit: sharing ? min(tokensPerPass, 512) : tokensPerPass)
+        var (ids, logprobs, logTail) = ([Int32](), [Float](), [Float]())
+        for range in passes[group?.share(of: passes.count) ?? passes.indices] {
+            let pass = Array(examples[range])
             let logits = sharing ? try targetLogits(model, pass, sharing: shared) : backend.floats(model.targetLogits(pass))
             let v = model.vocabularySize
             for r in 0..<logits.count / v {
@@ -86,10 +83,14 @@ extension TeacherCache {
                 logprobs += row.logprobs
                 logTail.append(row.logTail)
             }
-            for e in pass { offsets.append(offsets.last! + Int32(e.targetCount)) }
-            start = end
-            progress(start, examples.count)
+            progress(range.upperBound, examples.count)
         }
+        if let group {
+            (ids, logprobs, logTail) = (group.allGather(concatenating: ids), group.allGather(concatenating: logprobs),
+                                        group.allGather(concatenating: logTail))
+            guard group.isRoot else { return }  // rank 0 writes
+        }
+        let offsets = examples.reduce(into: [Int32(0)]) { $0.append($0.last! + Int32($1.targetCount)) }
         let rows = logTail.count
         let metadata = ["teacher": name, "temperature": "\(temperature)", "top_k": "\(k)",
                         "examples": "\(examples.count)", "fingerprint": fingerprint(student)]
@@ -186,12 +187,14 @@ extension TeacherCache {
     /// when it wrote the answers with `distill generate --shots`). Returns the number of
     /// examples and of answer tokens stored.
     public static func build(for config: TrainingConfig, teacher teacherName: String, k: Int, shots: [ChatMessage] = [],
-                             to url: URL, progress: (Int, Int) -> Void = { _, _ in }) throws -> (examples: Int, rows: Int) {
+                             group: ProcessGroup? = nil, to url: URL,
+                             progress: (Int, Int) -> Void = { _, _ in }) throws -> (examples: Int, rows: Int) {
         let student = try ModelLoader.load(config.model, backend: config.backend.makeBackend(precision: config.precision))
         let (train, _, _) = try FineTuneRun.prepareData(config, student)
         let prompted = shots.isEmpty ? train : try FineTuneRun.prepareData(config, student, shots: shots).0
         try build(teacher: try Distillation.loadTeacher(teacherName, student: student), name: teacherName, examples: prompted,
-                  studentExamples: train, k: k, temperature: config.distill.temperature, to: url, progress: progress)
+                  studentExamples: train, k: k, temperature: config.distill.temperature, group: group, to: url,
+                  progress: progress)
         return (train.count, train.map(\.targetCount).reduce(0, +))
     }
 }

@@ -8,7 +8,11 @@
 // `<out>.progress.json` records the settings, how many answers are done and the file's length
 // after them: a rerun truncates the output to that length (dropping a half-written line),
 // continues from the same batch boundaries, and refuses other settings.
+// Under mpirun the ranks generate whole batches in turn, the batches one process would, so
+// each answer rounds as it would there; rank 0 judges and writes them all in order: the same
+// bytes and progress file as one process.
 import AfinaData
+import AfinaDistributed
 import AfinaModels
 import AfinaTemplates
 import Foundation
@@ -120,9 +124,10 @@ public struct TeacherGeneration: Sendable {
 
     /// Generates the answers not yet in the output, `batchSize` sequences at a time, appending
     /// the kept ones and recording progress after each batch. `limit` stops after that many
-    /// more answers (for tests of resuming). `progress` is called after each batch.
+    /// more answers (for tests of resuming). `progress` is called after each batch. With a
+    /// `group`, rank 0 writes and reports; the other ranks return a progress without counts.
     @discardableResult
-    public func run(teacher: Teacher, batchSize: Int = 16, limit: Int? = nil,
+    public func run(teacher: Teacher, batchSize: Int = 16, limit: Int? = nil, group: ProcessGroup? = nil,
                     progress: ((Progress) -> Void)? = nil) throws -> Progress {
         try settings.validate()
         guard batchSize > 0 else { throw TrainingError.invalidSetup("batch size must be positive, got \(batchSize)") }
@@ -134,47 +139,74 @@ public struct TeacherGeneration: Sendable {
             }
             return ids
         }
-        var (state, filter) = try resume()
-        let handle = try FileHandle(forWritingTo: output)
-        defer { try? handle.close() }
-        try handle.truncate(atOffset: UInt64(state.bytes))
-        try handle.seekToEnd()
+        let writes = group?.isRoot ?? true
+        var (state, filter) = writes ? try resume()
+            : (State(settings: [:], done: 0, bytes: 0, counts: .init()), AnswerFilter(rules: settings.filter))
+        let handle = writes ? try FileHandle(forWritingTo: output) : nil
+        defer { try? handle?.close() }
+        try handle?.truncate(atOffset: UInt64(state.bytes))
+        try handle?.seekToEnd()
+        if let group { state.done = group.broadcast(state.done) }
 
         let total = prompts.count * settings.samples
         var report = Progress(total: total, resumedAt: state.done, counts: state.counts)
         let end = min(total, state.done + (limit ?? total))
         let generator = Generator(model: teacher.model, decode: teacher.decode)
         while state.done < end {
-            let answers = state.done..<min(end, state.done + batchSize)
-            let requests = answers.map { answer in
-                let (prompt, sample) = answer.quotientAndRemainder(dividingBy: settings.samples)
-                var sampling = settings.sampling
-                sampling.seed = Self.seed(base: settings.sampling.seed, prompt: prompt, sample: sample)
-                return GenerationRequest(prompt: encoded[prompt], maxTokens: settings.maxTokens, sampling: sampling,
-                                         stopTokens: teacher.stopTokens)
+            // The next batch for each rank (one process: the next batch).
+            let batches = (0..<(group?.size ?? 1)).map { k in
+                let start = min(end, state.done + k * batchSize)
+                return start..<min(end, start + batchSize)
             }
-            let results = try generator.generate(requests)
-            var lines = Data()
-            for (offset, result) in results.enumerated() {
-                let (prompt, sample) = (answers.lowerBound + offset).quotientAndRemainder(dividingBy: settings.samples)
-                let tokens = result.ids.count - (result.ids.last.map(teacher.stopTokens.contains) == true ? 1 : 0)
-                let verdict = filter.judge(prompt: prompts[prompt].messages, answer: result.text, tokens: tokens,
-                                           truncated: result.finishReason == .length)
-                guard verdict == .kept else { continue }
-                lines += try record(prompt: prompt, sample: sample, seed: requests[offset].sampling.seed, answer: result.text,
-                                    tokens: tokens, finishReason: result.finishReason)
-                lines.append(UInt8(ascii: "\n"))
+            let answers = try generate(batches[group?.rank ?? 0], encoded: encoded, teacher: teacher, generator: generator)
+            let gathered = try group?.allGather(encoding: answers) ?? [answers]
+            for (batch, answers) in zip(batches, gathered) where writes && !batch.isEmpty {
+                var lines = Data()
+                for (offset, answer) in answers.enumerated() {
+                    let (prompt, sample) = (batch.lowerBound + offset).quotientAndRemainder(dividingBy: settings.samples)
+                    let verdict = filter.judge(prompt: prompts[prompt].messages, answer: answer.text, tokens: answer.tokens,
+                                               truncated: answer.finishReason == .length)
+                    guard verdict == .kept else { continue }
+                    lines += try record(prompt: prompt, sample: sample, answer: answer)
+                    lines.append(UInt8(ascii: "\n"))
+                }
+                try handle?.write(contentsOf: lines)
+                try handle?.synchronize()
+                state.done = batch.upperBound
+                state.bytes += lines.count
+                state.counts = filter.counts
+                try save(state)
+                report.counts = state.counts
+                progress?(report)
             }
-            try handle.write(contentsOf: lines)
-            try handle.synchronize()
-            state.done = answers.upperBound
-            state.bytes += lines.count
-            state.counts = filter.counts
-            try save(state)
-            report.counts = state.counts
-            progress?(report)
+            state.done = batches.last!.upperBound
         }
         return report
+    }
+
+    /// One generated answer, as rank 0 needs it to judge and write it.
+    struct Answer: Codable {
+        var text: String
+        /// Answer tokens, without the end-of-turn token.
+        var tokens: Int
+        var seed: UInt64
+        var finishReason: GenerationResult.FinishReason
+    }
+
+    /// The answers numbered `answers` (prompt-major: prompt * samples + sample), generated together.
+    private func generate(_ answers: Range<Int>, encoded: [[Int32]], teacher: Teacher, generator: Generator) throws -> [Answer] {
+        guard !answers.isEmpty else { return [] }
+        let requests = answers.map { answer in
+            let (prompt, sample) = answer.quotientAndRemainder(dividingBy: settings.samples)
+            var sampling = settings.sampling
+            sampling.seed = Self.seed(base: settings.sampling.seed, prompt: prompt, sample: sample)
+            return GenerationRequest(prompt: encoded[prompt], maxTokens: settings.maxTokens, sampling: sampling,
+                                     stopTokens: teacher.stopTokens)
+        }
+        return try zip(requests, generator.generate(requests)).map { request, result in
+            Answer(text: result.text, tokens: result.ids.count - (result.ids.last.map(teacher.stopTokens.contains) == true ? 1 : 0),
+                   seed: request.sampling.seed, finishReason: result.finishReason)
+        }
     }
 
     // MARK: - Records and progress
@@ -207,15 +239,14 @@ public struct TeacherGeneration: Sendable {
         var meta: Meta
     }
 
-    private func record(prompt: Int, sample: Int, seed: UInt64, answer: String, tokens: Int,
-                        finishReason: GenerationResult.FinishReason) throws -> Data {
+    private func record(prompt: Int, sample: Int, answer: Answer) throws -> Data {
         let s = settings.sampling
-        let turns = (prompts[prompt].messages + [ChatMessage(role: "assistant", content: answer)])
+        let turns = (prompts[prompt].messages + [ChatMessage(role: "assistant", content: answer.text)])
             .map { Record.Turn(role: $0.role, content: $0.content) }
-        let meta = Record.Meta(teacher: settings.teacher, promptIndex: prompt, sample: sample, seed: seed,
+        let meta = Record.Meta(teacher: settings.teacher, promptIndex: prompt, sample: sample, seed: answer.seed,
                                temperature: s.temperature, topP: s.topP, topK: s.topK, minP: s.minP,
                                repetitionPenalty: s.repetitionPenalty, maxTokens: settings.maxTokens,
-                               answerTokens: tokens, finishReason: finishReason.rawValue,
+                               answerTokens: answer.tokens, finishReason: answer.finishReason.rawValue,
                                shots: settings.shots.isEmpty ? nil : settings.shots.count { $0.role == "assistant" })
         return try Self.encoder.encode(Record(messages: turns, meta: meta))
     }

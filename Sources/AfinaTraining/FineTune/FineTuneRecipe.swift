@@ -1,5 +1,6 @@
 // What `afina train` runs, whatever the task: the decoder recipe (FineTuneRun) or the encoder
 // one (EncoderFineTuneRun), chosen by the config's `task`.
+import AfinaDistributed
 import AfinaModels
 import AfinaTensor
 import Foundation
@@ -17,10 +18,15 @@ public protocol FineTuneRecipe: AnyObject {
 
 public enum FineTune {
     /// The recipe for `config.task`, prepared (and resumed from the run folder's latest
-    /// checkpoint when `resume`).
-    public static func recipe(_ config: TrainingConfig, resume: Bool) throws -> any FineTuneRecipe {
-        config.task.isEncoderTask ? try EncoderFineTuneRun(config: config, resume: resume)
-            : try FineTuneRun(config: config, resume: resume)
+    /// checkpoint when `resume`); data-parallel over `group` when launched by mpirun.
+    public static func recipe(_ config: TrainingConfig, resume: Bool, group: ProcessGroup? = nil) throws -> any FineTuneRecipe {
+        guard config.task.isEncoderTask else { return try FineTuneRun(config: config, resume: resume, group: group) }
+        if let group {
+            // Contrastive loss compares every pair in a batch, so rows cannot be split over ranks.
+            throw TrainingError.invalidSetup("task: \(config.task.rawValue) trains in one process; run it without mpirun "
+                + "(\(group.size) ranks were launched)")
+        }
+        return try EncoderFineTuneRun(config: config, resume: resume)
     }
 }
 

@@ -13,9 +13,11 @@ extension FineTuneRun {
     public func run(_ onEvent: (Event) -> Bool = { _ in true }) throws {
         let validation = self.validation
         let loop = TrainingLoop(config: config, directory: directory, trainer: trainer,
-                                validate: validation.isEmpty ? nil : { [trainer] in Validation(loss: trainer.evaluate(validation)) })
+                                validate: validation.isEmpty ? nil : { [trainer] in Validation(loss: trainer.evaluate(validation)) },
+                                group: trainer.group)
         try loop.run(&state, chartTitle: "\(config.method.rawValue) fine-tuning of \(URL(fileURLWithPath: config.model).lastPathComponent)",
                      onEvent)
+        guard trainer.group?.isRoot ?? true else { return }
         try writeOutput(trainer.model, trainable: trainer.optimizer.parameters, base: base, backend: trainer.backend,
                         into: directory)
     }

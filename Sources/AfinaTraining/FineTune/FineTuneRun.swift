@@ -2,6 +2,7 @@
 // TrainingConfig, with a run folder holding the resolved config, metrics.jsonl, loss.svg,
 // checkpoints/ and the final adapter/ (or model/). Progress goes through a callback.
 import AfinaData
+import AfinaDistributed
 import AfinaModels
 import AfinaTemplates
 import AfinaTensor
@@ -21,8 +22,9 @@ public final class FineTuneRun: @unchecked Sendable {
     var checkpoints: URL { directory.appendingPathComponent("checkpoints") }
 
     /// Prepares a run: loads the model and data, and resumes from the run folder's latest
-    /// checkpoint when `resume` is set.
-    public init(config: TrainingConfig, resume: Bool) throws {
+    /// checkpoint when `resume` is set. With a `group`, each rank trains on its share of every
+    /// micro-batch (every rank reads the same config, data, model and checkpoint).
+    public init(config: TrainingConfig, resume: Bool, group: ProcessGroup? = nil) throws {
         let backend = try config.backend.makeBackend(precision: config.precision)
         self.config = config
         directory = URL(fileURLWithPath: config.outputDir)
@@ -49,7 +51,7 @@ public final class FineTuneRun: @unchecked Sendable {
         self.notes = notes
         trainer = Trainer(model: model, optimizer: config.makeOptimizer(trainable, backend: backend), examples: train,
                           settings: config.trainerSettings(examples: train.count, recompute: config.checkpointing),
-                          distillation: try Self.distillation(config, student: base, train: train))
+                          distillation: try Self.distillation(config, student: base, train: train), group: group)
         state = LoopState(step: 0, sampler: trainer.sampler, bestValidationLoss: nil, evaluationsWithoutImprovement: 0)
         // The largest pass: the longest micro-batch, cut at tokensPerPass (whole sequences).
         let lengths = train.map(\.tokens.count).sorted()

@@ -1,7 +1,12 @@
 // One optimizer step at a time: draw micro-batches, accumulate gradients, clip, update.
 // The loss is averaged over the target tokens of the whole effective batch (all k
 // micro-batches), so accumulating k micro-batches equals one k-times larger batch.
+// Data-parallel (under mpirun): every rank draws the same micro-batches, runs its share of
+// the rows of each, and the gradients are summed over ranks before the update; since every
+// rank scales its loss by the target count of the whole effective batch, the sum is the
+// one-process gradient (up to float rounding), whatever the number of ranks.
 import AfinaData
+import AfinaDistributed
 import AfinaModels
 import AfinaTensor
 import Foundation
@@ -19,6 +24,8 @@ public struct StepResult: Sendable {
     public var targetTokens: Int
     /// With distillation: the summed cross-entropy, divergence and top-1 agreements.
     public var distillation: DistillationTerms?
+    /// Data-parallel: seconds spent summing over the ranks (gradients and loss).
+    public var allReduceSeconds: Double?
 }
 
 public final class Trainer: LoopTrainer, @unchecked Sendable {
@@ -61,15 +68,17 @@ public final class Trainer: LoopTrainer, @unchecked Sendable {
     public let distillation: Distillation?
     /// The data position: which examples come next (saved in checkpoints).
     public var sampler: BatchSampler
+    /// The processes sharing each batch, or nil for one process.
+    public let group: ProcessGroup?
     let gradients: Gradients
 
     public var step: Int { optimizer.step }
     public var backend: any TrainingBackend { model.trainingBackend }
 
     public init(model: any TrainableModel, optimizer: Optimizer, examples: [TrainingSequence], settings: Settings,
-                distillation: Distillation? = nil) {
+                distillation: Distillation? = nil, group: ProcessGroup? = nil) {
         (self.model, self.optimizer, self.examples, self.settings) = (model, optimizer, examples, settings)
-        self.distillation = distillation
+        (self.distillation, self.group) = (distillation, group)
         sampler = BatchSampler(count: examples.count, seed: settings.seed)
         gradients = Gradients(optimizer.parameters, backend: model.trainingBackend)
     }
@@ -80,6 +89,7 @@ public final class Trainer: LoopTrainer, @unchecked Sendable {
         let drawn = (0..<settings.gradAccum).map { _ in sampler.next(batchSize: settings.batchSize) }
         var microBatches = drawn.map { $0.map { examples[$0] } }
         // GKD: some micro-batches are answered by the student itself (no example indices then).
+        // Every rank samples the whole micro-batch (same seeds, same answers) and trains its share.
         var indices: [[Int]?] = drawn
         if let distillation, let sampling = distillation.sampling {
             for i in microBatches.indices where distillation.isOnPolicy(update: step, microBatch: i, seed: settings.seed) {
@@ -92,20 +102,30 @@ public final class Trainer: LoopTrainer, @unchecked Sendable {
         for g in gradients.tensors { backend.zero(g) }
         var lossSum: Double = 0
         var terms: DistillationTerms?
-        for (i, batch) in microBatches.enumerated() {
+        for (i, microBatch) in microBatches.enumerated() {
+            let rows = group?.share(of: microBatch.count) ?? microBatch.indices
+            let batch = Array(microBatch[rows])
+            let batchIndices = indices[i].map { Array($0[rows]) }
             for (j, range) in passes(batch).enumerated() {
                 let pass = Array(batch[range])
-                let objective = try distillation?.objective(for: pass, indices: indices[i].map { Array($0[range]) }) ?? .crossEntropy
+                let objective = try distillation?.objective(for: pass, indices: batchIndices.map { Array($0[range]) }) ?? .crossEntropy
                 let loss = model.loss(pass, objective: objective, gradients: gradients, lossScale: 1 / Float(max(targetCount, 1)),
                                       dropoutSeed: passSeed(i, j), recompute: settings.recompute)
                 lossSum += loss.total
                 if let d = loss.distillation { terms = (terms ?? DistillationTerms()) + d }
             }
         }
+        var allReduceSeconds: Double?
+        if let group {
+            let started = Date()
+            group.sum(gradients, backend: backend)
+            (lossSum, terms) = group.sum(lossSum, terms, distilling: distillation != nil)
+            allReduceSeconds = Date().timeIntervalSince(started)
+        }
         let loss = lossSum / Double(max(targetCount, 1))
         let (norm, rate) = try optimizer.update(gradients, loss: loss, settings: settings)
         return StepResult(step: step, loss: loss, learningRate: rate, gradientNorm: norm, tokens: tokens,
-                          targetTokens: targetCount, distillation: terms)
+                          targetTokens: targetCount, distillation: terms, allReduceSeconds: allReduceSeconds)
     }
 
     /// Dropout masks (and on-policy samples) differ per step and pass but repeat on resume.
@@ -115,28 +135,24 @@ public final class Trainer: LoopTrainer, @unchecked Sendable {
 
     /// Consecutive runs of `batch` holding at most `tokensPerPass` tokens (at least one sequence).
     func passes(_ batch: [TrainingSequence]) -> [Range<Int>] {
-        var passes: [Range<Int>] = []
-        var (start, tokens) = (0, 0)
-        for (i, sequence) in batch.enumerated() {
-            if i > start, tokens + sequence.tokens.count > settings.tokensPerPass {
-                passes.append(start..<i)
-                (start, tokens) = (i, 0)
-            }
-            tokens += sequence.tokens.count
-        }
-        if start < batch.count { passes.append(start..<batch.count) }
-        return passes
+        Passes.ranges(sizes: batch.map(\.tokens.count), limit: settings.tokensPerPass)
     }
 
-    /// Mean cross-entropy per target token over `set`, without gradients.
+    /// Mean cross-entropy per target token over `set`, without gradients; each rank of a
+    /// group evaluates its share of the batches.
     public func evaluate(_ set: [TrainingSequence]) -> Double {
-        var (sum, count) = (0.0, 0)
-        for start in stride(from: 0, to: set.count, by: settings.batchSize) {
+        var (sum, count) = (0.0, 0.0)
+        let starts = Array(stride(from: 0, to: set.count, by: settings.batchSize))
+        for start in starts[group?.share(of: starts.count) ?? starts.indices] {
             let batch = Array(set[start..<min(start + settings.batchSize, set.count)])
             sum += model.loss(batch, gradients: nil, lossScale: 1, dropoutSeed: 0, recompute: false)
-            count += batch.map(\.targetCount).reduce(0, +)
+            count += Double(batch.map(\.targetCount).reduce(0, +))
         }
-        return count == 0 ? .nan : sum / Double(count)
+        if let group {
+            let sums = group.sum([sum, count])
+            (sum, count) = (sums[0], sums[1])
+        }
+        return count == 0 ? .nan : sum / count
     }
 }
 

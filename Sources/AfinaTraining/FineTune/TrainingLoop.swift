@@ -1,6 +1,10 @@
 // The loop every fine-tuning recipe runs: steps, metrics, validation with early stopping,
 // checkpoints (the last one always written, so a finished run can be continued), the loss
 // chart. What a step and a validation pass are belongs to the recipe's trainer.
+// Data-parallel, every rank runs the loop (steps and validation are collective) and takes
+// the same decisions from the same summed numbers, but only rank 0 writes files and
+// reports events; whether to go on after its callback is rank 0's call, sent to all.
+import AfinaDistributed
 import Foundation
 
 /// A trainer the loop drives.
@@ -35,16 +39,23 @@ struct TrainingLoop {
     let trainer: any LoopTrainer
     /// A validation pass, when there is validation data.
     let validate: (() throws -> Validation)?
+    /// The processes training together, or nil for one process.
+    var group: ProcessGroup? = nil
 
     var checkpoints: URL { directory.appendingPathComponent("checkpoints") }
 
     /// Trains from `state` to the end (or until stopped). A non-finite loss throws, naming the
     /// last good checkpoint.
-    func run(_ state: inout LoopState, chartTitle: String, _ onEvent: (TrainingEvent) -> Bool) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try config.resolvedYAML().write(to: directory.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
-        let metrics = try MetricsLog(directory: directory)
-        try metrics.truncate(after: state.step)
+    func run(_ state: inout LoopState, chartTitle: String, _ reportEvent: (TrainingEvent) -> Bool) throws {
+        let writes = group?.isRoot ?? true
+        func onEvent(_ event: TrainingEvent) -> Bool { writes ? reportEvent(event) : true }
+        var metrics: MetricsLog?
+        if writes {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try config.resolvedYAML().write(to: directory.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+            metrics = try MetricsLog(directory: directory)
+            try metrics?.truncate(after: state.step)
+        }
         var lastCheckpoint = try Checkpoint.completed(in: checkpoints).last
         let totalSteps = trainer.settings.totalSteps
         while trainer.step < totalSteps {
@@ -59,18 +70,20 @@ struct TrainingLoop {
             state.step = trainer.step
             state.sampler = trainer.sampler
             let perToken = { (sum: Double) in sum / Double(max(result.targetTokens, 1)) }
-            try metrics.append(MetricsRecord(step: result.step, split: .train, loss: result.loss,
-                                             learningRate: result.learningRate, tokensPerSecond: speed,
-                                             gradNorm: result.gradientNorm,
-                                             crossEntropy: result.distillation.map { perToken($0.crossEntropy) },
-                                             divergence: result.distillation.map { perToken($0.divergence) },
-                                             agreement: result.distillation.map { perToken(Double($0.agreements)) }))
+            var record = MetricsRecord(step: result.step, split: .train, loss: result.loss,
+                                       learningRate: result.learningRate, tokensPerSecond: speed,
+                                       gradNorm: result.gradientNorm,
+                                       crossEntropy: result.distillation.map { perToken($0.crossEntropy) },
+                                       divergence: result.distillation.map { perToken($0.divergence) },
+                                       agreement: result.distillation.map { perToken(Double($0.agreements)) })
+            record.allReduceSeconds = result.allReduceSeconds
+            try metrics?.append(record)
             var keepGoing = onEvent(.step(result, tokensPerSecond: speed))
             if config.evalEvery > 0, trainer.step % config.evalEvery == 0 || trainer.step == totalSteps, let validate {
                 let validation = try validate()
                 var record = MetricsRecord(step: trainer.step, split: .validation, loss: validation.loss)
                 (record.accuracy, record.macroF1) = (validation.accuracy, validation.macroF1)
-                try metrics.append(record)
+                try metrics?.append(record)
                 keepGoing = onEvent(.validation(step: trainer.step, validation)) && keepGoing
                 if validation.loss < (state.bestValidationLoss ?? .infinity) {
                     state.bestValidationLoss = validation.loss
@@ -83,12 +96,14 @@ struct TrainingLoop {
                     }
                 }
             }
-            if config.saveEvery > 0, trainer.step % config.saveEvery == 0 {
+            if writes, config.saveEvery > 0, trainer.step % config.saveEvery == 0 {
                 lastCheckpoint = try Checkpoint.write(trainer, state: state, to: checkpoints)
                 _ = onEvent(.checkpoint(lastCheckpoint!))
             }
+            if let group { keepGoing = group.broadcast(keepGoing) }
             if !keepGoing { break }
         }
+        guard let metrics else { return }  // not rank 0: nothing to write
         if lastCheckpoint?.lastPathComponent != String(format: "step-%06d", state.step) {
             _ = onEvent(.checkpoint(try Checkpoint.write(trainer, state: state, to: checkpoints)))
         }

@@ -22,6 +22,9 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     public var crossEntropy: Double?, divergence: Double?, agreement: Double?
     /// Classification, on the validation set: accuracy and macro-F1, 0-100.
     public var accuracy: Double?, macroF1: Double?
+    /// Data-parallel (mpirun): seconds of the step spent summing gradients over the ranks,
+    /// waiting for the slowest rank included.
+    public var allReduceSeconds: Double?
 
     public init(step: Int, split: Split, loss: Double, learningRate: Double? = nil,
                 tokensPerSecond: Double? = nil, gradNorm: Double? = nil,
@@ -37,6 +40,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case step, split, loss, val_loss, lr, tokens_per_second, grad_norm, ce_loss, kd_loss, agreement, accuracy, macro_f1
+        case allreduce_seconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -53,6 +57,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         agreement = try c.decodeIfPresent(Double.self, forKey: .agreement)
         accuracy = try c.decodeIfPresent(Double.self, forKey: .accuracy)
         macroF1 = try c.decodeIfPresent(Double.self, forKey: .macro_f1)
+        allReduceSeconds = try c.decodeIfPresent(Double.self, forKey: .allreduce_seconds)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -68,6 +73,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
         try c.encodeIfPresent(agreement, forKey: .agreement)
         try c.encodeIfPresent(accuracy, forKey: .accuracy)
         try c.encodeIfPresent(macroF1, forKey: .macro_f1)
+        try c.encodeIfPresent(allReduceSeconds, forKey: .allreduce_seconds)
     }
 }
 
