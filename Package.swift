@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "afina", targets: ["afina"]),
+        .executable(name: "afina-fuzz", targets: ["afina-fuzz"]),
         .library(name: "AfinaModels", targets: ["AfinaModels"]),
     ],
     dependencies: [
@@ -55,7 +56,11 @@ let package = Package(
                           dependencies: ["AfinaModels", "AfinaData", "AfinaTasks", "AfinaTraining", "AfinaEval",
                                          "AfinaServing", "AfinaDistributed",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Fuzz targets for the readers of untrusted files (scripts/fuzz.sh); built plainly it
+        // replays inputs, with -sanitize=fuzzer it is a libFuzzer binary.
+        .executableTarget(name: "afina-fuzz", dependencies: ["AfinaFormats", "AfinaTokenizers", "AfinaTemplates", "AfinaData"]),
         .testTarget(name: "AfinaTensorTests", dependencies: ["AfinaTensor"]),
+        .testTarget(name: "AfinaFuzzTests", dependencies: ["afina-fuzz"]),
         .testTarget(name: "AfinaFormatsTests", dependencies: ["AfinaFormats"]),
         .testTarget(name: "AfinaTokenizersTests", dependencies: ["AfinaTokenizers"]),
         .testTarget(name: "AfinaTemplatesTests", dependencies: ["AfinaTemplates"]),
