@@ -35,9 +35,11 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        let config: TrainingConfig
+        var config: TrainingConfig
         if let resume {
             config = try TrainingConfig(contentsOfFile: resume + "/config.yaml", overrides: backendOptions.configOverrides)
+            // The run continues where it is now, even if its folder was moved (off a full disk).
+            config.outputDir = resume
         } else {
             config = try TrainingConfig(contentsOfFile: arguments[0],
                                         overrides: Array(arguments.dropFirst()) + backendOptions.configOverrides)
