@@ -171,7 +171,14 @@ final class SentencePieceTests: XCTestCase {
             XCTAssertEqual(read.scores, written.scores)
             XCTAssertEqual(read.addSpacePrefix, spacePrefix)
             let (original, reread) = (try Tokenizer(ggufMetadata: written), try Tokenizer(ggufMetadata: read))
-            for text in ["a é<x>a", "abc bc", "z"] { XCTAssertEqual(reread.encode(text), original.encode(text), text) }
+            // Written as tokenizer.json too (Llama 2's space prefix and Gemma's none).
+            let files = try written.huggingFaceFiles(chatTemplate: nil)
+            let json = try Tokenizer(tokenizerJSON: try XCTUnwrap(files["tokenizer.json"]), config: files["tokenizer_config.json"])
+            for text in ["a é<x>a", "abc bc", "z", " ab  c"] {
+                XCTAssertEqual(reread.encode(text), original.encode(text), text)
+                XCTAssertEqual(json.encode(text), original.encode(text), "tokenizer.json, space prefix \(spacePrefix): \(text)")
+                XCTAssertEqual(json.decode(original.encode(text), skipSpecial: true), original.decode(original.encode(text), skipSpecial: true))
+            }
         }
         let bpe = GGUFTokenizerMetadata(model: "gpt2", pre: "gpt-2", tokens: ["a", "b", "ab"], merges: ["a b"])
         XCTAssertTrue(bpe.ggufMetadata.contains { $0.key == "tokenizer.ggml.merges" })
