@@ -58,7 +58,8 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Fuzz targets for the readers of untrusted files (scripts/fuzz.sh); built plainly it
         // replays inputs, with -sanitize=fuzzer it is a libFuzzer binary.
-        .executableTarget(name: "afina-fuzz", dependencies: ["AfinaFormats", "AfinaTokenizers", "AfinaTemplates", "AfinaData"]),
+        .executableTarget(name: "afina-fuzz",
+                          dependencies: ["AfinaFormats", "AfinaTokenizers", "AfinaTemplates", "AfinaData", "AfinaTraining"]),
         .testTarget(name: "AfinaTensorTests", dependencies: ["AfinaTensor"]),
         .testTarget(name: "AfinaFuzzTests", dependencies: ["afina-fuzz"]),
         .testTarget(name: "AfinaFormatsTests", dependencies: ["AfinaFormats"]),

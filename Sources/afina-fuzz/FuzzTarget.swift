@@ -5,6 +5,7 @@ import AfinaData
 import AfinaFormats
 import AfinaTemplates
 import AfinaTokenizers
+import AfinaTraining
 import Foundation
 
 enum FuzzTarget: String, CaseIterable {
@@ -18,6 +19,8 @@ enum FuzzTarget: String, CaseIterable {
     case template
     /// JSONL training and task records.
     case jsonl
+    /// A training config in YAML, with an override.
+    case yaml
 
     /// One run on `data`.
     func run(_ data: Data) {
@@ -38,6 +41,8 @@ enum FuzzTarget: String, CaseIterable {
                                      extra: ["bos_token": .string("<s>"), "eos_token": .string("</s>")])
         case .jsonl:
             _ = try? TrainingRecord.parse(jsonl: data, file: "input.jsonl")
+        case .yaml:
+            _ = try? TrainingConfig(yaml: String(decoding: data, as: UTF8.self), overrides: ["lora.rank=4"], source: "input.yaml")
         }
     }
 
