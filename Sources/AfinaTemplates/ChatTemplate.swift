@@ -31,7 +31,7 @@ public struct ChatTemplate: Sendable {
     /// Statements and expressions one render may evaluate before it fails: a real template
     /// takes thousands; one that loops for ever stops within seconds.
     public let maxSteps: Int
-    public static let defaultMaxSteps = 10_000_000
+    public static let defaultMaxSteps = 2_000_000
 
     /// Parses `source`; throws `ChatTemplateError` (kind `.syntax`) with the line and column
     /// of the first problem.
