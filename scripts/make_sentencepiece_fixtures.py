@@ -164,7 +164,8 @@ def tiny() -> None:
         tokenizer.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 2)])
         tokenizer.add_tokens(ADDED)
         write(name, {"cases": cases(tokenizer)}, tokenizer)
-    write("spm-equivalent", {"cases": cases(equivalent_pieces(), EQUIVALENT)}, equivalent_pieces())
+    equivalent = equivalent_pieces()
+    write("spm-equivalent", {"cases": cases(equivalent, EQUIVALENT)}, equivalent)
 
 
 # Pieces equal under Unicode canonical equivalence but spelled differently: each is its own id.

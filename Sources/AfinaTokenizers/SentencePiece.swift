@@ -100,6 +100,17 @@ struct SentencePieceBPE: Sendable {
         return symbols
     }
 
+    /// Ids by the UTF-8 of each token, the first id where several tokens spell the same bytes.
+    /// Byte-exact keys: String keys would take canonically equivalent pieces ("각" and its
+    /// conjoining jamo) for one.
+    static func idsByUTF8(_ tokens: [String?]) -> [[UInt8]: Int32] {
+        var ids: [[UInt8]: Int32] = [:]
+        for (id, token) in tokens.enumerated() {
+            if let token, ids[Array(token.utf8)] == nil { ids[Array(token.utf8)] = Int32(id) }
+        }
+        return ids
+    }
+
     /// SentencePiece merges from piece scores, as llama.cpp's `llm_tokenizer_spm` applies them:
     /// two adjacent symbols merge when their concatenation is a piece, the highest-scoring piece
     /// first and the leftmost among equal scores. Every split of a piece into two pieces is a

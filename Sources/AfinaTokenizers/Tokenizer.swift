@@ -185,12 +185,8 @@ public final class Tokenizer: Sendable {
             }
             return .wordPiece(WordPiece(vocabulary: parts.tokens, unknownID: unknownID, prefix: prefix, maxCharacters: maxCharacters))
         case let .sentencePieceBPE(merges, byteFallback, fuseUnknown, ignoreMerges):
-            // The model's own vocabulary, by UTF-8: String keys would take canonically equivalent
-            // pieces ("각" and its conjoining jamo) for one.
-            var ids: [[UInt8]: Int32] = [:]
-            for (id, token) in parts.tokens.enumerated() {
-                if let token, ids[Array(token.utf8)] == nil { ids[Array(token.utf8)] = Int32(id) }
-            }
+            // The model's own vocabulary, by UTF-8.
+            let ids = SentencePieceBPE.idsByUTF8(parts.tokens)
             let ranked: [(left: Int32, right: Int32, merged: Int32, rank: UInt32)]
             switch merges {
             case let .list(names):

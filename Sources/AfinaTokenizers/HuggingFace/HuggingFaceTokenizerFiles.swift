@@ -86,9 +86,7 @@ extension GGUFTokenizerMetadata {
             + "\"ignore_merges\":false,\"vocab\":{"
         text += tokens.enumerated().map { JSONText.quoted($1) + ":\($0)" }.joined(separator: ",")
         text += "},\"merges\":["
-        var ids: [[UInt8]: Int32] = [:]
-        for (id, token) in tokens.enumerated() where ids[Array(token.utf8)] == nil { ids[Array(token.utf8)] = Int32(id) }
-        let merges = SentencePieceBPE.merges(tokens: tokens, scores: scores, ids: ids).enumerated()
+        let merges = SentencePieceBPE.merges(tokens: tokens, scores: scores, ids: SentencePieceBPE.idsByUTF8(tokens)).enumerated()
             .sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }
         text += merges.map { "[" + JSONText.quoted(tokens[Int($0.element.left)]) + "," + JSONText.quoted(tokens[Int($0.element.right)]) + "]" }
             .joined(separator: ",")
