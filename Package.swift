@@ -35,7 +35,7 @@ let package = Package(
         // Jinja subset for chat templates; JSONText (for `tojson`) is its only need from the rest of Afina.
         .target(name: "AfinaTemplates", dependencies: ["AfinaFormats"]),
         .target(name: "AfinaHub", dependencies: ["CZlib"], swiftSettings: fastMath),  // sha256 of pulled models
-        // SVG elements for the charts training and eval draw (loss curves, bias by occupation).
+        // SVG charts training, eval and `afina chart` draw (loss and learning curves, bias by occupation).
         .target(name: "AfinaCharts"),
         .target(name: "AfinaModels",
                 dependencies: ["AfinaTensor", "AfinaFormats", "AfinaTokenizers", "AfinaTemplates", "AfinaHub"],
@@ -54,12 +54,13 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "afina",
                           dependencies: ["AfinaModels", "AfinaData", "AfinaTasks", "AfinaTraining", "AfinaEval",
-                                         "AfinaServing", "AfinaDistributed",
+                                         "AfinaServing", "AfinaDistributed", "AfinaCharts",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Fuzz targets for the readers of untrusted files (scripts/fuzz.sh); built plainly it
         // replays inputs, with -sanitize=fuzzer it is a libFuzzer binary.
         .executableTarget(name: "afina-fuzz",
-                          dependencies: ["AfinaFormats", "AfinaTokenizers", "AfinaTemplates", "AfinaData", "AfinaTraining"]),
+                          dependencies: ["AfinaFormats", "AfinaTokenizers", "AfinaTemplates", "AfinaData", "AfinaTraining",
+                                         "AfinaServing"]),
         .testTarget(name: "AfinaTensorTests", dependencies: ["AfinaTensor"]),
         .testTarget(name: "AfinaFuzzTests", dependencies: ["afina-fuzz"]),
         .testTarget(name: "AfinaFormatsTests", dependencies: ["AfinaFormats"]),
@@ -67,6 +68,7 @@ let package = Package(
         .testTarget(name: "AfinaTemplatesTests", dependencies: ["AfinaTemplates"]),
         .testTarget(name: "AfinaModelsTests", dependencies: ["AfinaModels"]),
         .testTarget(name: "AfinaHubTests", dependencies: ["AfinaHub"]),
+        .testTarget(name: "AfinaChartsTests", dependencies: ["AfinaCharts"]),
         .testTarget(name: "AfinaDataTests", dependencies: ["AfinaData"]),
         .testTarget(name: "AfinaTasksTests", dependencies: ["AfinaTasks", "AfinaData"]),
         .testTarget(name: "AfinaTrainingTests", dependencies: ["AfinaTraining"]),

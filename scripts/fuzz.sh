@@ -3,7 +3,7 @@
 #
 #   bash scripts/fuzz.sh [TARGET|all] [SECONDS]      (default: all targets, 60 s each)
 #
-# Targets: gguf, safetensors, tokenizer, template, jsonl, yaml (Sources/afina-fuzz). Each run starts
+# Targets: gguf, safetensors, tokenizer, template, jsonl, yaml, openai (Sources/afina-fuzz). Each run starts
 # from the committed seeds (Tests/Fixtures/fuzz/TARGET) plus what earlier runs here found
 # (runs/fuzz/corpus/TARGET); a crash, a timeout (10 s on one input) or an allocation over
 # 2 GiB stops the run and leaves the input in runs/fuzz/crashes/TARGET: fix the bug, then
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=${1:-all}
 seconds=${2:-60}
-[ "$targets" = all ] && targets="gguf safetensors tokenizer template jsonl yaml"
+[ "$targets" = all ] && targets="gguf safetensors tokenizer template jsonl yaml openai"
 
 # A separate build folder: every module compiled with coverage and AddressSanitizer. lld, since
 # gold fails on libFuzzer's objects; the entry point is this package's @main (see Main.swift).

@@ -3,6 +3,7 @@
 // for. Inputs to the file readers go through a file, as users' inputs do (the readers map it).
 import AfinaData
 import AfinaFormats
+import AfinaServing
 import AfinaTemplates
 import AfinaTokenizers
 import AfinaTraining
@@ -21,6 +22,9 @@ enum FuzzTarget: String, CaseIterable {
     case jsonl
     /// A training config in YAML, with an override.
     case yaml
+    /// An OpenAI request body (the first byte picks chat or text completions), decoded and
+    /// checked as the server does before it needs a model, then its messages rendered.
+    case openai
 
     /// One run on `data`.
     func run(_ data: Data) {
@@ -43,6 +47,12 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? TrainingRecord.parse(jsonl: data, file: "input.jsonl")
         case .yaml:
             _ = try? TrainingConfig(yaml: String(decoding: data, as: UTF8.self), overrides: ["lora.rank=4"], source: "input.yaml")
+        case .openai:
+            guard let first = data.first else { return }
+            let route: RequestBodies.Route = first % 2 == 0 ? .chatCompletions : .completions
+            guard let texts = try? RequestBodies.check(data.dropFirst(), as: route) else { return }
+            _ = try? Self.chatML.render(messages: texts.map { ChatMessage(role: "user", content: $0) }, addGenerationPrompt: true,
+                                        extra: [:])
         }
     }
 
@@ -51,6 +61,11 @@ enum FuzzTarget: String, CaseIterable {
                                        ChatMessage(role: "user", content: "Hi"),
                                        ChatMessage(role: "assistant", content: "Hello."),
                                        ChatMessage(role: "user", content: "Bye")]
+
+    /// The served models' template shape (SmolLM2's ChatML), for what a request's messages become.
+    private static let chatML = try! ChatTemplate(
+        "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+            + "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 
     /// A file of this process holding `data`, rewritten for each input.
     private static func file(holding data: Data) -> URL {

@@ -49,8 +49,12 @@ enum ReplayMain {
         Fuzzing.target = Fuzzing.target(named: arguments.first)
         var inputs: [URL] = []
         for path in arguments.dropFirst() {
-            let url = URL(fileURLWithPath: path)
-            let children = (try? FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)) ?? [url]
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                inputs.append(URL(fileURLWithPath: path))  // a file (one that is missing fails below)
+                continue
+            }
+            let children = (try? FileManager.default.contentsOfDirectory(at: URL(fileURLWithPath: path), includingPropertiesForKeys: nil)) ?? []
             inputs += children.filter { !$0.hasDirectoryPath }.sorted { $0.path < $1.path }
         }
         for input in inputs {

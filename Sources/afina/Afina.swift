@@ -8,7 +8,7 @@ struct Afina: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "afina",
         abstract: "Run, fine-tune and distill small open language models, in Swift.",
-        subcommands: [Pull.self, Info.self, Tokenize.self, Generate.self, Embed.self, Classify.self, Train.self, Merge.self, Export.self, StudentCommand.self, DistillCommand.self, Eval.self, DataCommand.self, BiasCommand.self, Serve.self, Bench.self])
+        subcommands: [Pull.self, Info.self, Tokenize.self, Generate.self, Embed.self, Classify.self, Train.self, Merge.self, Export.self, StudentCommand.self, DistillCommand.self, Eval.self, DataCommand.self, BiasCommand.self, Chart.self, Serve.self, Bench.self])
 
     static func main() {
         // Before any work: OpenBLAS's kernels are fixed when it loads (see BLASKernels).

