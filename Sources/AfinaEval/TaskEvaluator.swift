@@ -66,14 +66,16 @@ public struct TaskOptions: Sendable {
 
 public enum TaskEvaluator {
     /// Scores `loaded` on `examples`, each conversation rendered by its chat template (or,
-    /// for a model without one, its turns' contents joined by newlines). `progress(done,
-    /// total)` is called after each batch.
+    /// for a model without one, its turns' contents each on its own line, so the answer ends at
+    /// the first newline, as the solved examples' answers do). `progress(done, total)` is
+    /// called after each batch.
     public static func evaluate(_ loaded: LoadedModel, name: String, on examples: [TaskExample],
                                 options: TaskOptions = .init(),
                                 progress: ((Int, Int) -> Void)? = nil) throws -> TaskReport {
         try evaluate(loaded.model, name: name, on: examples, options: options,
                      encodeConversation: { try prompt(loaded, $0) },
-                     decode: { loaded.tokenizer.decode($0) }, stopTokens: loaded.stopTokens, progress: progress)
+                     decode: { loaded.tokenizer.decode($0) }, stopTokens: loaded.stopTokens,
+                     stopStrings: loaded.chatTemplate == nil ? ["\n"] : [], progress: progress)
     }
 
     /// The ids `loaded` answers `messages` from.
@@ -98,7 +100,7 @@ public enum TaskEvaluator {
     /// Scores any causal LM, given how to turn a conversation into ids and ids into text.
     public static func evaluate(_ model: any CausalLM, name: String, on examples: [TaskExample],
                                 options: TaskOptions = .init(), encodeConversation: ([ChatMessage]) throws -> [Int32],
-                                decode: @escaping ([Int32]) -> String, stopTokens: Set<Int32>,
+                                decode: @escaping ([Int32]) -> String, stopTokens: Set<Int32>, stopStrings: [String] = [],
                                 progress: ((Int, Int) -> Void)? = nil) throws -> TaskReport {
         guard options.maxTokens > 0, options.batchSize > 0 else {
             throw EvalError.invalidArgument("max tokens and batch size must be positive")
@@ -119,7 +121,8 @@ public enum TaskEvaluator {
                     throw EvalError.generationFailed("example \(index + 1): the prompt has \(prompt.count) tokens, "
                         + "the model's context holds \(model.contextLength)")
                 }
-                requests.append(GenerationRequest(prompt: prompt, maxTokens: options.maxTokens, stopTokens: stopTokens))
+                requests.append(GenerationRequest(prompt: prompt, maxTokens: options.maxTokens, stopTokens: stopTokens,
+                                                  stopStrings: stopStrings))
             }
             let results: [GenerationResult]
             do { results = try generator.generate(requests) } catch {
