@@ -61,7 +61,7 @@ public struct LineChart: Sendable {
             Series(name: s.name, color: s.color, points: s.points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) },
                    dots: s.dots)
         }
-        let plot = (left: 64.0, right: Double(width) - 20, top: 40.0, bottom: Double(height) - 48)
+        let plot = (left: 64.0, right: Double(width) - 36, top: 40.0, bottom: Double(height) - 48)
         var svg = [
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
@@ -95,6 +95,7 @@ public struct LineChart: Sendable {
             svg.append(SVG.line(plot.left, py(tick), plot.right, py(tick), color: "#e5e5e5"))
             svg.append(SVG.text(plot.left - 8, py(tick) + 4, "end", ys.format(tick)))
         }
+        var labelled: [Double] = []  // label baselines so far: a label that would overlap one goes below its line
         for level in levels {
             if let band = level.interval {
                 svg.append("<rect x=\"\(SVG.number(plot.left))\" y=\"\(SVG.number(py(band.high)))\" "
@@ -104,7 +105,10 @@ public struct LineChart: Sendable {
             svg.append("<line class=\"level\" x1=\"\(SVG.number(plot.left))\" y1=\"\(SVG.number(py(level.y)))\" "
                 + "x2=\"\(SVG.number(plot.right))\" y2=\"\(SVG.number(py(level.y)))\" stroke=\"\(level.color)\" "
                 + "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>")
-            svg.append(SVG.text(plot.right - 6, py(level.y) - 5, "end", level.name))
+            let above = py(level.y) - 5, below = py(level.y) + 15
+            let y = labelled.contains { abs($0 - above) < 14 } ? below : above
+            labelled.append(y)
+            svg.append(SVG.text(plot.right - 6, y, "end", level.name))
         }
         svg.append(frame)  // over the grid lines at the edges
         svg.append(SVG.text((plot.left + plot.right) / 2, Double(height) - 12, "middle", xLabel))
