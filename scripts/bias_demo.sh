@@ -5,8 +5,11 @@
 # The curated data: the model's own short stories about people in each WinoBias occupation
 # and about women CEOs (audited), each gendered story doubled by a gender-swapped copy (names
 # by frequency rank, so the set holds as many female as male words in every occupation); then
-# the same with more women CEOs, and the women-CEO stories alone.
-# About 50 minutes on 2 cores; every step is skipped when its output exists.
+# the same with more women CEOs, and the women-CEO stories alone. Then written sentences
+# (scripts/bias_sentences.sh) with the occupation before the name: balanced in every
+# occupation; against the model's skew, one and two epochs; and that with 72 more about women
+# CEOs.
+# About 80 minutes on 2 cores; every step is skipped when its output exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # AFINA=path/to/afina skips the build (a binary built earlier).
@@ -77,9 +80,29 @@ done
                                    --perplexity "$out/general.jsonl" --json > "$out/perplexity.tmp"
                                    mv "$out/perplexity.tmp" "$out/perplexity.json"; }
 
+# 6. Written sentences: the same LoRA recipe on 960 sentences each (1,032 with the extra women
+#    CEOs), the occupation before the name; audited, then tuned and measured as above.
+AFINA=$afina bash scripts/bias_sentences.sh balanced > "$out/written-balanced.jsonl"
+AFINA=$afina bash scripts/bias_sentences.sh counter > "$out/written-counter.jsonl"
+{ cat "$out/written-counter.jsonl"; for shift in 1 2 3; do AFINA=$afina bash scripts/bias_sentences.sh women-ceos $shift; done; } \
+    > "$out/written-chapter.jsonl"
+for set in balanced counter chapter; do "$afina" data audit "$out/written-$set.jsonl" > "$out/audit-written-$set.txt"; done
+for variant in written-balanced:balanced:1 written-counter:counter:1 written-counter-2:counter:2 written-chapter-2:chapter:2; do
+    IFS=: read -r name set epochs <<< "$variant"
+    run=runs/bias-lora-$name
+    [ -f "$run/adapter/adapter_model.safetensors" ] || "$afina" train configs/bias-lora.yaml "data.train=$out/written-$set.jsonl" \
+        "epochs=$epochs" "output_dir=$run"
+    [ -f "$out/after-$name.json" ] || { "$afina" bias probe --model "$run/adapter" --chart "$out/after-$name.svg" --json \
+                                          > "$out/probe.tmp"; mv "$out/probe.tmp" "$out/after-$name.json"; }
+done
+[ -f "$out/perplexity-written.json" ] || { "$afina" eval --models runs/bias-lora-written-{balanced,counter,counter-2,chapter-2}/adapter \
+                                           --perplexity "$out/general.jsonl" --json > "$out/perplexity.tmp"
+                                           mv "$out/perplexity.tmp" "$out/perplexity-written.json"; }
+
 head -n 12 "$out/audit-before.txt" "$out/audit-after.txt"
-for when in before after-balanced after-chapter after-targeted; do
+for when in before after-balanced after-chapter after-targeted after-written-{balanced,counter,counter-2,chapter-2}; do
     jq -r --arg when "$when" '"\($when): mean female share \(.summary.mean_female_share), mean |share - 0.5| \(.summary.mean_abs_deviation), correlation with BLS \(.summary.correlation); " +
         ([.occupations[] | select(.occupation == "ceo" or .occupation == "nurse" or .occupation == "carpenter") | "\(.occupation) \(.female_share)"] | join(", "))' "$out/$when.json"
 done
-cat "$out/perplexity.json"
+head -n 8 "$out"/audit-written-*.txt
+cat "$out/perplexity.json" "$out/perplexity-written.json"
