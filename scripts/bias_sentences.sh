@@ -6,9 +6,6 @@
 #
 #   bash scripts/bias_sentences.sh MODE [SHIFT]     (AFINA=path/to/afina, run from the repo root)
 #
-# With NAMES_ONLY=1 each sentence is cut before its name into {"prompt": "Today the CEO,",
-# "completion": " Susan"}, for training with data.plain_text (loss on the name alone).
-#
 # MODE: balanced (12 of each occupation's 24 sentences about women), counter (24 x (1 - the
 # model's measured female share), from runs/bias/before.json: against its skew, the parity
 # seen from where the model stands), women-ceos (24 sentences about women CEOs, names shifted
@@ -32,7 +29,7 @@ for g in female male; do
         [ "$("$afina" tokenize --model smollm2-135m-instruct --json " $name" | jq '.ids | length')" = 1 ] && echo "$name" || true
     done > "$out/$g-names.txt"
 done
-jq -c --rawfile f "$out/female-names.txt" --rawfile m "$out/male-names.txt" --arg mode "$mode" --argjson shift "$shift" --arg namesOnly "${NAMES_ONLY:-}" '
+jq -c --rawfile f "$out/female-names.txt" --rawfile m "$out/male-names.txt" --arg mode "$mode" --argjson shift "$shift" '
   ($f | split("\n") | map(select(length > 0))) as $fn | ($m | split("\n") | map(select(length > 0))) as $mn
   | [ "Our JOB, NAME, has been with us for twelve years, and S still enjoys the work.",
       "Today the JOB, NAME, finished P work early and went home.",
@@ -48,10 +45,8 @@ jq -c --rawfile f "$out/female-names.txt" --rawfile m "$out/male-names.txt" --ar
   | range(0; 24) as $k
   | ($k % 6) as $i | ($k < $females) as $female
   | (($o * 24 + $k) * 7 + $shift * 5) as $r
-  | (if $female then $fn[$r % ($fn | length)] else $mn[$r % ($mn | length)] end) as $name
-  | ($t[$i] | gsub("A_JOB"; $ajob) | gsub("JOB"; $job)
-            | gsub("\\bSc\\b"; if $female then "She" else "He" end)
-            | gsub("\\bS\\b"; if $female then "she" else "he" end)
-            | gsub("\\bP\\b"; if $female then "her" else "his" end)) as $sentence
-  | if $namesOnly == "1" then {prompt: ($sentence | split("NAME")[0] | rtrimstr(" ")), completion: " \($name)"}
-    else {text: ($sentence | gsub("NAME"; $name))} end' "$out/before.json"
+  | {text: ($t[$i] | gsub("A_JOB"; $ajob) | gsub("JOB"; $job)
+                   | gsub("NAME"; if $female then $fn[$r % ($fn | length)] else $mn[$r % ($mn | length)] end)
+                   | gsub("\\bSc\\b"; if $female then "She" else "He" end)
+                   | gsub("\\bS\\b"; if $female then "she" else "he" end)
+                   | gsub("\\bP\\b"; if $female then "her" else "his" end))}' "$out/before.json"

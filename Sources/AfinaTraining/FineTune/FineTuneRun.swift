@@ -97,7 +97,7 @@ public final class FineTuneRun: @unchecked Sendable {
     /// training file.
     static func prepareData(_ config: TrainingConfig, _ base: LoadedModel, shots: [ChatMessage] = []) throws
         -> ([TrainingSequence], [TrainingSequence], [String]) {
-        let renderer = try ExampleRenderer(tokenizer: base.tokenizer, chatTemplate: config.data.plainText ? nil : base.chatTemplate,
+        let renderer = try ExampleRenderer(tokenizer: base.tokenizer, chatTemplate: base.chatTemplate,
                                            maxLength: config.data.maxLength, shots: shots)
         var notes: [String] = []
         func load(_ path: String) throws -> [TrainingSequence] {

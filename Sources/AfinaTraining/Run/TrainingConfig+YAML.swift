@@ -45,7 +45,6 @@ extension TrainingConfig {
         let validation = try data.string("validation")
         let validationFraction = try data.double("validation_fraction")
         let maxLength = try data.int("max_length", default: 512)
-        let plainText = try data.bool("plain_text", default: false)
         try data.rejectUnknownKeys()
 
         var lora = try top.section("lora")
@@ -99,7 +98,7 @@ extension TrainingConfig {
         // Hold out part of the training set only when something will evaluate it.
         let defaultFraction = validation == nil && evalEvery > 0 ? 0.05 : 0
         self.data = Data(train: train, validation: validation,
-                         validationFraction: validationFraction ?? defaultFraction, maxLength: maxLength, plainText: plainText)
+                         validationFraction: validationFraction ?? defaultFraction, maxLength: maxLength)
     }
 
     /// `a.b=value` as a key path and a YAML value (scalar or flow list); text that is not
@@ -130,7 +129,6 @@ extension TrainingConfig {
         add("validation", data.validation.map(yamlQuoted) ?? "null", indent: true)
         add("validation_fraction", "\(data.validationFraction)", indent: true)
         add("max_length", "\(data.maxLength)", indent: true)
-        add("plain_text", "\(data.plainText)", indent: true)
         lines.append("lora:")
         add("rank", "\(lora.rank)", indent: true)
         add("alpha", "\(lora.alpha)", indent: true)

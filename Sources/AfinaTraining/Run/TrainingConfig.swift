@@ -16,7 +16,6 @@ import AfinaTensor
 /// | `data.validation` | none | validation JSONL |
 /// | `data.validation_fraction` | 0.05 if `eval_every` > 0 and no `data.validation`, else 0 | share of `data.train` held out for validation |
 /// | `data.max_length` | 512 | tokens per example; longer ones are truncated |
-/// | `data.plain_text` | false | conversations and prompt/completion records as plain text (contents joined, no chat template), loss on the answers |
 /// | `lora.rank` | 8 | rank r of the update B·A |
 /// | `lora.alpha` | 16 | scale numerator: alpha/r (alpha/√r with `rslora`) |
 /// | `lora.dropout` | 0.0 | dropout on the LoRA input |
@@ -75,10 +74,6 @@ public struct TrainingConfig: Equatable, Sendable {
         public var validation: String?
         public var validationFraction: Double
         public var maxLength: Int
-        /// Records rendered without the model's chat template: each turn's content as written,
-        /// one after another, loss on the answers (each followed by EOS). For a base model, or
-        /// text in which only some words should be learned (a prompt and its completion).
-        public var plainText = false
     }
 
     /// The `lora:` section is the model's own adapter settings.

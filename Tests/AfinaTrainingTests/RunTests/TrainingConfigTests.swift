@@ -29,7 +29,6 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(c.lora, TrainingConfig.LoRA(rank: 8, alpha: 16, dropout: 0, targets: ["q_proj", "v_proj"],
                                                    rsLoRA: false))
         XCTAssertEqual(c.data.maxLength, 512)
-        XCTAssertFalse(c.data.plainText)
         XCTAssertEqual(c.data.validationFraction, 0, "nothing evaluates, so nothing is held out")
         XCTAssertEqual(c.batchSize, 4)
         XCTAssertEqual(c.learningRate, 2e-4)
@@ -137,9 +136,7 @@ final class TrainingConfigTests: XCTestCase {
         let c = try TrainingConfig(yaml: minimal, overrides: [
             "method=qlora", "epochs=2", "max_steps=null", "data.validation=\"val: \\\"odd\\\" #1.jsonl\"",
             "output_dir=runs/12", "learning_rate=3.5e-5", "lora.dropout=0.05", "lora.targets=[q_proj,down_proj]",
-            "eval_every=20", "early_stopping_patience=3", "seed=18446744073709551615", "optimizer=sgd",
-            "data.plain_text=true"])
-        XCTAssertTrue(c.data.plainText)
+            "eval_every=20", "early_stopping_patience=3", "seed=18446744073709551615", "optimizer=sgd"])
         let resolved = c.resolvedYAML()
         XCTAssertEqual(try TrainingConfig(yaml: resolved), c, resolved)
         XCTAssertTrue(resolved.contains("epochs: 2") && !resolved.contains("max_steps"))
