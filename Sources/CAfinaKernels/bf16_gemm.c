@@ -18,11 +18,13 @@ static inline unsigned short to_bf16(float x) {
 
 static long pairs(long k) { return (k + 1) / 2; }
 
-long afina_bf16_packed_size(long k, long m) { return ((m + 31) / 32) * pairs(k) * 64; }
+long afina_bf16_row_width(long k) { return (k + 31) / 32 * 32; }
+
+long afina_bf16_packed_size(long k, long m) { return ((m + 31) / 32) * afina_bf16_row_width(k) * 32; }
 
 void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m, unsigned short *out,
                        long panel0, long panel1) {
-    long kq = pairs(k);
+    long kq = afina_bf16_row_width(k) / 2;
     for (long p = panel0; p < panel1; p++) {
         unsigned short *panel = out + p * kq * 64;
         long cols = m - p * 32 < 32 ? m - p * 32 : 32;
@@ -48,17 +50,17 @@ void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m,
 }
 
 void afina_bf16_convert_a(const float *a, long lda, long k, unsigned short *out, long row0, long row1) {
-    long width = 2 * pairs(k);
+    long width = afina_bf16_row_width(k);
     for (long i = row0; i < row1; i++) {
         unsigned short *dst = out + i * width;
         const float *src = a + i * lda;
         for (long p = 0; p < k; p++) dst[p] = to_bf16(src[p]);
-        if (width > k) dst[k] = 0;
+        memset(dst + k, 0, (size_t)(width - k) * sizeof(unsigned short));
     }
 }
 
 void afina_bf16_convert_at(const float *a, long lda, long k, float alpha, unsigned short *out, long row0, long row1) {
-    long width = 2 * pairs(k);
+    long width = afina_bf16_row_width(k);
     // 16 rows of the result at a time: each source row gives 16 contiguous floats.
     for (long i0 = row0; i0 < row1; i0 += 16) {
         long i1 = i0 + 16 < row1 ? i0 + 16 : row1;
@@ -66,12 +68,12 @@ void afina_bf16_convert_at(const float *a, long lda, long k, float alpha, unsign
             const float *src = a + p * lda;
             for (long i = i0; i < i1; i++) out[i * width + p] = to_bf16(alpha * src[i]);
         }
-        if (width > k)
-            for (long i = i0; i < i1; i++) out[i * width + k] = 0;
+        for (long i = i0; i < i1; i++) memset(out + i * width + k, 0, (size_t)(width - k) * sizeof(unsigned short));
     }
 }
 
-BF16 static void tile(const unsigned short *a, long kq, const unsigned short *panel, long rows, long cols,
+// C[rows x cols] (=, or +=) A rows (`stride` k-pairs apart) · a B panel, over the first kq k-pairs.
+BF16 static void tile(const unsigned short *a, long kq, long stride, const unsigned short *panel, long rows, long cols,
                       float *c, long ldc, int accumulate) {
     __m512 acc[8][2];
     for (int r = 0; r < 8; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
@@ -81,7 +83,7 @@ BF16 static void tile(const unsigned short *a, long kq, const unsigned short *pa
             __m512bh b0 = (__m512bh)_mm512_loadu_si512(panel + q * 64);
             __m512bh b1 = (__m512bh)_mm512_loadu_si512(panel + q * 64 + 32);
             for (int r = 0; r < 8; r++) {
-                __m512bh av = (__m512bh)_mm512_set1_epi32((int)arow[r * kq + q]);
+                __m512bh av = (__m512bh)_mm512_set1_epi32((int)arow[r * stride + q]);
                 acc[r][0] = _mm512_dpbf16_ps(acc[r][0], av, b0);
                 acc[r][1] = _mm512_dpbf16_ps(acc[r][1], av, b1);
             }
@@ -91,7 +93,7 @@ BF16 static void tile(const unsigned short *a, long kq, const unsigned short *pa
             __m512bh b0 = (__m512bh)_mm512_loadu_si512(panel + q * 64);
             __m512bh b1 = (__m512bh)_mm512_loadu_si512(panel + q * 64 + 32);
             for (int r = 0; r < rows; r++) {
-                __m512bh av = (__m512bh)_mm512_set1_epi32((int)arow[r * kq + q]);
+                __m512bh av = (__m512bh)_mm512_set1_epi32((int)arow[r * stride + q]);
                 acc[r][0] = _mm512_dpbf16_ps(acc[r][0], av, b0);
                 acc[r][1] = _mm512_dpbf16_ps(acc[r][1], av, b1);
             }
@@ -110,14 +112,14 @@ BF16 static void tile(const unsigned short *a, long kq, const unsigned short *pa
 
 BF16 void afina_bf16_gemm(const unsigned short *a, long k, const unsigned short *packed, long m, float *c, long ldc,
                           int accumulate, long row0, long row1) {
-    long kq = pairs(k), panels = (m + 31) / 32;
+    long kq = pairs(k), stride = afina_bf16_row_width(k) / 2, panels = (m + 31) / 32;
     for (long i0 = row0; i0 < row1; i0 += 96) {  // a block of A rows stays in L2 across panels
         long i1 = i0 + 96 < row1 ? i0 + 96 : row1;
         for (long p = 0; p < panels; p++) {
             long cols = m - p * 32 < 32 ? m - p * 32 : 32;
             for (long i = i0; i < i1; i += 8) {
                 long rows = i1 - i < 8 ? i1 - i : 8;
-                tile(a + i * 2 * kq, kq, packed + p * kq * 64, rows, cols, c + i * ldc + p * 32, ldc, accumulate);
+                tile(a + i * 2 * stride, kq, stride, packed + p * stride * 64, rows, cols, c + i * ldc + p * 32, ldc, accumulate);
             }
         }
     }

@@ -9,7 +9,7 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (not tests): print a table, or JSON.", subcommands: [BenchGenerate.self, BenchTrain.self, BenchPeak.self])
+        abstract: "Benchmarks (not tests): print a table, or JSON.", subcommands: [BenchGenerate.self, BenchTrain.self, BenchProducts.self, BenchPeak.self])
 }
 
 struct BenchGenerate: ParsableCommand {
@@ -81,9 +81,9 @@ extension Backend {
 struct BenchPeak: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peak",
-        abstract: "This machine's arithmetic peak on every core: float32 FMAs and AVX-512 BF16 dot products, GFLOP/s.")
+        abstract: "This machine's arithmetic peak on every core: float32 FMAs, AVX-512 BF16 dot products and AMX bf16 tile products, GFLOP/s.")
 
-    @Flag(help: "Print {\"fp32_gflops\":X,\"fp32_gflops_one_thread\":X,\"bf16_gflops\":X or null,\"cores\":N,\"cpu\":\"...\"}.")
+    @Flag(help: "Print {\"fp32_gflops\":X,\"fp32_gflops_one_thread\":X,\"bf16_gflops\":X or null,\"amx_bf16_gflops\":X or null,\"amx_bf16_gflops_one_thread\":X or null,\"cores\":N,\"cpu\":\"...\"}.")
     var json = false
 
     func run() throws {
@@ -91,6 +91,8 @@ struct BenchPeak: ParsableCommand {
         if json {
             let object: [String: Any] = ["fp32_gflops": peak.fp32 / 1e9, "fp32_gflops_one_thread": peak.fp32OneThread / 1e9,
                                          "bf16_gflops": peak.bf16.map { $0 / 1e9 } ?? NSNull(),
+                                         "amx_bf16_gflops": peak.amxBF16.map { $0.all / 1e9 } ?? NSNull(),
+                                         "amx_bf16_gflops_one_thread": peak.amxBF16.map { $0.oneThread / 1e9 } ?? NSNull(),
                                          "cores": ProcessInfo.processInfo.activeProcessorCount, "cpu": CPUFeatures.modelName]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
             return
@@ -98,5 +100,7 @@ struct BenchPeak: ParsableCommand {
         print("\(CPUFeatures.modelName), \(ProcessInfo.processInfo.activeProcessorCount) threads (\(CPUFeatures.current))")
         print(String(format: "fp32 FMA: %.0f GFLOP/s (one thread: %.0f)", peak.fp32 / 1e9, peak.fp32OneThread / 1e9))
         print(peak.bf16.map { String(format: "bf16 dot (vdpbf16ps): %.0f GFLOP/s", $0 / 1e9) } ?? "bf16 dot: no AVX-512 BF16")
+        print(peak.amxBF16.map { String(format: "bf16 tiles (AMX tdpbf16ps): %.0f GFLOP/s (one thread: %.0f)", $0.all / 1e9, $0.oneThread / 1e9) }
+              ?? "bf16 tiles: no AMX (or the OS refused the tile state)")
     }
 }

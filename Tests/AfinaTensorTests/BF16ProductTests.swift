@@ -7,10 +7,14 @@ import XCTest
 final class BF16ProductTests: XCTestCase {
     let reference = ReferenceBackend()
 
-    func backend() throws -> CPUBackend {
-        let b = CPUBackend(precision: .bf16)
-        guard b.precision == .bf16 else { throw XCTSkip("this CPU has no AVX-512 BF16") }
-        return b
+    /// A bf16 backend on the fastest kernel here.
+    func backend() throws -> CPUBackend { try XCTUnwrap(backends().last) }
+
+    /// A bf16 backend for each kernel this machine runs (AVX-512 BF16, and AMX on Intel Xeons).
+    func backends() throws -> [CPUBackend] {
+        let kernels = BF16Kernel.allCases.filter(\.isAvailable)
+        guard !kernels.isEmpty else { throw XCTSkip("this CPU has no AVX-512 BF16") }
+        return kernels.map { CPUBackend(precision: .bf16, bf16Kernel: $0) }
     }
 
     func random(_ shape: [Int], seed: UInt64) -> Tensor {
@@ -30,24 +34,37 @@ final class BF16ProductTests: XCTestCase {
         XCTAssertGreaterThan(worst, 0, "\(what): bf16 rounding should show")
     }
 
+    /// Shapes with whole and partial 32-row blocks and panels, depths not a multiple of 32, and
+    /// more than one 128-row block (the AMX kernel's units), for every kernel.
     func testBF16ProductsMatchTheFloat32ReferenceWithinBF16Rounding() throws {
-        let b = try backend()
-        for (n, k, m) in [(70, 37, 45), (64, 576, 96), (130, 64, 33), (101, 70, 80)] {
+        for b in try backends() {
+            try checkProducts(b)
+        }
+    }
+
+    func checkProducts(_ b: CPUBackend) throws {
+        for (n, k, m) in [(70, 37, 45), (64, 576, 96), (130, 64, 33), (101, 70, 80), (320, 96, 64)] {
             let x = random([n, k], seed: 1), w = random([m, k], seed: 2), dy = random([n, m], seed: 3)
+            let kernel = b.bf16Kernel.rawValue
             assertClose(b.floats(b.linear(x, weight: w, bias: nil)),
-                        reference.floats(reference.linear(x, weight: w, bias: nil)), "x·Wᵀ \(n)x\(k)x\(m)")
-            assertClose(b.floats(b.matmul(dy, w)), reference.floats(reference.matmul(dy, w)), "dy·W \(n)x\(m)x\(k)")
+                        reference.floats(reference.linear(x, weight: w, bias: nil)), "\(kernel) x·Wᵀ \(n)x\(k)x\(m)")
+            assertClose(b.floats(b.matmul(dy, w)), reference.floats(reference.matmul(dy, w)), "\(kernel) dy·W \(n)x\(m)x\(k)")
             let (g1, g2) = (random([m, k], seed: 4), random([m, k], seed: 4))
             b.accumulateWeightGradient(dy, x, alpha: 0.5, into: g1)
             reference.accumulateWeightGradient(dy, x, alpha: 0.5, into: g2)
-            assertClose(b.floats(g1), reference.floats(g2), "g += dyᵀx \(m)x\(n)x\(k)")
+            assertClose(b.floats(g1), reference.floats(g2), "\(kernel) g += dyᵀx \(m)x\(n)x\(k)")
         }
     }
 
     /// QLoRA's frozen base: quantized weights expanded tile by tile inside bf16 products, against
     /// the reference on the same blocks (rows not a multiple of 32, k-quants, several tiles).
     func testQuantizedWeightsInBF16ProductsMatchTheReference() throws {
-        let b = try backend()
+        for b in try backends() {
+            try checkQuantizedProducts(b)
+        }
+    }
+
+    func checkQuantizedProducts(_ b: CPUBackend) throws {
         var blocks = KQuantDotTests.Random(state: 3)
         for (type, n, k, m) in [(DType.q8_0, 70, 96, 45), (.q4_0, 130, 64, 33), (.q4_K, 96, 512, 40), (.q8_0, 64, 1024, 300)] {
             let bytes = type == .q4_K ? KQuantDotTests.randomBlocks(type, m * k / 256, &blocks)

@@ -41,6 +41,13 @@ final class KernelChoiceTests: XCTestCase {
                                                  environment: ["OPENBLAS_CORETYPE": "Prescott"]))
     }
 
+    func testBF16ProductsRunOnAMXWhereTheOSGrantsTheTileState() throws {
+        if ProcessInfo.processInfo.environment["AFINA_BF16_KERNEL"] != nil { throw XCTSkip("kernel chosen by hand") }
+        XCTAssertEqual(BF16Kernel.best == .amx, CPUFeatures.current.contains(.amxBF16))
+        XCTAssertTrue(CPUBackend(precision: .bf16).kernels[1].kernel.contains(BF16Kernel.best.summary)
+                      || !CPUFeatures.current.contains(.avx512bf16))
+    }
+
     func testTheCPUBackendNamesItsKernels() {
         let roles = CPUBackend().kernels.map(\.role)
         XCTAssertEqual(roles.first, "cpu")

@@ -15,6 +15,37 @@ public enum ProductPrecision: String, Sendable, CaseIterable {
     public var available: ProductPrecision { self == .bf16 && !CPUFeatures.current.contains(.avx512bf16) ? .fp32 : self }
 }
 
+/// The kernel behind bf16 products: AMX tiles where the CPU has them and the OS grants the
+/// tile state (Intel Xeon), else AVX-512 BF16 dot products in zmm registers (AMD EPYC).
+/// Both take the same operands and give the same sums up to their order of addition.
+public enum BF16Kernel: String, Sendable, CaseIterable {
+    case avx512bf16, amx
+
+    public var isAvailable: Bool {
+        CPUFeatures.current.isSuperset(of: self == .amx ? [.amxBF16, .avx512bf16] : .avx512bf16)
+    }
+
+    /// The fastest kernel here; AFINA_BF16_KERNEL=avx512bf16 picks the other where both run
+    /// (for comparisons).
+    public static let best: BF16Kernel = {
+        let asked = ProcessInfo.processInfo.environment["AFINA_BF16_KERNEL"].flatMap(BF16Kernel.init(rawValue:))
+        if let asked, asked.isAvailable { return asked }
+        return amx.isAvailable ? .amx : .avx512bf16
+    }()
+
+    public var summary: String {
+        self == .amx ? "bf16 inputs, fp32 sums: AMX tiles (tdpbf16ps), AVX-512 BF16 for leftover rows"
+            : "bf16 inputs, fp32 sums: AVX-512 BF16 tiles (vdpbf16ps)"
+    }
+
+    /// afina_bf16_gemm's contract on this kernel.
+    func gemm(_ a: UnsafePointer<UInt16>, _ k: Int, _ packed: UnsafePointer<UInt16>, _ m: Int, _ c: UnsafeMutablePointer<Float>,
+              _ ldc: Int, accumulate: Bool, _ row0: Int, _ row1: Int) {
+        let run = self == .amx ? afina_amx_bf16_gemm : afina_bf16_gemm
+        run(a, k, packed, m, c, ldc, accumulate ? 1 : 0, row0, row1)
+    }
+}
+
 /// A right-hand side packed into 32-column panels of bfloat16 k-pairs.
 final class PackedBF16: @unchecked Sendable {
     let values: UnsafeMutablePointer<UInt16>
@@ -70,11 +101,11 @@ extension CPUBackend {
         let m = transposed ? weight.rows : weight.columns
         let make = { self.pack(weight.f32, ldb: weight.columns, transposed: transposed, k: k, m: m) }
         let packed = packedWeights.packed(weight, transposed: transposed, make: make) ?? make()
-        let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: n * 2 * ((k + 1) / 2))
+        let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: n * afina_bf16_row_width(k))
         defer { rows.deallocate() }
         Parallel.forEach(n, workPerItem: k * m) { r in
             afina_bf16_convert_a(a.f32, k, k, rows, r.lowerBound, r.upperBound)
-            afina_bf16_gemm(rows, k, packed.values, m, c.f32, m, 0, r.lowerBound, r.upperBound)
+            self.bf16Kernel.gemm(rows, k, packed.values, m, c.f32, m, accumulate: false, r.lowerBound, r.upperBound)
         }
         withExtendedLifetime(packed) {}
     }
@@ -83,11 +114,11 @@ extension CPUBackend {
     func bf16WeightGradient(_ dy: Tensor, _ x: Tensor, alpha: Float, into gradient: Tensor) {
         let (n, m, k) = (dy.rows, dy.columns, x.columns)
         let packed = pack(x.f32, ldb: k, transposed: false, k: n, m: k)
-        let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: m * 2 * ((n + 1) / 2))
+        let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: m * afina_bf16_row_width(n))
         defer { rows.deallocate() }
         Parallel.forEach(m, workPerItem: n * k) { r in
             afina_bf16_convert_at(dy.f32, m, n, alpha, rows, r.lowerBound, r.upperBound)
-            afina_bf16_gemm(rows, n, packed.values, k, gradient.f32, k, 1, r.lowerBound, r.upperBound)
+            self.bf16Kernel.gemm(rows, n, packed.values, k, gradient.f32, k, accumulate: true, r.lowerBound, r.upperBound)
         }
         withExtendedLifetime(packed) {}
     }
@@ -110,7 +141,7 @@ extension CPUBackend {
     /// rows (output columns), `tileRows` at a time.
     func bf16QuantizedProduct(_ x: Tensor, _ weight: Tensor, into out: Tensor, tileRows: Int) {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
-        let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: n * 2 * ((k + 1) / 2))
+        let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: n * afina_bf16_row_width(k))
         defer { rows.deallocate() }
         Parallel.forEach(n, workPerItem: k) { r in afina_bf16_convert_a(x.f32, k, k, rows, r.lowerBound, r.upperBound) }
         Parallel.forEach(m, workPerItem: n * k) { range in
@@ -120,7 +151,7 @@ extension CPUBackend {
             for j0 in stride(from: range.lowerBound, to: range.upperBound, by: tileRows) {
                 let count = min(tileRows, range.upperBound - j0)
                 packQuantizedRows(weight, j0, count, transposed: true, scratch: scratch, into: packed)
-                afina_bf16_gemm(rows, k, packed, count, out.f32 + j0, m, 0, 0, n)
+                self.bf16Kernel.gemm(rows, k, packed, count, out.f32 + j0, m, accumulate: false, 0, n)
             }
         }
     }
@@ -132,13 +163,13 @@ extension CPUBackend {
         Parallel.forEach(a.rows, workPerItem: k * m) { r in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * m)
             let packed = UnsafeMutablePointer<UInt16>.allocate(capacity: afina_bf16_packed_size(tileRows, m))
-            let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: r.count * 2 * ((tileRows + 1) / 2))
+            let rows = UnsafeMutablePointer<UInt16>.allocate(capacity: r.count * afina_bf16_row_width(tileRows))
             defer { scratch.deallocate(); packed.deallocate(); rows.deallocate() }
             for p0 in stride(from: 0, to: k, by: tileRows) {
                 let count = min(tileRows, k - p0)
                 packQuantizedRows(weight, p0, count, transposed: false, scratch: scratch, into: packed)
                 afina_bf16_convert_a(a.f32 + r.lowerBound * k + p0, k, count, rows, 0, r.count)
-                afina_bf16_gemm(rows, count, packed, m, out.f32 + r.lowerBound * m, m, 1, 0, r.count)
+                self.bf16Kernel.gemm(rows, count, packed, m, out.f32 + r.lowerBound * m, m, accumulate: true, 0, r.count)
             }
         }
     }

@@ -4,7 +4,7 @@ extension CPUBackend {
     public var kernels: [(role: String, kernel: String)] {
         [
             ("cpu", "\(CPUFeatures.modelName), \(Parallel.cores) threads (\(CPUFeatures.current))"),
-            ("float products", usesBF16 ? "bf16 inputs, fp32 sums: AVX-512 BF16 tiles (vdpbf16ps)"
+            ("float products", usesBF16 ? bf16Kernel.summary
                 : "fp32: \(BLASKernels.summary), one slice per thread"),
             ("quantized decode", "fused AVX2 row dots (Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K), float activations"),
             ("quantized prefill", usesBF16 ? "weight tiles dequantized and packed to bf16, then the bf16 tiles"

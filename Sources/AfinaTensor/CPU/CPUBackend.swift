@@ -17,16 +17,20 @@ public final class CPUBackend: HostBackend {
 
     /// Input precision of large products (bf16 only where the CPU has AVX-512 BF16).
     public let precision: ProductPrecision
+    /// What runs bf16 products (the fastest this machine has unless a test picks one).
+    public let bf16Kernel: BF16Kernel
     let packedWeights = PackedWeightCache()
 
-    public init(precision: ProductPrecision) {
+    public init(precision: ProductPrecision, bf16Kernel: BF16Kernel = .best) {
         Self.setUp
         self.precision = precision.available
+        self.bf16Kernel = bf16Kernel
     }
 
     public init() {
         Self.setUp
         precision = .fp32
+        bf16Kernel = .best
     }
 
     /// Products keep bf16 packings of `weight` until its next optimizer update.

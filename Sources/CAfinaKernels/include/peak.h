@@ -9,3 +9,6 @@ double afina_peak_fp32(long iterations);
 /// Runs `iterations` rounds of AVX-512 BF16 dot products (vdpbf16ps, 2 products and 2 adds
 /// per float32 lane); returns the operations done, or 0 where the CPU lacks AVX-512 BF16.
 double afina_peak_bf16(long iterations);
+/// Runs `iterations` rounds of four AMX bf16 tile products (tdpbf16ps, 16 x 16 x 32 multiply-adds
+/// each) on tiles already loaded; returns the operations done, or 0 without AMX-BF16.
+double afina_peak_amx_bf16(long iterations);
