@@ -9,66 +9,84 @@
 
 #define BF16 __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl")))
 
-// Round to nearest even; NaN is not preserved (a NaN loss stops training anyway).
-static inline unsigned short to_bf16(float x) {
-    uint32_t b;
-    memcpy(&b, &x, 4);
-    return (unsigned short)((b + 0x7fff + ((b >> 16) & 1)) >> 16);
-}
-
 static long pairs(long k) { return (k + 1) / 2; }
 
 long afina_bf16_row_width(long k) { return (k + 31) / 32 * 32; }
 
 long afina_bf16_packed_size(long k, long m) { return ((m + 31) / 32) * afina_bf16_row_width(k) * 32; }
 
-void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m, unsigned short *out,
-                       long panel0, long panel1) {
+// Conversions round to nearest even (vcvtneps2bf16), 16 floats at a time; lanes past the
+// end of the data load as zeros, which is how every padding gets written.
+
+static inline __mmask16 first(long count) {
+    return count >= 16 ? (__mmask16)0xFFFF : count <= 0 ? 0 : (__mmask16)((1u << count) - 1);
+}
+
+// Sixteen k-pairs as 32-bit words: the low half from `lo`, the high half from `hi`.
+BF16 static inline __m512i pair_words(__m512 lo, __m512 hi) {
+    __m512i low = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(lo));
+    __m512i high = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(hi));
+    return _mm512_or_si512(low, _mm512_slli_epi32(high, 16));
+}
+
+BF16 void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m, unsigned short *out,
+                            long panel0, long panel1) {
     long kq = afina_bf16_row_width(k) / 2;
     for (long p = panel0; p < panel1; p++) {
         unsigned short *panel = out + p * kq * 64;
         long cols = m - p * 32 < 32 ? m - p * 32 : 32;
-        if (cols < 32 || 2 * kq > k) memset(panel, 0, (size_t)kq * 64 * sizeof(unsigned short));
         if (transposed) {
-            // Column j of B is row j of the given matrix, k contiguous floats; 16 of them at a
-            // time go to 8 k-pairs, so reads and writes both stay within a few cache lines.
-            for (long r0 = 0; r0 < k; r0 += 16) {
-                long r1 = r0 + 16 < k ? r0 + 16 : k;
-                for (long j = 0; j < cols; j++) {
-                    const float *row = b + (p * 32 + j) * ldb;
-                    for (long r = r0; r < r1; r++) panel[(r / 2) * 64 + j * 2 + (r & 1)] = to_bf16(row[r]);
+            // Column j of B is row j of the given matrix: 32 of its floats are 16 k-pairs,
+            // one word each in 16 successive 128-byte pair rows of the panel.
+            const __m512i rows = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                                    _mm512_set1_epi32(32));
+            for (long r0 = 0; r0 < 2 * kq; r0 += 32)
+                for (long j = 0; j < 32; j++) {
+                    const float *row = b + (p * 32 + j) * ldb + r0;
+                    long valid = j < cols ? k - r0 : 0;
+                    __m512 x0 = _mm512_maskz_loadu_ps(first(valid), row);
+                    __m512 x1 = _mm512_maskz_loadu_ps(first(valid - 16), row + 16);
+                    __m512i words = (__m512i)_mm512_cvtne2ps_pbh(x1, x0);
+                    _mm512_i32scatter_epi32(panel + r0 * 32 + j * 2, rows, words, 4);
                 }
-            }
         } else {
-            for (long r = 0; r < k; r++) {
-                const float *row = b + r * ldb + p * 32;
-                unsigned short *dst = panel + (r / 2) * 64 + (r & 1);
-                for (long j = 0; j < cols; j++) dst[j * 2] = to_bf16(row[j]);
-            }
+            for (long q = 0; q < kq; q++)
+                for (long j0 = 0; j0 < 32; j0 += 16) {
+                    __mmask16 mask = first(cols - j0);
+                    const float *row = b + 2 * q * ldb + p * 32 + j0;
+                    __m512 lo = 2 * q < k ? _mm512_maskz_loadu_ps(mask, row) : _mm512_setzero_ps();
+                    __m512 hi = 2 * q + 1 < k ? _mm512_maskz_loadu_ps(mask, row + ldb) : _mm512_setzero_ps();
+                    _mm512_storeu_si512(panel + q * 64 + j0 * 2, pair_words(lo, hi));
+                }
         }
     }
 }
 
-void afina_bf16_convert_a(const float *a, long lda, long k, unsigned short *out, long row0, long row1) {
+BF16 void afina_bf16_convert_a(const float *a, long lda, long k, unsigned short *out, long row0, long row1) {
     long width = afina_bf16_row_width(k);
-    for (long i = row0; i < row1; i++) {
-        unsigned short *dst = out + i * width;
-        const float *src = a + i * lda;
-        for (long p = 0; p < k; p++) dst[p] = to_bf16(src[p]);
-        memset(dst + k, 0, (size_t)(width - k) * sizeof(unsigned short));
-    }
+    for (long i = row0; i < row1; i++)
+        for (long p = 0; p < width; p += 32) {
+            const float *src = a + i * lda + p;
+            __m512 x0 = _mm512_maskz_loadu_ps(first(k - p), src);
+            __m512 x1 = _mm512_maskz_loadu_ps(first(k - p - 16), src + 16);
+            _mm512_storeu_si512(out + i * width + p, (__m512i)_mm512_cvtne2ps_pbh(x1, x0));
+        }
 }
 
-void afina_bf16_convert_at(const float *a, long lda, long k, float alpha, unsigned short *out, long row0, long row1) {
+BF16 void afina_bf16_convert_at(const float *a, long lda, long k, float alpha, unsigned short *out, long row0, long row1) {
     long width = afina_bf16_row_width(k);
-    // 16 rows of the result at a time: each source row gives 16 contiguous floats.
+    const __m512 scale = _mm512_set1_ps(alpha);
+    // 16 rows of the result at a time: source rows p and p + 1 give 16 k-pairs, one word per row.
+    const __m512i rows = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                            _mm512_set1_epi32((int)(width / 2)));
     for (long i0 = row0; i0 < row1; i0 += 16) {
-        long i1 = i0 + 16 < row1 ? i0 + 16 : row1;
-        for (long p = 0; p < k; p++) {
-            const float *src = a + p * lda;
-            for (long i = i0; i < i1; i++) out[i * width + p] = to_bf16(alpha * src[i]);
+        __mmask16 mask = first(row1 - i0);
+        for (long p = 0; p < width; p += 2) {
+            __m512 lo = p < k ? _mm512_maskz_loadu_ps(mask, a + p * lda + i0) : _mm512_setzero_ps();
+            __m512 hi = p + 1 < k ? _mm512_maskz_loadu_ps(mask, a + (p + 1) * lda + i0) : _mm512_setzero_ps();
+            __m512i words = pair_words(_mm512_mul_ps(lo, scale), _mm512_mul_ps(hi, scale));
+            _mm512_mask_i32scatter_epi32(out + i0 * width + p, mask, rows, words, 4);
         }
-        for (long i = i0; i < i1; i++) memset(out + i * width + k, 0, (size_t)(width - k) * sizeof(unsigned short));
     }
 }
 
