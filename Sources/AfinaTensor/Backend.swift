@@ -62,6 +62,17 @@ public struct AttentionSpan: Sendable, Equatable {
         }
     }
 
+    /// The span's query rows in blocks of at most `size`, each with the keys its rows see
+    /// together, so score matrices skip what no row of a block sees: most of the upper half
+    /// of a causal square, all but a band of a sliding window. Bidirectional: one block.
+    public func queryBlocks(of size: Int) -> [(rows: Range<Int>, keys: Range<Int>)] {
+        if case .bidirectional(let keys) = mask { return [(0..<count, 0..<keys)] }
+        return stride(from: 0, to: count, by: size).map { first in
+            let last = min(first + size, count) - 1
+            return (first..<last + 1, visibleKeys(first).lowerBound..<visibleKeys(last).upperBound)
+        }
+    }
+
     /// Keys any query of this span sees (the width of its score matrix).
     public var keyCount: Int {
         switch mask {

@@ -117,6 +117,27 @@ final class BackendTests: XCTestCase {
         }
     }
 
+    /// Long prompts run in query blocks of 64 rows that skip the keys none of their rows sees.
+    func testAttentionOfLongSpansInQueryBlocksMatchesReference() {
+        let (heads, kvHeads, headDim) = (4, 2, 8)
+        let (keys, keysR) = pair([400, kvHeads * headDim])
+        let (values, valuesR) = pair([400, kvHeads * headDim])
+        let spanSets: [[AttentionSpan]] = [
+            [AttentionSpan(queryRow: 0, count: 150, keyRow: 0, past: 0)],
+            [AttentionSpan(queryRow: 0, count: 100, keyRow: 0, past: 30),
+             AttentionSpan(queryRow: 100, count: 70, keyRow: 200, past: 0, mask: .slidingWindow(50))],
+        ]
+        for spans in spanSets {
+            let rows = spans.map(\.count).reduce(0, +)
+            let (q, qr) = pair([rows, heads * headDim], scale: 2)
+            assertClose(
+                cpu.attention(query: q, keys: keys, values: values, spans: spans,
+                              heads: heads, kvHeads: kvHeads, headDim: headDim),
+                reference.attention(query: qr, keys: keysR, values: valuesR, spans: spans,
+                                    heads: heads, kvHeads: kvHeads, headDim: headDim))
+        }
+    }
+
     func testEmbeddingGathersAndDequantizesRows() {
         let (table, _) = pair([10, 8])
         let out = cpu.embedding(table, ids: [3, 0, 9])

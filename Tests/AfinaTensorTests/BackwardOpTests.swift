@@ -320,13 +320,15 @@ final class BackwardOpTests: XCTestCase {
     func testCPUAttentionBackwardMatchesReferenceForPackedSequences() {
         // Tolerance 1e-5 as elsewhere: the CPU recomputes softmax with a polynomial exp (≈1e-7
         // relative) and sums in BLAS order, which moves these O(1) gradients by ≲ 5e-7 (measured).
-        let cases: [(heads: Int, kvHeads: Int, headDim: Int, lengths: [Int])] = [
-            (4, 2, 8, [5, 3]), (6, 2, 16, [7, 1, 12]), (3, 3, 32, [9]),
+        // Spans past 64 rows are split into query blocks that skip keys no row of theirs sees.
+        let cases: [(heads: Int, kvHeads: Int, headDim: Int, lengths: [Int], mask: AttentionMask)] = [
+            (4, 2, 8, [5, 3], .causal), (6, 2, 16, [7, 1, 12], .causal), (3, 3, 32, [9], .causal),
+            (2, 1, 8, [150, 70], .causal), (2, 2, 8, [130, 3], .slidingWindow(40)),
         ]
         for c in cases {
             var spans: [AttentionSpan] = [], row = 0
             for length in c.lengths {
-                spans.append(AttentionSpan(queryRow: row, count: length, keyRow: row, past: 0))
+                spans.append(AttentionSpan(queryRow: row, count: length, keyRow: row, past: 0, mask: c.mask))
                 row += length
             }
             let (qShape, kvShape) = ([row, c.heads * c.headDim], [row, c.kvHeads * c.headDim])
@@ -338,7 +340,7 @@ final class BackwardOpTests: XCTestCase {
             let slow = ref.attentionBackward(t(dy, qShape, on: ref), query: t(q, qShape, on: ref),
                                              keys: t(k, kvShape, on: ref), values: t(v, kvShape, on: ref), spans: spans,
                                              heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim)
-            let what = "attention \(c.heads)/\(c.kvHeads)x\(c.headDim) \(c.lengths)"
+            let what = "attention \(c.heads)/\(c.kvHeads)x\(c.headDim) \(c.lengths) \(c.mask)"
             assertClose(fast.query, slow.query, tolerance: 1e-5, "\(what) dq")
             assertClose(fast.keys, slow.keys, tolerance: 1e-5, "\(what) dk")
             assertClose(fast.values, slow.values, tolerance: 1e-5, "\(what) dv")

@@ -86,28 +86,35 @@ extension CPUBackend: TrainingBackend {
                         cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(cols), Int32(inner), alpha, a, Int32(lda),
                                     b, Int32(ldb), beta, c, Int32(ldc))
                     }
-                    // P = softmax(Q Kᵀ * scale + bias) [n, visible], as the forward computed it.
-                    gemm(CblasNoTrans, CblasTrans, n, visible, headDim, scale, q, qStride, k, kvStride, 0, p, visible)
-                    for i in 0..<n {
-                        if let bias { bias.add(to: p + i * visible, head: h, query: span.past + i, keys: visible) }
-                        softmaxInPlace(p + i * visible, valid: span.visibleKeys(i), total: visible)
-                    }
-                    // dV += Pᵀ dY;  dP = dY Vᵀ;  dS = P ⊙ (dP - rowsum(P ⊙ dP)) * scale.
-                    gemm(CblasTrans, CblasNoTrans, visible, headDim, n, 1, p, visible, dyh, qStride, 1, dvh, kvStride)
-                    gemm(CblasNoTrans, CblasTrans, n, visible, headDim, 1, dyh, qStride, v, kvStride, 0, dp, visible)
-                    for i in 0..<n {
-                        let (pr, dpr) = (p + i * visible, dp + i * visible)
-                        let weighted = dot(pr, dpr, visible)
-                        for t in 0..<visible { dpr[t] = pr[t] * (dpr[t] - weighted) }
-                        if let biasGradient, let bias {
-                            let g = biasGradient.f32 + bias.index(head: h, query: span.past + i, key: 0)
-                            for t in span.visibleKeys(i) { g[t] += dpr[t] }
+                    for (rows, seen) in attentionBlocks(span, bias: bias) {
+                        let (nb, width, lo) = (rows.count, seen.count, seen.lowerBound)
+                        let rowOffset = rows.lowerBound * qStride
+                        let (qb, dyb, dqb) = (q + rowOffset, dyh + rowOffset, dqh + rowOffset)
+                        let (kb, vb, dkb, dvb) = (k + lo * kvStride, v + lo * kvStride, dkh + lo * kvStride, dvh + lo * kvStride)
+                        // P = softmax(Q Kᵀ * scale + bias) [rows, seen], as the forward computed it.
+                        gemm(CblasNoTrans, CblasTrans, nb, width, headDim, scale, qb, qStride, kb, kvStride, 0, p, width)
+                        for i in rows {
+                            let row = p + (i - rows.lowerBound) * width
+                            if let bias { bias.add(to: row, head: h, query: span.past + i, keys: width) }
+                            softmaxInPlace(row, valid: span.visibleKeys(i).shifted(by: -lo), total: width)
                         }
-                        for t in 0..<visible { dpr[t] *= scale }
+                        // dV += Pᵀ dY;  dP = dY Vᵀ;  dS = P ⊙ (dP - rowsum(P ⊙ dP)) * scale.
+                        gemm(CblasTrans, CblasNoTrans, width, headDim, nb, 1, p, width, dyb, qStride, 1, dvb, kvStride)
+                        gemm(CblasNoTrans, CblasTrans, nb, width, headDim, 1, dyb, qStride, vb, kvStride, 0, dp, width)
+                        for i in rows {
+                            let (pr, dpr) = (p + (i - rows.lowerBound) * width, dp + (i - rows.lowerBound) * width)
+                            let weighted = dot(pr, dpr, width)
+                            for t in 0..<width { dpr[t] = pr[t] * (dpr[t] - weighted) }
+                            if let biasGradient, let bias {
+                                let g = biasGradient.f32 + bias.index(head: h, query: span.past + i, key: 0)
+                                for t in span.visibleKeys(i) { g[t] += dpr[t - lo] }
+                            }
+                            for t in 0..<width { dpr[t] *= scale }
+                        }
+                        // dQ = dS K;  dK += dSᵀ Q.
+                        gemm(CblasNoTrans, CblasNoTrans, nb, headDim, width, 1, dp, width, kb, kvStride, 0, dqb, qStride)
+                        gemm(CblasTrans, CblasNoTrans, width, headDim, nb, 1, dp, width, qb, qStride, 1, dkb, kvStride)
                     }
-                    // dQ = dS K;  dK += dSᵀ Q.
-                    gemm(CblasNoTrans, CblasNoTrans, n, headDim, visible, 1, dp, visible, k, kvStride, 0, dqh, qStride)
-                    gemm(CblasTrans, CblasNoTrans, visible, headDim, n, 1, dp, visible, q, qStride, 1, dkh, kvStride)
                 }
             }
         }

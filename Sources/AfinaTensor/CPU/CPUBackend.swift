@@ -242,20 +242,38 @@ public final class CPUBackend: HostBackend {
                     for t in seen { AfinaTensor.axpy(scores[t], v + t * Int(kvStride), out, headDim) }
                     continue
                 }
-                // scores [count, visible] = q [count, hd] * k [visible, hd]^T * scale
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(span.count), Int32(visible),
-                            Int32(headDim), scale, q, qStride, k, kvStride, 0, scores, Int32(visible))
-                for i in 0..<span.count {
-                    if let bias { bias.add(to: scores + i * visible, head: h, query: span.past + i, keys: visible) }
-                    softmaxInPlace(scores + i * visible, valid: span.visibleKeys(i), total: visible)
+                for (rows, seen) in attentionBlocks(span, bias: bias) {
+                    // scores [rows, seen] = q [rows, hd] * k [seen, hd]^T * scale
+                    let (qb, width) = (q + rows.lowerBound * Int(qStride), seen.count)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(width),
+                                Int32(headDim), scale, qb, qStride, k + seen.lowerBound * Int(kvStride), kvStride, 0,
+                                scores, Int32(width))
+                    for i in rows {
+                        let row = scores + (i - rows.lowerBound) * width
+                        if let bias { bias.add(to: row, head: h, query: span.past + i, keys: width) }
+                        softmaxInPlace(row, valid: span.visibleKeys(i).shifted(by: -seen.lowerBound), total: width)
+                    }
+                    // out [rows, hd] = scores [rows, seen] * v [seen, hd]
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(headDim),
+                                Int32(width), 1, scores, Int32(width), v + seen.lowerBound * Int(kvStride), kvStride, 0,
+                                out + rows.lowerBound * Int(qStride), qStride)
                 }
-                // out [count, hd] = scores [count, visible] * v [visible, hd]
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(span.count), Int32(headDim),
-                            Int32(visible), 1, scores, Int32(visible), v, kvStride, 0, out, qStride)
             }
         }
         return result
     }
+}
+
+extension CPUBackend {
+    /// Query blocks of 64 rows with the keys they see (an additive bias table is indexed from
+    /// key 0, so with one the whole span is a single block).
+    func attentionBlocks(_ span: AttentionSpan, bias: AttentionBias?) -> [(rows: Range<Int>, keys: Range<Int>)] {
+        bias == nil ? span.queryBlocks(of: 64) : [(0..<span.count, 0..<span.keyCount)]
+    }
+}
+
+extension Range<Int> {
+    func shifted(by offset: Int) -> Range<Int> { lowerBound + offset..<upperBound + offset }
 }
 
 /// Softmax over the entries in `valid`; the others of the `total` (keys the query does not
