@@ -23,7 +23,7 @@ struct BenchTrain: ParsableCommand {
     @Option(name: .customLong("sequence-length"), help: "Tokens per sequence.") var sequenceLength = 256
     @Option(help: "Measured optimizer steps (after one warm-up step).") var steps = 3
     @Option(help: "LoRA rank.") var rank = 16
-    @Option(help: "Input precision of the large products: fp32, or bf16 (AVX-512 BF16 CPUs).")
+    @Option(help: "Input precision of the large products: fp32, or bf16 (AVX-512 BF16 or AMX CPUs).")
     var precision: ProductPrecision = .fp32
     @OptionGroup var backendOptions: BackendOptions
     @Flag(help: "Recompute activations in backward (less memory).") var recompute = false

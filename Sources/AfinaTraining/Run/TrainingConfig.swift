@@ -40,7 +40,7 @@ import AfinaTensor
 /// | `early_stopping_patience` | 0 | evaluations without improvement before stopping; 0 turns it off |
 /// | `checkpointing` | false | recompute activations in backward to save memory |
 /// | `backend` | `cpu` | where the run computes; `cpu` is the only backend so far |
-/// | `precision` | `fp32` | `bf16`: products take bfloat16 inputs (AVX-512 BF16 CPUs; fp32 elsewhere), weights stay fp32 |
+/// | `precision` | `fp32` | `bf16`: products take bfloat16 inputs (AMX or AVX-512 BF16 CPUs; fp32 elsewhere), weights stay fp32 |
 /// | `distill.teacher` | none | logit-level distillation from this model, run beside the student (same vocabulary) |
 /// | `distill.cache` | none | or from the teacher's top-k log-probabilities stored by `afina distill cache` |
 /// | `distill.alpha` | 0.5 | loss = alpha * CE(labels) + (1 - alpha) * T² * divergence |
