@@ -106,15 +106,8 @@ final class BackendTests: XCTestCase {
             [AttentionSpan(queryRow: 0, count: 3, keyRow: 0, past: 4),                       // mixed
              AttentionSpan(queryRow: 3, count: 1, keyRow: capacity, past: 11)],
         ]
-        for spans in spanSets {
-            let rows = spans.map(\.count).reduce(0, +)
-            let (q, qr) = pair([rows, heads * headDim], scale: 2)
-            assertClose(
-                cpu.attention(query: q, keys: keys, values: values, spans: spans,
-                              heads: heads, kvHeads: kvHeads, headDim: headDim),
-                reference.attention(query: qr, keys: keysR, values: valuesR, spans: spans,
-                                    heads: heads, kvHeads: kvHeads, headDim: headDim))
-        }
+        assertAttentionMatchesReference(spanSets, keys: (keys, keysR), values: (values, valuesR),
+                                        heads: heads, kvHeads: kvHeads, headDim: headDim)
     }
 
     /// Long prompts run in query blocks of 64 rows that skip the keys none of their rows sees.
@@ -127,14 +120,22 @@ final class BackendTests: XCTestCase {
             [AttentionSpan(queryRow: 0, count: 100, keyRow: 0, past: 30),
              AttentionSpan(queryRow: 100, count: 70, keyRow: 200, past: 0, mask: .slidingWindow(50))],
         ]
+        assertAttentionMatchesReference(spanSets, keys: (keys, keysR), values: (values, valuesR),
+                                        heads: heads, kvHeads: kvHeads, headDim: headDim)
+    }
+
+    /// The CPU backend's attention against the reference for each set of spans, on fresh queries.
+    func assertAttentionMatchesReference(_ spanSets: [[AttentionSpan]], keys: (Tensor, Tensor), values: (Tensor, Tensor),
+                                         heads: Int, kvHeads: Int, headDim: Int, file: StaticString = #filePath,
+                                         line: UInt = #line) {
         for spans in spanSets {
             let rows = spans.map(\.count).reduce(0, +)
             let (q, qr) = pair([rows, heads * headDim], scale: 2)
             assertClose(
-                cpu.attention(query: q, keys: keys, values: values, spans: spans,
+                cpu.attention(query: q, keys: keys.0, values: values.0, spans: spans,
                               heads: heads, kvHeads: kvHeads, headDim: headDim),
-                reference.attention(query: qr, keys: keysR, values: valuesR, spans: spans,
-                                    heads: heads, kvHeads: kvHeads, headDim: headDim))
+                reference.attention(query: qr, keys: keys.1, values: values.1, spans: spans,
+                                    heads: heads, kvHeads: kvHeads, headDim: headDim), file: file, line: line)
         }
     }
 
