@@ -5,7 +5,9 @@
    Q4_K_M, Gemma 3 270M Q4_K_M): a 128-token prompt, 64 greedy tokens, batch 1; prefill and decode tokens/s of
    Afina and of llama.cpp (llama-cpp-python, built by pip on this machine); for SmolLM2 also
    PyTorch fp32 (transformers) at batch 1 and 8.
-3. Training (SmolLM2-135M, or --train-model), batch 4 x 256 random tokens, loss on every token, AdamW: full,
+3. Products: the three products of SmolLM2's linear layers (`afina bench products`) on every
+   product kernel Afina has here, beside torch's matmul (MKL fp32, oneDNN bf16 autocast).
+4. Training (SmolLM2-135M, or --train-model), batch 4 x 256 random tokens, loss on every token, AdamW: full,
    LoRA r=16 (alpha 32, all seven projections) and QLoRA (Afina), Afina in fp32 and bf16
    products, PyTorch 2.15 in fp32 and bf16 autocast (its fastest CPU mode); tokens/s, peak
    RSS and the fraction of the machine's peak each reaches (the arithmetic per token is
@@ -16,7 +18,7 @@ MACHINE-NOTES.md; peak RSS is then each run's own). Prints markdown tables with 
 ratio to each tool.
 
 Run: python3 scripts/bench_baselines.py [--afina .build/release/afina] [--threads 2]
-         [--only generate|train] [--train-model gemma-3-270m] [--steps 3]
+         [--only generate|products|train] [--train-model gemma-3-270m] [--steps 3]
 Needs: scripts/requirements.txt plus llama-cpp-python (pip install llama-cpp-python).
 """
 import argparse, json, os, resource, subprocess, sys, time
@@ -118,7 +120,52 @@ def pytorch_train(name, method, precision, threads, steps):
     return dict(tokens_per_second=speed, peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 
 
+def pytorch_products(rows, threads, repeats=5):
+    """GFLOP/s of the products `afina bench products` times, in torch (MKL for fp32, oneDNN for
+    bf16 autocast), inputs float32 as in Afina, so both include their conversions."""
+    import torch
+    torch.set_num_threads(threads)
+    out = []
+    for row in json.loads(rows):
+        n, k, m = row["n"], row["k"], row["m"]
+        a, b, g = torch.randn(n, k), torch.randn(k, m), torch.zeros(n, m)
+        w, dy = torch.randn(m, k), torch.randn(k, n)  # a weight [m, k]; dy stored [tokens, n] as in backward
+        run = {"x·Wᵀ": lambda: a @ w.t(), "dy·W": lambda: a @ b,
+               "g += dyᵀx": lambda: g.add_(dy.t() @ b)}[row["product"]]
+        speeds = {}
+        for precision in ["fp32", "bf16"]:
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                run()
+                best = min(timed(run) for _ in range(repeats))
+            speeds[precision] = 2 * n * k * m / best / 1e9
+        out.append(speeds)
+    return out
+
+
+def timed(f):
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
 # ---- the driver ----
+
+def products(args):
+    a = run_json([args.afina, "bench", "products", "--json"])
+    rows = [dict(product=r["product"], n=r["n"], k=r["k"], m=r["m"]) for r in a["products"]]
+    t = worker(args, "torch-products", json.dumps(rows))
+    kernels = sorted(a["products"][0]["gflops"])
+    print(f"\nProducts of SmolLM2's linear layers (weights packed inside each product), GFLOP/s, best of 5\n")
+    print("| product | " + " | ".join(f"Afina {k}" for k in kernels) + " | PyTorch fp32 | PyTorch bf16 autocast "
+          "| Afina fp32 / PyTorch fp32 | best Afina bf16 / PyTorch bf16 |")
+    print("|---|" + "---|" * (len(kernels) + 4))
+    for r, torch_speeds in zip(a["products"], t):
+        bf16 = max(v for k, v in r["gflops"].items() if k.startswith("bf16")) if len(kernels) > 1 else None
+        cells = " | ".join(f"{r['gflops'][k]:.0f}" for k in kernels)
+        ratio = f"{bf16 / torch_speeds['bf16']:.2f}x" if bf16 else "-"
+        print(f"| {r['product']} {r['n']}x{r['k']}x{r['m']} | {cells} | {torch_speeds['fp32']:.0f} | "
+              f"{torch_speeds['bf16']:.0f} | {r['gflops']['fp32'] / torch_speeds['fp32']:.2f}x | {ratio} |")
+
 
 def generation(args):
     rows = []
@@ -190,7 +237,7 @@ def main():
     p.add_argument("--afina", default=".build/release/afina")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--steps", type=int, default=3)
-    p.add_argument("--only", choices=["generate", "train"])
+    p.add_argument("--only", choices=["generate", "train", "products"])
     p.add_argument("--train-model", default="smollm2-135m-instruct", choices=list(MODELS))
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -198,7 +245,8 @@ def main():
         kind, *rest = args.worker
         result = {"llama": lambda: llama_cpp_generate(rest[0], args.threads),
                   "torch-generate": lambda: pytorch_generate(rest[0], int(rest[1]), args.threads),
-                  "torch-train": lambda: pytorch_train(rest[0], rest[1], rest[2], args.threads, args.steps)}[kind]()
+                  "torch-train": lambda: pytorch_train(rest[0], rest[1], rest[2], args.threads, args.steps),
+                  "torch-products": lambda: pytorch_products(rest[0], args.threads)}[kind]()
         print(json.dumps(result))
         return
     peak = run_json([args.afina, "bench", "peak", "--json"])
@@ -206,9 +254,11 @@ def main():
           f"({peak['fp32_gflops_one_thread']:.0f} on one thread), "
           f"bf16 dot peak {peak['bf16_gflops'] or 0:.0f} GFLOP/s, "
           f"AMX bf16 tile peak {peak['amx_bf16_gflops'] or 0:.0f} GFLOP/s")
-    if args.only != "train":
+    if args.only in (None, "generate"):
         generation(args)
-    if args.only != "generate":
+    if args.only in (None, "products"):
+        products(args)
+    if args.only in (None, "train"):
         training(args, peak)
 
 

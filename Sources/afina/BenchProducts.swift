@@ -15,19 +15,36 @@ struct BenchProducts: ParsableCommand {
     @Option(help: "Model width (SmolLM2-135M: 576).") var width = 576
     @Option(help: "MLP width (SmolLM2-135M: 1536).") var mlp = 1536
     @Option(help: "Timed repetitions (the best is reported).") var repeats = 5
+    @Flag(help: "Print {\"cpu\":\"...\",\"products\":[{\"product\":\"x·Wᵀ\",\"n\":N,\"k\":N,\"m\":N,\"gflops\":{kernel: X}}]}.")
+    var json = false
 
     func run() throws {
-        let kernels: [(String, CPUBackend)] = [("fp32 (\(BLASKernels.core))", CPUBackend())]
+        let kernels: [(String, CPUBackend)] = [("fp32", CPUBackend())]
             + BF16Kernel.allCases.filter(\.isAvailable).map { ("bf16 \($0.rawValue)", CPUBackend(precision: .bf16, bf16Kernel: $0)) }
-        print("\(CPUFeatures.modelName), \(ProcessInfo.processInfo.activeProcessorCount) threads; GFLOP/s, best of \(repeats)\n")
+        // For a [f, d] weight: the forward x·Wᵀ [n, d]x[d, f], dy·W [n, f]x[f, d], g += dyᵀx [f, n]x[n, d].
+        var rows: [(product: String, shape: (Int, Int, Int), gflops: [Double])] = []
+        for (d, f) in [(width, width), (width, mlp), (mlp, width)] {
+            let cells = kernels.map { _, b in products(b, n: tokens, k: d, m: f) }
+            for (i, (product, shape)) in [("x·Wᵀ", (tokens, d, f)), ("dy·W", (tokens, f, d)), ("g += dyᵀx", (f, tokens, d))].enumerated() {
+                rows.append((product, shape, cells.map { $0[i] }))
+            }
+        }
+        if json {
+            let products = rows.map { row -> [String: Any] in
+                ["product": row.product, "n": row.shape.0, "k": row.shape.1, "m": row.shape.2,
+                 "gflops": Dictionary(uniqueKeysWithValues: zip(kernels.map(\.0), row.gflops))]
+            }
+            let object: [String: Any] = ["cpu": CPUFeatures.modelName, "products": products]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            return
+        }
+        print("\(CPUFeatures.modelName), \(ProcessInfo.processInfo.activeProcessorCount) threads; GFLOP/s, best of \(repeats); "
+              + "fp32 on OpenBLAS (\(BLASKernels.core))\n")
         print("| product | " + kernels.map(\.0).joined(separator: " | ") + " |")
         print("|---|" + String(repeating: "---|", count: kernels.count))
-        let n = tokens
-        for (d, f) in [(width, width), (width, mlp), (mlp, width)] {
-            let cells = kernels.map { _, b in products(b, n: n, k: d, m: f) }
-            for (i, name) in ["x·Wᵀ \(n)x\(d)x\(f)", "dy·W \(n)x\(f)x\(d)", "g += dyᵀx \(f)x\(n)x\(d)"].enumerated() {
-                print("| \(name) | " + cells.map { String(format: "%.0f", $0[i]) }.joined(separator: " | ") + " |")
-            }
+        for row in rows {
+            let (n, k, m) = row.shape
+            print("| \(row.product) \(n)x\(k)x\(m) | " + row.gflops.map { String(format: "%.0f", $0) }.joined(separator: " | ") + " |")
         }
     }
 
