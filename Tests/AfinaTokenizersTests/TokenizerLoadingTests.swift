@@ -147,6 +147,21 @@ final class TokenizerLoadingTests: XCTestCase {
         XCTAssertTrue(prefixSpace?.description.contains("add_prefix_space: true") ?? false)
     }
 
+    /// Ids far past the number of tokens would have a table allocated up to them (a fuzzed file
+    /// with one id of 15 million took seconds): refused, naming the token; ids after a dense
+    /// vocabulary still load.
+    func testSparseIdsAreRejectedBeforeATableIsAllocatedForThem() throws {
+        let vocab = Dictionary(uniqueKeysWithValues: Self.byteAlphabet.enumerated().map { ($1, $0) })
+        for (model, added) in [(["vocab": vocab.merging(["he": 15_000_000]) { $1 }, "merges": [String]()], [] as [[String: Any]]),
+                               ([:], [self.added("<big>", 15_000_000)])] {
+            let error = tokenizerError { try Tokenizer(tokenizerJSON: try self.document(model: model, addedTokens: added)) }
+            guard case let .invalid(source, reason) = error else { return XCTFail("\(String(describing: error))") }
+            XCTAssertEqual(source, "tokenizer.json")
+            XCTAssertTrue(reason.contains("id 15000000"), reason)
+        }
+        XCTAssertNoThrow(try Tokenizer(tokenizerJSON: try document(addedTokens: [added("<end>", 300)])))
+    }
+
     func testMissingFileIsRejectedNamingIt() {
         let url = URL(fileURLWithPath: "/nonexistent/tokenizer.json")
         guard case let .unreadable(source, _) = tokenizerError({ try Tokenizer(tokenizerJSON: url) }) else { return XCTFail() }

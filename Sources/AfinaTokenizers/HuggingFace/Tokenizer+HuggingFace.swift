@@ -113,9 +113,7 @@ extension Tokenizer {
     /// The vocabulary as an array by id (nil where no token has the id), from `model.vocab`'s
     /// (token, id) pairs.
     private static func tokensByID(_ vocab: [(token: String, id: Int32)], source: String) throws -> [String?] {
-        if let (token, id) = vocab.first(where: { !(0..<maxVocabularySize).contains($0.id) }) {
-            throw TokenizerError.invalid(source: source, reason: "token '\(token)' has id \(id), outside 0..<2^24")
-        }
+        for (token, id) in vocab { try checkID(id, of: token, named: vocab.count, source: source) }
         var tokens = [String?](repeating: nil, count: Int(vocab.map(\.id).max() ?? -1) + 1)
         for (token, id) in vocab {
             if let other = tokens[Int(id)] {
