@@ -1,5 +1,4 @@
-// AVX2 + FMA + F16C kernels (the same baseline the Swift targets are compiled for), and
-// AVX-512 forms of the Q4_1 and Q8_0 dots (SmolLM2's file) chosen at run time.
+// AVX2 + FMA + F16C kernels (the same baseline the Swift targets are compiled for).
 // Block layouts: ggml-common.h block_q4_0 / q4_1 / q5_0 / q8_0 (see Sources/AfinaTensor/Quant/).
 #include "quant_dot.h"
 #include "quant_common.h"
@@ -52,52 +51,7 @@ static inline void q4_1_block(const uint8_t *b, const float *x, __m256 *acc, __m
     *accMin = _mm256_fmadd_ps(xs, _mm256_set1_ps(half_at(b + 2)), *accMin);
 }
 
-// AVX-512: a block's 32 values are two 16-lane vectors, so each takes half the instructions
-// of the AVX2 loop (measured on the Intel Xeon's decode, where these dots are most of a token).
-#define AVX512 __attribute__((target("avx512f")))
-
-static int avx512_forms = -1;  // unknown until first asked; a race only stores the same answer twice
-
-static int has_avx512(void) {
-    if (avx512_forms < 0) avx512_forms = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    return avx512_forms;
-}
-
-void afina_quant_dot_use_avx512(int enabled) { avx512_forms = enabled && __builtin_cpu_supports("avx512f"); }
-
-/// 16 bytes (unsigned, signed) -> 16 floats.
-AVX512 static inline __m512 u8x16(__m128i v) { return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v)); }
-AVX512 static inline __m512 i8x16(__m128i v) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v)); }
-
-AVX512 static float dot_q4_1_512(const uint8_t *b, const float *x, int blocks) {
-    const __m128i low4 = _mm_set1_epi8(0x0F);
-    __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
-    __m512 accMin[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
-    for (int i = 0; i < blocks; i++) {
-        const uint8_t *block = b + 20 * i;
-        __m128i q = _mm_loadu_si128((const __m128i *)(block + 4));
-        __m512 x0 = _mm512_loadu_ps(x + 32 * i), x1 = _mm512_loadu_ps(x + 32 * i + 16);
-        __m512 t = _mm512_mul_ps(u8x16(_mm_and_si128(q, low4)), x0);
-        t = _mm512_fmadd_ps(u8x16(_mm_and_si128(_mm_srli_epi16(q, 4), low4)), x1, t);
-        acc[i & 1] = _mm512_fmadd_ps(t, _mm512_set1_ps(half_at(block)), acc[i & 1]);
-        accMin[i & 1] = _mm512_fmadd_ps(_mm512_add_ps(x0, x1), _mm512_set1_ps(half_at(block + 2)), accMin[i & 1]);
-    }
-    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(accMin[0], accMin[1])));
-}
-
-AVX512 static float dot_q8_0_512(const uint8_t *b, const float *x, int blocks) {
-    __m512 acc[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
-    for (int i = 0; i < blocks; i++) {
-        const uint8_t *block = b + 34 * i;
-        __m512 t = _mm512_mul_ps(i8x16(_mm_loadu_si128((const __m128i *)(block + 2))), _mm512_loadu_ps(x + 32 * i));
-        t = _mm512_fmadd_ps(i8x16(_mm_loadu_si128((const __m128i *)(block + 18))), _mm512_loadu_ps(x + 32 * i + 16), t);
-        acc[i & 1] = _mm512_fmadd_ps(t, _mm512_set1_ps(half_at(block)), acc[i & 1]);
-    }
-    return _mm512_reduce_add_ps(_mm512_add_ps(acc[0], acc[1]));
-}
-
 float afina_dot_q4_1(const void *w, const float *x, int blocks) {
-    if (has_avx512()) return dot_q4_1_512(w, x, blocks);
     const uint8_t *b = w;
     __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     __m256 accMin[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
@@ -130,7 +84,6 @@ float afina_dot_q5_0(const void *w, const float *x, int blocks) {
 }
 
 float afina_dot_q8_0(const void *w, const float *x, int blocks) {
-    if (has_avx512()) return dot_q8_0_512(w, x, blocks);
     const uint8_t *b = w;
     __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     for (int i = 0; i < blocks; i++) {

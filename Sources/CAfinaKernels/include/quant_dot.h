@@ -11,10 +11,6 @@ float afina_dot_q5_0(const void *w, const float *x, int blocks);
 float afina_dot_q4_1(const void *w, const float *x, int blocks);
 /// Sum over `blocks` Q8_0 blocks (f16 d, 32 int8) of w[i] * x[i].
 float afina_dot_q8_0(const void *w, const float *x, int blocks);
-/// Whether afina_dot_q4_1 and afina_dot_q8_0 run their AVX-512 forms (the default where the CPU
-/// has AVX-512F; they sum in another order than the AVX2 forms). Tests switch it off to check
-/// the AVX2 forms on the same machine.
-void afina_quant_dot_use_avx512(int enabled);
 /// Fused dots of one row of k-quant super-blocks (256 values each; Q4_K 144 bytes, Q5_K 176,
 /// Q6_K 210) with `rows` (1-4) rows of float32 activations `ldx` apart:
 /// out[r * ldout] = sum over the row of w[i] * x[r * ldx + i]. Each row's result does not
