@@ -29,6 +29,12 @@ BF16 static inline __m512i pair_words(__m512 lo, __m512 hi) {
     return _mm512_or_si512(low, _mm512_slli_epi32(high, 16));
 }
 
+// Lane i holds i * stride: the word offsets of a 16-lane scatter down a column.
+BF16 static inline __m512i lane_strides(long stride) {
+    return _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                              _mm512_set1_epi32((int)stride));
+}
+
 BF16 void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m, unsigned short *out,
                             long panel0, long panel1) {
     long kq = afina_bf16_row_width(k) / 2;
@@ -38,8 +44,7 @@ BF16 void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, lo
         if (transposed) {
             // Column j of B is row j of the given matrix: 32 of its floats are 16 k-pairs,
             // one word each in 16 successive 128-byte pair rows of the panel.
-            const __m512i rows = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                                    _mm512_set1_epi32(32));
+            const __m512i rows = lane_strides(32);
             for (long r0 = 0; r0 < 2 * kq; r0 += 32)
                 for (long j = 0; j < 32; j++) {
                     const float *row = b + (p * 32 + j) * ldb + r0;
@@ -77,8 +82,7 @@ BF16 void afina_bf16_convert_at(const float *a, long lda, long k, float alpha, u
     long width = afina_bf16_row_width(k);
     const __m512 scale = _mm512_set1_ps(alpha);
     // 16 rows of the result at a time: source rows p and p + 1 give 16 k-pairs, one word per row.
-    const __m512i rows = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                            _mm512_set1_epi32((int)(width / 2)));
+    const __m512i rows = lane_strides(width / 2);
     for (long i0 = row0; i0 < row1; i0 += 16) {
         __mmask16 mask = first(row1 - i0);
         for (long p = 0; p < width; p += 2) {

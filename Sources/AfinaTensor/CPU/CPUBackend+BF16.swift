@@ -28,9 +28,13 @@ public enum BF16Kernel: String, Sendable, CaseIterable {
     /// The fastest kernel here; AFINA_BF16_KERNEL=avx512bf16 picks the other where both run
     /// (for comparisons).
     public static let best: BF16Kernel = {
-        let asked = ProcessInfo.processInfo.environment["AFINA_BF16_KERNEL"].flatMap(BF16Kernel.init(rawValue:))
-        if let asked, asked.isAvailable { return asked }
-        return amx.isAvailable ? .amx : .avx512bf16
+        let fastest: BF16Kernel = amx.isAvailable ? .amx : .avx512bf16
+        guard let name = ProcessInfo.processInfo.environment["AFINA_BF16_KERNEL"] else { return fastest }
+        if let asked = BF16Kernel(rawValue: name), asked.isAvailable { return asked }
+        let runnable = allCases.filter(\.isAvailable).map(\.rawValue).joined(separator: ", ")
+        let warning = "AFINA_BF16_KERNEL=\(name) is not a bf16 kernel this CPU runs (\(runnable)): using \(fastest.rawValue)\n"
+        FileHandle.standardError.write(Data(warning.utf8))
+        return fastest
     }()
 
     public var summary: String {

@@ -7,8 +7,8 @@ public enum MachinePeak {
     /// Operations per second (a multiply-add counts 2) of float32 FMAs on every core and on one
     /// thread alone (where the two are close, the threads are hyperthreads of shared cores, as
     /// on the Intel machine of MACHINE-NOTES.md), and, where the CPU has AVX-512 BF16, of bf16
-    /// dot products on every core, and where it has AMX-BF16, of tile products on every core and
-    /// on one thread (hyperthreads share a core's tile unit); each the best of three runs.
+    /// dot products on every core, and where it has AMX-BF16, of tile products on every core and,
+    /// as for fp32, on one thread; each the best of three runs.
     public static func measure() -> (fp32: Double, fp32OneThread: Double, bf16: Double?,
                                      amxBF16: (all: Double, oneThread: Double)?) {
         let features = CPUFeatures.current
