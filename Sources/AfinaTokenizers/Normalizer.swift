@@ -15,6 +15,8 @@ enum NormalizerStep: Sendable, Equatable {
     case replace(String, with: String)
     /// A string put before any non-empty text (`Prepend`; Llama 2's "▁" before the first word).
     case prepend(String)
+    /// SentencePiece's compiled rules (`Precompiled`; T5's nmt_nfkc).
+    case precompiled(PrecompiledCharsmap)
 }
 
 /// The switches of BertNormalizer, applied in this order.
@@ -115,6 +117,8 @@ extension [NormalizerStep] {
                 text.replacingScalars(pattern, with: replacement)
             case let .prepend(prefix):
                 text.isEmpty ? text : prefix + text
+            case let .precompiled(charsmap):
+                charsmap.normalize(text)
             }
         }
     }

@@ -16,6 +16,9 @@ enum PrependScheme: String, Sendable {
 struct Metaspace: Sendable, Equatable {
     static let replacement = "\u{2581}"
     var prependScheme: PrependScheme
+    /// After `WhitespaceSplit` (T5): each word between whitespace is rewritten on its own, so
+    /// runs of whitespace vanish and every word gets its "▁".
+    var afterWhitespaceSplit = false
 
     /// `text` (a stretch between added tokens) rewritten; `atStart` when it begins the input.
     func apply(_ text: String, atStart: Bool) -> String {

@@ -82,7 +82,16 @@ extension Tokenizer {
     private func encodeWords(_ text: String, atStart: Bool, into ids: inout [Int32]) {
         // An empty text stays empty: `tokenizers` prepends nothing to it.
         guard !text.isEmpty else { return }
-        let scalars = ScalarText(metaspace?.apply(text, atStart: atStart) ?? text)
+        guard let metaspace, metaspace.afterWhitespaceSplit else {
+            return encodeWords(ScalarText(metaspace?.apply(text, atStart: atStart) ?? text), into: &ids)
+        }
+        for (i, word) in text.unicodeScalars.split(whereSeparator: \.properties.isWhitespace).enumerated() {
+            encodeWords(ScalarText(metaspace.apply(String(word), atStart: atStart && i == 0)), into: &ids)
+        }
+    }
+
+    /// Pre-tokenized and run through the model, word by word.
+    private func encodeWords(_ scalars: ScalarText, into ids: inout [Int32]) {
         for word in preTokenizer.split(scalars) {
             let key = String(decoding: scalars.bytes(word), as: UTF8.self)
             if let cached = cache.ids(of: key) {

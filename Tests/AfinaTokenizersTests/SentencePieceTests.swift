@@ -32,7 +32,7 @@ final class SentencePieceTests: XCTestCase {
     }
 
     private let tinyModels = ["spm-metaspace-first", "spm-metaspace-always-split", "spm-metaspace-never", "spm-prepend-replace",
-                              "spm-gemma", "spm-unknown", "spm-unigram", "spm-unigram-bytes", "spm-equivalent"]
+                              "spm-gemma", "spm-unknown", "spm-unigram", "spm-unigram-bytes", "spm-equivalent", "t5"]
 
     func testTinyTokenizersGiveTheSameIdsAndTextAsTokenizers() throws {
         for model in tinyModels {
@@ -213,9 +213,37 @@ final class SentencePieceTests: XCTestCase {
         }
     }
 
-    func testPrecompiledNormalizerIsRejectedNamingIt() throws {
-        let error = try loadError(editing: "spm-unigram") { $0["normalizer"] = ["type": "Precompiled", "precompiled_charsmap": "AAAA"] }
-        XCTAssertTrue(error.contains("t.json: unsupported normalizer Precompiled"), error)
+    func testBrokenPrecompiledCharsmapsAndUnknownNormalizersAreNamed() throws {
+        func error(_ normalizer: [String: Any]) throws -> String {
+            try loadError(editing: "t5") { $0["normalizer"] = normalizer }
+        }
+        // 3 bytes; a header claiming 256 trie bytes with 4 present; not base64; no charsmap.
+        XCTAssertTrue(try error(["type": "Precompiled", "precompiled_charsmap": "AAAA"])
+            .contains("t.json: normalizer Precompiled: precompiled_charsmap is 3 bytes"))
+        let claims = try error(["type": "Precompiled", "precompiled_charsmap": Data([0, 1, 0, 0, 1, 2, 3, 4]).base64EncodedString()])
+        XCTAssertTrue(claims.contains("says its trie has 256 bytes"), claims)
+        XCTAssertTrue(try error(["type": "Precompiled", "precompiled_charsmap": "not base64!"]).contains("is not base64"))
+        XCTAssertTrue(try error(["type": "Precompiled"]).contains("normalizer.precompiled_charsmap"))
+        let invalid = try error(["type": "Precompiled", "precompiled_charsmap": Data([0, 0, 0, 0, 0xFF, 0xFE]).base64EncodedString()])
+        XCTAssertTrue(invalid.contains("not UTF-8"), invalid)
+        let unknown = try error(["type": "Sequence", "normalizers": [["type": "NFKC"]]])
+        XCTAssertTrue(unknown.contains("t.json: unsupported normalizer NFKC"), unknown)
+    }
+
+    /// The T5 charsmap maps full-width letters, ligatures and circled digits (nmt_nfkc): a
+    /// tokenizer without it gives other ids, so the fixture comparison above depends on it.
+    func testPrecompiledCharsmapIsWhatMakesT5sIdsMatch() throws {
+        let text = "full-width ＡＢＣ and ligature ﬁ, ① ②"
+        let t5 = try Tokenizer(directory: Fixtures.folder.appendingPathComponent("t5"))
+        let expected = try XCTUnwrap(try expected("t5").cases.first { $0.text.hasPrefix("full-width") })
+        XCTAssertEqual(t5.encode(expected.text), expected.ids)
+        let plain = try Tokenizer(tokenizerJSON: try JSONSerialization.data(withJSONObject: {
+            var json = try XCTUnwrap(JSONSerialization.jsonObject(
+                with: Data(contentsOf: Fixtures.folder.appendingPathComponent("t5/tokenizer.json"))) as? [String: Any])
+            json["normalizer"] = NSNull()
+            return json
+        }()), source: "t.json")
+        XCTAssertNotEqual(plain.encode(text), t5.encode(text))
     }
 
     func testUnknownPrependSchemeAndDecoderAreRejected() throws {

@@ -1,6 +1,7 @@
 // The pipeline of a `tokenizer.json` (model, normalizer, pre-tokenizer, post-processor,
 // decoder) mapped onto what this library implements; anything else is rejected naming the
 // file and the component.
+import Foundation
 
 extension Tokenizer {
     /// The BPE merges, WordPiece settings or Unigram scores; other model types and BPE variants
@@ -102,6 +103,14 @@ extension Tokenizer {
             return [.replace(component.pattern!.string!, with: component.content!)]
         case "Prepend" where component.prepend != nil:
             return [.prepend(component.prepend!)]
+        case "Precompiled":
+            guard let encoded = component.precompiledCharsmap else {
+                throw TokenizerError.missing(source: source, key: "normalizer.precompiled_charsmap")
+            }
+            guard let blob = Data(base64Encoded: encoded) else {
+                throw TokenizerError.invalid(source: source, reason: "normalizer Precompiled: precompiled_charsmap is not base64")
+            }
+            return [.precompiled(try PrecompiledCharsmap(Array(blob), source: source))]
         case "BertNormalizer":
             let lowercase = component.lowercase ?? true
             return [.bert(BertNormalization(cleanText: component.cleanText ?? true,
@@ -110,7 +119,7 @@ extension Tokenizer {
         default:
             throw TokenizerError.unsupported(source: source, what: "normalizer \(component.summary)"
                 + " (supported: NFC, NFD, Lowercase, StripAccents, BertNormalizer, Replace with a String pattern, Prepend,"
-                + " and Sequence of these)")
+                + " Precompiled, and Sequence of these)")
         }
     }
 
@@ -138,6 +147,11 @@ extension Tokenizer {
     /// whose normalizer writes the "▁"), `Metaspace`, or Gemma's `Split(" ", MergedWithPrevious)`.
     static func sentencePiecePreTokenizer(_ component: TokenizerJSON.Component?, source: String) throws -> (PreTokenizer, Metaspace?) {
         guard let component else { return (.sentencePiece, nil) }
+        if component.type == "Sequence", let steps = component.pretokenizers, steps.count == 2, steps[0].type == "WhitespaceSplit",
+           case let (splitter, metaspace?) = try sentencePiecePreTokenizer(steps[1], source: source) {
+            // T5 and Flan-T5: words between whitespace, then Metaspace on each.
+            return (splitter, Metaspace(prependScheme: metaspace.prependScheme, afterWhitespaceSplit: true))
+        }
         switch component.type {
         case "Metaspace" where (component.replacement ?? Metaspace.replacement) == Metaspace.replacement:
             let metaspace = Metaspace(prependScheme: try metaspacePrependScheme(component, source: source))
@@ -146,7 +160,7 @@ extension Tokenizer {
             return (.spaceEnded, nil)
         default:
             throw TokenizerError.unsupported(source: source, what: "pre_tokenizer \(component.summary) for a SentencePiece model"
-                + " (supported: none, Metaspace(replacement ▁), Split(' ', MergedWithPrevious))")
+                + " (supported: none, Metaspace(replacement ▁), Split(' ', MergedWithPrevious), Sequence[WhitespaceSplit, Metaspace])")
         }
     }
 

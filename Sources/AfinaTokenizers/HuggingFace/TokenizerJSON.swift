@@ -150,6 +150,8 @@ struct TokenizerJSON: Decodable {
         /// Replace's replacement and Prepend's prefix; Strip's character and counts.
         var content: String?
         var prepend: String?
+        /// Precompiled's rules, base64.
+        var precompiledCharsmap: String?
         var start: Int?
         var stop: Int?
 
@@ -159,7 +161,7 @@ struct TokenizerJSON: Decodable {
             case prependScheme = "prepend_scheme"
             case individualDigits = "individual_digits", addPrefixSpace = "add_prefix_space", useRegex = "use_regex"
             case specialTokens = "special_tokens", cleanText = "clean_text", handleChineseChars = "handle_chinese_chars"
-            case stripAccents = "strip_accents"
+            case stripAccents = "strip_accents", precompiledCharsmap = "precompiled_charsmap"
         }
 
         /// What this component is, for error messages: `Sequence[Split(...), ByteLevel]`.
