@@ -21,6 +21,7 @@ public enum ModelRegistry {
         "llama": Llama.self,
         "mistral": Llama.self,
         "qwen2": Llama.self,
+        "t5": T5.self,
     ]
 
     public static func architecture(_ name: String) throws -> any Architecture.Type {

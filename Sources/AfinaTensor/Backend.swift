@@ -125,6 +125,8 @@ public protocol Backend: AnyObject, Sendable {
     func gelu(_ x: Tensor, approximation: GELUApproximation) -> Tensor
     /// tanh elementwise (BERT's pooler).
     func tanh(_ x: Tensor) -> Tensor
+    /// max(x, 0) elementwise (T5's MLP).
+    func relu(_ x: Tensor) -> Tensor
     /// x [N, in] times weight [out, in] transposed, plus bias [out]: [N, out]. `weight` may be
     /// quantized.
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor

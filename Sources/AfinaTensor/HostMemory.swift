@@ -126,6 +126,13 @@ extension HostBackend {
         for i in 0..<x.count { out.f32[i] = tanhf(x.f32[i]) }
         return out
     }
+
+    /// Elementwise ReLU: a loop the compiler vectorises serves both host backends.
+    public func relu(_ x: Tensor) -> Tensor {
+        let out = uninitialized(x.shape)
+        for i in 0..<x.count { out.f32[i] = max(x.f32[i], 0) }
+        return out
+    }
 }
 
 extension AttentionBias {

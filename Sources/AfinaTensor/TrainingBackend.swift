@@ -48,6 +48,8 @@ public protocol TrainingBackend: Backend {
     func geluBackward(_ dy: Tensor, x: Tensor, approximation: GELUApproximation) -> Tensor
     /// dx of `tanh` from its output y: dy (1 - y²).
     func tanhBackward(_ dy: Tensor, y: Tensor) -> Tensor
+    /// dx of `relu` from its output y: dy where y > 0, else 0 (PyTorch's gradient at 0).
+    func reluBackward(_ dy: Tensor, y: Tensor) -> Tensor
     /// Gradients of `swiglu` with respect to gate and up.
     func swigluBackward(_ dy: Tensor, gate: Tensor, up: Tensor) -> (gate: Tensor, up: Tensor)
     /// Gradients of `attention` (recomputing its softmax) with respect to query, keys, values;

@@ -78,6 +78,13 @@ extension HostBackend {
         return dx
     }
 
+    public func reluBackward(_ dy: Tensor, y: Tensor) -> Tensor {
+        precondition(dy.count == y.count)
+        let dx = uninitialized(y.shape)
+        for i in 0..<y.count { dx.f32[i] = y.f32[i] > 0 ? dy.f32[i] : 0 }
+        return dx
+    }
+
     public func swigluBackward(_ dy: Tensor, gate: Tensor, up: Tensor) -> (gate: Tensor, up: Tensor) {
         // out = silu(g) * u, silu(g) = g * s with s = sigmoid(g); silu'(g) = s * (1 + g * (1 - s)).
         let (dGate, dUp) = (zeros(gate.shape), zeros(up.shape))
