@@ -20,4 +20,10 @@ public protocol CausalLM: LanguageModel {
     /// keys and values to the cache. Returns logits [rows, vocabulary]: every position when
     /// `allPositions`, else only the last position of each chunk.
     func logits(_ chunks: [SequenceChunk], cache: KVCache, allPositions: Bool) throws -> Tensor
+    /// Whether prompts that begin alike may run their common prefix once (`prefillShared`).
+    var sharesPromptPrefixes: Bool { get }
+}
+
+extension CausalLM {
+    public var sharesPromptPrefixes: Bool { true }
 }

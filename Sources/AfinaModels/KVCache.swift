@@ -3,7 +3,7 @@ import AfinaTensor
 
 /// Keys and values of past positions, one region of `capacity` rows per sequence slot; a
 /// sliding-window layer keeps only a ring of the positions its next queries can see.
-public final class KVCache: @unchecked Sendable {
+public class KVCache: @unchecked Sendable {
     public let slots: Int
     public let capacity: Int
     let backend: any Backend

@@ -42,53 +42,80 @@ final class T5Tests: XCTestCase, TinyModelFixtures {
         return try XCTUnwrap(try ModelLoader.network(huggingFace: dir, backend: backend).0 as? T5)
     }
 
-    /// The decoder's input for a target: the start token, then the target shifted right.
-    func decoderInput(_ model: T5, _ target: [Int32]) -> [Int32] {
-        [model.decoderStartToken] + target.dropLast()
-    }
-
-    func testEncoderStatesAndDecoderLogitsMatchTransformers() throws {
-        for variant in Self.variants {
-            let model = try model(variant)
-            for (i, pair) in try pairs(variant).1.enumerated() {
-                assertClose(backend.floats(try model.encode([pair.input])), pair.encoder, "\(variant) encoder \(i)")
-                let decoder = try model.decoder(inputs: [pair.input], slotsPerInput: 1)
-                assertClose(try allLogits(decoder, decoderInput(model, pair.target)), pair.logits, "\(variant) logits \(i)")
+    /// Logits of every target position, the way generation reaches them: the input as the
+    /// prompt of each slot (giving the first position's logits), then the target but its last
+    /// token, teacher-forced in one chunk (`oneChunk`) or a token at a time.
+    func targetLogits(_ model: T5, _ pairs: [Pair], oneChunk: Bool) throws -> [[Float]] {
+        let decoder = model.promptedDecoder, v = model.vocabularySize
+        let cache = decoder.makeCache(slots: pairs.count, capacity: 32)
+        let first = backend.floats(try decoder.logits(pairs.enumerated().map { SequenceChunk(slot: $0, tokens: $1.input) },
+                                                      cache: cache, allPositions: false))
+        var logits = pairs.indices.map { Array(first[$0 * v..<($0 + 1) * v]) }
+        if oneChunk {
+            let chunks = pairs.enumerated().map { SequenceChunk(slot: $0, tokens: Array($1.target.dropLast())) }
+            let rest = backend.floats(try decoder.logits(chunks, cache: cache, allPositions: true))
+            var offset = 0
+            for (i, pair) in pairs.enumerated() {
+                logits[i] += rest[offset..<offset + (pair.target.count - 1) * v]
+                offset += (pair.target.count - 1) * v
+            }
+        } else {
+            for (i, pair) in pairs.enumerated() {
+                for token in pair.target.dropLast() {
+                    logits[i] += backend.floats(try decoder.logits([SequenceChunk(slot: i, tokens: [token])], cache: cache,
+                                                                   allPositions: false))
+                }
             }
         }
+        return logits
     }
 
-    /// Packed together, each input's encoder rows and each output's logits are what it gets alone.
-    func testABatchOfInputsPackedGivesWhatEachGetsAlone() throws {
+    func testEncoderStatesMatchTransformersAloneAndPacked() throws {
         for variant in Self.variants {
             let model = try model(variant)
             let pairs = try pairs(variant).1
-            let encoded = backend.floats(try model.encode(pairs.map(\.input)))
+            let packed = backend.floats(try model.encode(pairs.map(\.input)))
             var row = 0
             for (i, pair) in pairs.enumerated() {
+                assertClose(backend.floats(try model.encode([pair.input])), pair.encoder, "\(variant) encoder \(i)")
                 let width = model.config.hiddenSize
-                assertClose(Array(encoded[row * width..<(row + pair.input.count) * width]), pair.encoder, "\(variant) encoder \(i)")
+                assertClose(Array(packed[row * width..<(row + pair.input.count) * width]), pair.encoder, "\(variant) packed \(i)")
                 row += pair.input.count
-            }
-            let decoder = try model.decoder(inputs: pairs.map(\.input), slotsPerInput: 1)
-            let cache = decoder.makeCache(slots: pairs.count, capacity: 32)
-            let chunks = pairs.enumerated().map { SequenceChunk(slot: $0, tokens: decoderInput(model, $1.target)) }
-            let logits = backend.floats(try decoder.logits(chunks, cache: cache, allPositions: true))
-            var offset = 0
-            for (i, pair) in pairs.enumerated() {
-                assertClose(Array(logits[offset..<offset + pair.logits.count]), pair.logits, "\(variant) logits \(i)")
-                offset += pair.logits.count
             }
         }
     }
 
-    func testDecodingThroughTheCacheEqualsTheFullForward() throws {
+    /// Alone and as a batch, teacher-forced in one chunk and decoded a token at a time.
+    func testDecoderLogitsMatchTransformers() throws {
         for variant in Self.variants {
             let model = try model(variant)
-            let pair = try pairs(variant).1[1]
-            try assertDecodingEqualsFullForward(try model.decoder(inputs: [pair.input], slotsPerInput: 1),
-                                                (decoderInput(model, pair.target), pair.logits), prefill: 1)
+            let pairs = try pairs(variant).1
+            for oneChunk in [true, false] {
+                for (i, pair) in pairs.enumerated() {
+                    assertClose(try targetLogits(model, [pair], oneChunk: oneChunk)[0], pair.logits, "\(variant) alone \(i)")
+                }
+                for (i, (logits, pair)) in zip(try targetLogits(model, pairs, oneChunk: oneChunk), pairs).enumerated() {
+                    assertClose(logits, pair.logits, "\(variant) batch \(i), one chunk: \(oneChunk)")
+                }
+            }
         }
+    }
+
+    /// A slot reused for a new input (as a server reuses them) forgets the old one, even a
+    /// longer one; a new input asked for logits at every position is refused.
+    func testAReusedSlotTakesItsNewInput() throws {
+        let model = try model("t5")
+        let pairs = try pairs("t5").1
+        let decoder = model.promptedDecoder
+        let cache = decoder.makeCache(slots: 1, capacity: 8)
+        for pair in [pairs[1], pairs[0], pairs[2]] {
+            cache.reset(slot: 0)
+            let first = backend.floats(try decoder.logits([SequenceChunk(slot: 0, tokens: pair.input)], cache: cache,
+                                                          allPositions: false))
+            assertClose(first, Array(pair.logits[..<model.vocabularySize]), "first position")
+        }
+        XCTAssertThrowsError(try decoder.logits([SequenceChunk(slot: 0, tokens: [5, 6])], cache: decoder.makeCache(slots: 1, capacity: 4),
+                                                allPositions: true))
     }
 
     func testGreedyGenerationOfABatchMatchesTransformers() throws {
@@ -96,11 +123,8 @@ final class T5Tests: XCTestCase, TinyModelFixtures {
             let model = try model(variant)
             let (file, pairs) = try pairs(variant)
             let expected = try ints(file, "greedy"), width = expected.count / pairs.count
-            let decoder = try model.decoder(inputs: pairs.map(\.input), slotsPerInput: 1)
-            let requests = pairs.map { _ in
-                GenerationRequest(prompt: [model.decoderStartToken], maxTokens: width - 1, stopTokens: [model.eosToken])
-            }
-            let results = try Generator(model: decoder, decode: { _ in "" }).generate(requests)
+            let requests = pairs.map { GenerationRequest(prompt: $0.input, maxTokens: width - 1, stopTokens: [model.eosToken]) }
+            let results = try Generator(model: model.promptedDecoder, decode: { _ in "" }).generate(requests)
             for (i, result) in results.enumerated() {
                 let row = expected[i * width..<(i + 1) * width].filter { $0 >= 0 }
                 XCTAssertEqual([model.decoderStartToken] + result.ids, Array(row), "\(variant) input \(i)")

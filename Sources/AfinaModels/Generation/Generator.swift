@@ -79,7 +79,7 @@ public final class Generator: @unchecked Sendable {
         var clock = ContinuousClock.now
         // A prefix every prompt shares (a system prompt, few-shot examples) runs once; each
         // prompt keeps at least its last token to give its first logits.
-        let shared = requests.count > 1
+        let shared = requests.count > 1 && model.sharesPromptPrefixes
             ? KVCache.sharedPrefixLength(requests.map(\.prompt), atMost: requests.map(\.prompt.count).min()! - 1) : 0
         if shared > 0 { try model.prefillShared(Array(requests[0].prompt[..<shared]), cache: cache) }
         var logits = try model.logits(requests.enumerated().map { SequenceChunk(slot: $0, tokens: Array($1.prompt[shared...])) },

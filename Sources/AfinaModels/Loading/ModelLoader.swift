@@ -73,8 +73,9 @@ public enum ModelLoader {
 
     /// A loaded network as a causal language model, or an error saying what it is instead.
     public static func causalLM(_ loaded: LoadedNetwork) throws -> LoadedModel {
-        LoadedModel(model: try loaded.require((any CausalLM).self, .causalLM), tokenizer: loaded.tokenizer,
-                    chatTemplate: loaded.chatTemplate, info: loaded.info)
+        // An encoder-decoder generates with its prompt as the encoder's input.
+        let model = try (loaded.network as? any Seq2SeqLM)?.promptedDecoder ?? loaded.require((any CausalLM).self, .causalLM)
+        return LoadedModel(model: model, tokenizer: loaded.tokenizer, chatTemplate: loaded.chatTemplate, info: loaded.info)
     }
 
     /// Loads `spec` whatever its capabilities (a decoder or an encoder, with its heads); the

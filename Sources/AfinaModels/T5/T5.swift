@@ -171,7 +171,5 @@ public final class T5: Seq2SeqLM, @unchecked Sendable {
         return backend.linear(y, weight: head, bias: nil)
     }
 
-    public func decoder(inputs: [[Int32]], slotsPerInput: Int = 1) throws -> any CausalLM {
-        try T5Decoder(model: self, inputs: inputs, encoded: encode(inputs), slotsPerInput: slotsPerInput)
-    }
+    public var promptedDecoder: any CausalLM { T5Decoder(model: self) }
 }
