@@ -52,6 +52,29 @@ public class KVCache: @unchecked Sendable {
         for target in targets { lengths[target] = count }
     }
 
+    /// Makes each slot i hold what slot `sources[i]` held (beam search keeps the beams that
+    /// survive a step, some twice): the filled rows of every layer, moved in one gather.
+    public func reorder(_ sources: [Int]) {
+        precondition(sources.count == slots && sources.allSatisfy { (0..<slots).contains($0) }, "one source slot per slot")
+        for (layer, size) in zip(keys + values, rings + rings) {
+            reorderRegions(of: layer, rowsPerSlot: size ?? capacity, filled: { min(self.lengths[$0], size ?? self.capacity) },
+                           sources: sources)
+        }
+        lengths = sources.map { lengths[$0] }
+    }
+
+    /// Slot i's region of `tensor` (`rowsPerSlot` rows, the first `filled(slot)` in use) takes
+    /// the contents of slot `sources[i]`'s.
+    func reorderRegions(of tensor: Tensor, rowsPerSlot: Int, filled: (Int) -> Int, sources: [Int]) {
+        var (from, to) = ([Int](), [Int]())
+        for (slot, source) in sources.enumerated() where slot != source {
+            from += source * rowsPerSlot..<source * rowsPerSlot + filled(source)
+            to += slot * rowsPerSlot..<slot * rowsPerSlot + filled(source)
+        }
+        guard !from.isEmpty else { return }
+        backend.copyRows(backend.gatherRows(tensor, from), into: tensor, at: to)
+    }
+
     /// How many tokens, up to `limit`, every one of `sequences` starts with.
     public static func sharedPrefixLength(_ sequences: [[Int32]], atMost limit: Int) -> Int {
         guard let first = sequences.first else { return 0 }

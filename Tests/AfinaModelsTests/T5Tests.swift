@@ -132,6 +132,39 @@ final class T5Tests: XCTestCase, TinyModelFixtures {
         }
     }
 
+    /// Three beams, length penalty 1, max 12 tokens: transformers' `generate(num_beams=3)`.
+    func testBeamSearchOfABatchMatchesTransformers() throws {
+        for variant in Self.variants {
+            let model = try model(variant)
+            let (file, pairs) = try pairs(variant)
+            let expected = try ints(file, "beams"), width = expected.count / pairs.count
+            let results = try BeamSearch(model: model.promptedDecoder, beams: 3)
+                .generate(pairs.map(\.input), maxTokens: width - 1, stopTokens: [model.eosToken])
+            for (i, result) in results.enumerated() {
+                let row = expected[i * width..<(i + 1) * width].filter { $0 >= 0 }
+                XCTAssertEqual([model.decoderStartToken] + result.ids, Array(row), "\(variant) input \(i)")
+            }
+        }
+    }
+
+    /// One beam is greedy search; beam reordering moves a slot's cache, encoder states included.
+    func testOneBeamIsGreedyAndReorderingMovesWholeSlots() throws {
+        let model = try model("t5-v1_1")
+        let pairs = try pairs("t5-v1_1").1
+        let greedy = try Generator(model: model.promptedDecoder, decode: { _ in "" })
+            .generate(pairs.map { GenerationRequest(prompt: $0.input, maxTokens: 6) })
+        let beam = try BeamSearch(model: model.promptedDecoder, beams: 1).generate(pairs.map(\.input), maxTokens: 6, stopTokens: [])
+        XCTAssertEqual(beam.map(\.ids), greedy.map(\.ids))
+        let decoder = model.promptedDecoder, v = model.vocabularySize
+        let cache = decoder.makeCache(slots: 2, capacity: 8)
+        _ = try decoder.logits([SequenceChunk(slot: 0, tokens: pairs[0].input), SequenceChunk(slot: 1, tokens: pairs[1].input)],
+                               cache: cache, allPositions: false)
+        cache.reorder([1, 1])
+        let step = backend.floats(try decoder.logits([0, 1].map { SequenceChunk(slot: $0, tokens: [pairs[1].target[0]]) },
+                                                     cache: cache, allPositions: false))
+        for slot in 0..<2 { assertClose(Array(step[slot * v..<(slot + 1) * v]), Array(pairs[1].logits[v..<2 * v]), "slot \(slot)") }
+    }
+
     func testConfigAndInputErrorsNameTheProblem() throws {
         let dir = fixtureRoot.appendingPathComponent("models/t5")
         var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("config.json")))

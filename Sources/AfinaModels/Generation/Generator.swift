@@ -108,18 +108,26 @@ public final class Generator: @unchecked Sendable {
 
 /// Log-softmax of `logits` at `chosen`, with the k most likely tokens.
 func topLogprobs(_ logits: [Float], chosen: Int32, k: Int) -> TokenLogprob {
-    let maxLogit = logits.max() ?? 0
-    let logSum = Float(log(logits.reduce(0.0) { $0 + exp(Double($1 - maxLogit)) })) + maxLogit
-    var best: [Int] = []
-    for i in logits.indices {
-        if best.count < k || logits[i] > logits[best[best.count - 1]] {
-            let at = best.firstIndex { logits[i] > logits[$0] } ?? best.count
-            best.insert(i, at: at)
-            if best.count > k { best.removeLast() }
-        }
-    }
+    let logSum = logSumExp(logits[...])
     return TokenLogprob(id: chosen, logprob: logits[Int(chosen)] - logSum,
-                        top: best.map { TokenLogprob(id: Int32($0), logprob: logits[$0] - logSum, top: nil) })
+                        top: largest(k, of: logits[...]).map { TokenLogprob(id: Int32($0), logprob: logits[$0] - logSum, top: nil) })
+}
+
+/// log Σ exp(x): the sum in double precision around the largest value.
+func logSumExp(_ x: ArraySlice<Float>) -> Float {
+    let top = x.max() ?? 0
+    return Float(log(x.reduce(0.0) { $0 + exp(Double($1 - top)) })) + top
+}
+
+/// The positions (from 0) of the n largest of `x`, largest first, the earlier of equals first.
+func largest(_ n: Int, of x: ArraySlice<Float>) -> [Int] {
+    guard n > 0 else { return [] }
+    var best: [Int] = []
+    for (i, value) in x.enumerated() where best.count < n || value > x[x.startIndex + best[best.count - 1]] {
+        best.insert(i, at: best.firstIndex { value > x[x.startIndex + $0] } ?? best.count)
+        if best.count > n { best.removeLast() }
+    }
+    return best
 }
 
 extension ContinuousClock.Instant {

@@ -29,6 +29,14 @@ final class T5Cache: KVCache, @unchecked Sendable {
         inputLengths[slot] = rows.count
     }
 
+    override func reorder(_ sources: [Int]) {
+        for tensor in crossKeys + crossValues {
+            reorderRegions(of: tensor, rowsPerSlot: rowsPerSlot, filled: { self.inputLengths[$0] }, sources: sources)
+        }
+        inputLengths = sources.map { inputLengths[$0] }
+        super.reorder(sources)
+    }
+
     private func grow(to rows: Int, width: Int) {
         let old = rowsPerSlot
         func grown(_ tensors: [Tensor]) -> [Tensor] {
