@@ -46,7 +46,7 @@ final class T5Tests: XCTestCase, TinyModelFixtures {
     /// prompt of each slot (giving the first position's logits), then the target but its last
     /// token, teacher-forced in one chunk (`oneChunk`) or a token at a time.
     func targetLogits(_ model: T5, _ pairs: [Pair], oneChunk: Bool) throws -> [[Float]] {
-        let decoder = model.promptedDecoder, v = model.vocabularySize
+        let decoder = model, v = model.vocabularySize
         let cache = decoder.makeCache(slots: pairs.count, capacity: 32)
         let first = backend.floats(try decoder.logits(pairs.enumerated().map { SequenceChunk(slot: $0, tokens: $1.input) },
                                                       cache: cache, allPositions: false))
@@ -106,7 +106,7 @@ final class T5Tests: XCTestCase, TinyModelFixtures {
     func testAReusedSlotTakesItsNewInput() throws {
         let model = try model("t5")
         let pairs = try pairs("t5").1
-        let decoder = model.promptedDecoder
+        let decoder = model
         let cache = decoder.makeCache(slots: 1, capacity: 8)
         for pair in [pairs[1], pairs[0], pairs[2]] {
             cache.reset(slot: 0)
@@ -124,7 +124,7 @@ final class T5Tests: XCTestCase, TinyModelFixtures {
             let (file, pairs) = try pairs(variant)
             let expected = try ints(file, "greedy"), width = expected.count / pairs.count
             let requests = pairs.map { GenerationRequest(prompt: $0.input, maxTokens: width - 1, stopTokens: [model.eosToken]) }
-            let results = try Generator(model: model.promptedDecoder, decode: { _ in "" }).generate(requests)
+            let results = try Generator(model: model, decode: { _ in "" }).generate(requests)
             for (i, result) in results.enumerated() {
                 let row = expected[i * width..<(i + 1) * width].filter { $0 >= 0 }
                 XCTAssertEqual([model.decoderStartToken] + result.ids, Array(row), "\(variant) input \(i)")
@@ -138,7 +138,7 @@ final class T5Tests: XCTestCase, TinyModelFixtures {
             let model = try model(variant)
             let (file, pairs) = try pairs(variant)
             let expected = try ints(file, "beams"), width = expected.count / pairs.count
-            let results = try BeamSearch(model: model.promptedDecoder, beams: 3)
+            let results = try BeamSearch(model: model, beams: 3)
                 .generate(pairs.map(\.input), maxTokens: width - 1, stopTokens: [model.eosToken])
             for (i, result) in results.enumerated() {
                 let row = expected[i * width..<(i + 1) * width].filter { $0 >= 0 }
@@ -151,11 +151,11 @@ final class T5Tests: XCTestCase, TinyModelFixtures {
     func testOneBeamIsGreedyAndReorderingMovesWholeSlots() throws {
         let model = try model("t5-v1_1")
         let pairs = try pairs("t5-v1_1").1
-        let greedy = try Generator(model: model.promptedDecoder, decode: { _ in "" })
+        let greedy = try Generator(model: model, decode: { _ in "" })
             .generate(pairs.map { GenerationRequest(prompt: $0.input, maxTokens: 6) })
-        let beam = try BeamSearch(model: model.promptedDecoder, beams: 1).generate(pairs.map(\.input), maxTokens: 6, stopTokens: [])
+        let beam = try BeamSearch(model: model, beams: 1).generate(pairs.map(\.input), maxTokens: 6, stopTokens: [])
         XCTAssertEqual(beam.map(\.ids), greedy.map(\.ids))
-        let decoder = model.promptedDecoder, v = model.vocabularySize
+        let decoder = model, v = model.vocabularySize
         let cache = decoder.makeCache(slots: 2, capacity: 8)
         _ = try decoder.logits([SequenceChunk(slot: 0, tokens: pairs[0].input), SequenceChunk(slot: 1, tokens: pairs[1].input)],
                                cache: cache, allPositions: false)

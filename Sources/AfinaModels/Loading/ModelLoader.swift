@@ -73,9 +73,8 @@ public enum ModelLoader {
 
     /// A loaded network as a causal language model, or an error saying what it is instead.
     public static func causalLM(_ loaded: LoadedNetwork) throws -> LoadedModel {
-        // An encoder-decoder generates with its prompt as the encoder's input.
-        let model = try (loaded.network as? any Seq2SeqLM)?.promptedDecoder ?? loaded.require((any CausalLM).self, .causalLM)
-        return LoadedModel(model: model, tokenizer: loaded.tokenizer, chatTemplate: loaded.chatTemplate, info: loaded.info)
+        LoadedModel(model: try loaded.require((any CausalLM).self, .causalLM), tokenizer: loaded.tokenizer,
+                    chatTemplate: loaded.chatTemplate, info: loaded.info)
     }
 
     /// Loads `spec` whatever its capabilities (a decoder or an encoder, with its heads); the
@@ -164,7 +163,7 @@ public enum ModelLoader {
         let info = ModelInfo(
             path: directory.url.path, format: "Hugging Face safetensors", architecture: type,
             parameterCount: parameters, tensorTypes: types, contextLength: model.contextLength,
-            vocabularySize: model.vocabularySize, layers: (config["num_hidden_layers"] as? Int) ?? 0,
+            vocabularySize: model.vocabularySize, layers: (config["num_hidden_layers"] as? Int) ?? (config["num_layers"] as? Int) ?? 0,
             hasChatTemplate: (try? directory.chatTemplate()) != nil)
         return (model, info)
     }

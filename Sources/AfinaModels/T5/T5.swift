@@ -36,6 +36,8 @@ public final class T5: Seq2SeqLM, @unchecked Sendable {
     var encoderLayers, decoderLayers: [Layer]
     let encoderNorm, decoderNorm: Tensor
     let encoderBias, decoderBias: RelativePositionBias
+    /// The decoder's self-attention bias for the last cache capacity seen.
+    var decoderBiasTable: (capacity: Int, bias: AttentionBias)?
 
     public var vocabularySize: Int { config.vocabularySize }
     public var contextLength: Int { config.maxPositions }
@@ -171,5 +173,4 @@ public final class T5: Seq2SeqLM, @unchecked Sendable {
         return backend.linear(y, weight: head, bias: nil)
     }
 
-    public var promptedDecoder: any CausalLM { T5Decoder(model: self) }
 }

@@ -1,7 +1,7 @@
-// T5's decoder as a causal LM whose prompt is the encoder input (see Seq2SeqLM): causal
-// self-attention over a KV cache with the decoder's relative position bias, then
-// cross-attention over the encoder keys and values of the slot's input, which the cache keeps
-// from the slot's first chunk on.
+// T5 as a causal LM whose prompt is the encoder input (see Seq2SeqLM): the decoder's causal
+// self-attention over a KV cache with its relative position bias, then cross-attention over
+// the encoder keys and values of the slot's input, which the cache keeps from the slot's
+// first chunk on.
 import AfinaTensor
 
 /// A decoder KV cache that also holds the cross-attention keys and values of each slot's input.
@@ -53,27 +53,18 @@ final class T5Cache: KVCache, @unchecked Sendable {
     }
 }
 
-final class T5Decoder: CausalLM, @unchecked Sendable {
-    let model: T5
-    /// The self-attention bias of the last cache capacity seen.
-    private var selfBias: (capacity: Int, bias: AttentionBias)?
-
-    init(model: T5) { self.model = model }
-
-    var backend: any Backend { model.backend }
-    var vocabularySize: Int { model.vocabularySize }
-    var contextLength: Int { model.contextLength }
+extension T5 {
     /// A slot's first chunk is its input, so prompts cannot be split into a shared prefix.
-    var sharesPromptPrefixes: Bool { false }
+    public var sharesPromptPrefixes: Bool { false }
 
-    func makeCache(slots: Int, capacity: Int) -> KVCache {
-        T5Cache(backend: backend, layers: model.config.decoderLayerCount, slots: slots, capacity: capacity,
-                width: model.config.innerSize)
+    public func makeCache(slots: Int, capacity: Int) -> KVCache {
+        T5Cache(backend: backend, layers: config.decoderLayerCount, slots: slots, capacity: capacity,
+                width: config.innerSize)
     }
 
-    func logits(_ chunks: [SequenceChunk], cache: KVCache, allPositions: Bool) throws -> Tensor {
+    public func logits(_ chunks: [SequenceChunk], cache: KVCache, allPositions: Bool) throws -> Tensor {
         guard let cache = cache as? T5Cache else { throw ModelError.invalidArgument("a T5 decoder needs the cache it made") }
-        let (m, b) = (model, backend)
+        let (m, b) = (self, backend)
         // Chunks in empty slots are inputs: encode them together and keep their keys and values.
         let fresh = chunks.filter { cache.lengths[$0.slot] == 0 }
         if allPositions, fresh.contains(where: { $0.tokens.count > 1 }) {
@@ -114,9 +105,9 @@ final class T5Decoder: CausalLM, @unchecked Sendable {
 
     /// The decoder's bias for every position a cache of `capacity` holds, built once per capacity.
     private func selfAttentionBias(capacity: Int) -> AttentionBias {
-        if let selfBias, selfBias.capacity == capacity { return selfBias.bias }
-        let bias = model.decoderBias.attentionBias(positions: capacity, backend: backend)
-        selfBias = (capacity, bias)
+        if let table = decoderBiasTable, table.capacity == capacity { return table.bias }
+        let bias = decoderBias.attentionBias(positions: capacity, backend: backend)
+        decoderBiasTable = (capacity, bias)
         return bias
     }
 }
