@@ -10,8 +10,9 @@ import Foundation
 import XCTest
 @testable import AfinaModels
 
-final class T5Tests: XCTestCase, TinyModelFixtures {
-    let backend = CPUBackend()
+/// The tiny T5 fixtures: the models and their (input, target) pairs with transformers' numbers.
+struct T5Fixtures {
+    let backend: CPUBackend
     static let variants = ["t5", "t5-v1_1"]
 
     struct Pair {
@@ -41,6 +42,17 @@ final class T5Tests: XCTestCase, TinyModelFixtures {
         let dir = try HFDirectory(url: fixtureRoot.appendingPathComponent("models/\(variant)"))
         return try XCTUnwrap(try ModelLoader.network(huggingFace: dir, backend: backend).0 as? T5)
     }
+}
+
+final class T5Tests: XCTestCase, TinyModelFixtures {
+    let backend = CPUBackend()
+    static let variants = T5Fixtures.variants
+    typealias Pair = T5Fixtures.Pair
+    var fixtures: T5Fixtures { T5Fixtures(backend: backend) }
+
+    func pairs(_ variant: String) throws -> (SafetensorsFile, [Pair]) { try fixtures.pairs(variant) }
+    func ints(_ file: SafetensorsFile, _ name: String) throws -> [Int32] { try fixtures.ints(file, name) }
+    func model(_ variant: String) throws -> T5 { try fixtures.model(variant) }
 
     /// Logits of every target position, the way generation reaches them: the input as the
     /// prompt of each slot (giving the first position's logits), then the target but its last

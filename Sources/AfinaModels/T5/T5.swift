@@ -164,13 +164,18 @@ public final class T5: Seq2SeqLM, @unchecked Sendable {
 
     /// Logits [N, V] of final decoder states [N, D] (normed here).
     func logits(decoderStates x: Tensor) -> Tensor {
-        var y = norm(x, decoderNorm)
-        if config.scalesDecoderOutput {
-            let scaled = backend.zeros(y.shape)
-            backend.axpy(Float(pow(Double(config.hiddenSize), -0.5)), y, into: scaled)
-            y = scaled
-        }
-        return backend.linear(y, weight: head, bias: nil)
+        backend.linear(scaledOutput(norm(x, decoderNorm)), weight: head, bias: nil)
+    }
+
+    /// d_model^-1/2, as transformers' Python float times a float32 tensor rounds it.
+    var decoderOutputScale: Float { Float(pow(Double(config.hiddenSize), -0.5)) }
+
+    /// Normed decoder states as the head reads them: scaled when the config says so.
+    func scaledOutput(_ normed: Tensor) -> Tensor {
+        guard config.scalesDecoderOutput else { return normed }
+        let scaled = backend.zeros(normed.shape)
+        backend.axpy(decoderOutputScale, normed, into: scaled)
+        return scaled
     }
 
 }

@@ -57,14 +57,16 @@ public protocol TrainableModel: CausalLM {
     /// Parameters in a fixed order, named as in Hugging Face checkpoints (adapters as
     /// `<module>.lora_A.weight`).
     func parameters(_ set: TrainableSet) -> [Parameter]
-    /// Summed cross-entropy over all target tokens of `batch`. With `gradients`, also adds
-    /// d(lossScale * loss)/d(parameter) into them. `dropoutSeed` draws the adapter dropout masks;
-    /// `recompute` keeps only each layer's input and recomputes the rest during backward.
+    /// The LoRA targets a run uses when its config names none (peft's defaults per family).
+    var defaultAdapterTargets: [String] { get }
     /// Adds low-rank adapters to the targeted modules: fresh (A random, B zero) or, with
     /// `weights`, from saved tensors named `<module>.lora_A.weight` / `.lora_B.weight`.
     func attachAdapters(_ settings: LoRAConfiguration, weights: [String: Tensor]?, seed: UInt64) throws
     /// A copy with float32 weights of its own (full fine-tuning).
     func floatCopy() throws -> Self
+    /// Summed cross-entropy over all target tokens of `batch`. With `gradients`, also adds
+    /// d(lossScale * loss)/d(parameter) into them. `dropoutSeed` draws the adapter dropout masks;
+    /// `recompute` keeps only each layer's input and recomputes the rest during backward.
     func loss(_ batch: [TrainingSequence], objective: TokenObjective, gradients: Gradients?, lossScale: Float,
               dropoutSeed: UInt64, recompute: Bool) -> LossTerms
     /// Logits [T, V] of the rows that have targets, in the order `loss` visits them (a
@@ -113,6 +115,8 @@ extension TokenObjective {
 }
 
 extension TrainableModel {
+    public var defaultAdapterTargets: [String] { ["q_proj", "v_proj"] }
+
     /// Summed cross-entropy over all target tokens of `batch` (see `loss(_:objective:...)`).
     public func loss(_ batch: [TrainingSequence], gradients: Gradients?, lossScale: Float,
                      dropoutSeed: UInt64, recompute: Bool) -> Double {

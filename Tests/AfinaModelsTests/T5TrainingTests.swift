@@ -1,0 +1,53 @@
+// Training the tiny T5 and T5 v1.1 against transformers (scripts/make_t5_fixtures.py): the
+// mean cross-entropy over the target tokens of a batch of three (input, output) pairs within
+// 1e-5 and every gradient within 1e-4 (max |afina - torch| / max |torch| per tensor), the
+// relative position biases, cross-attention and the tied, scaled head included.
+import AfinaFormats
+import AfinaTensor
+import Foundation
+import XCTest
+@testable import AfinaModels
+
+final class T5TrainingTests: XCTestCase {
+    let backend = CPUBackend()
+    var fixtures: T5Fixtures { T5Fixtures(backend: backend) }
+
+    /// The pairs as prompt/completion sequences: loss on the output tokens only.
+    func batch(_ variant: String) throws -> [TrainingSequence] {
+        try fixtures.pairs(variant).1.map {
+            TrainingSequence(tokens: $0.input + $0.target, targets: $0.input.map { _ in false } + $0.target.map { _ in true })
+        }
+    }
+
+    func testLossAndEveryGradientMatchTransformers() throws {
+        for variant in T5Fixtures.variants {
+            let model = try fixtures.model(variant).floatCopy()
+            let reference = try fixtureTensors("models/\(variant)/reference.safetensors", backend: backend)
+            let parameters = model.parameters(.all)
+            XCTAssertEqual(Set(parameters.map { "grad." + $0.name }), Set(reference.keys.filter { $0.hasPrefix("grad.") }), variant)
+            let gradients = Gradients(parameters, backend: backend)
+            let batch = try batch(variant)
+            let count = batch.map(\.targetCount).reduce(0, +)
+            let loss = Float(model.loss(batch, gradients: gradients, lossScale: 1 / Float(count), dropoutSeed: 0,
+                                        recompute: false)) / Float(count)
+            let expected = reference["loss"]![0]
+            XCTAssertEqual(loss, expected, accuracy: 1e-5 * expected, variant)
+            for p in parameters {
+                assertRelativelyClose(backend.floats(gradients[p.value]!), reference["grad." + p.name]!, 1e-4, "\(variant) \(p.name)")
+            }
+        }
+    }
+
+    /// The input's </s> is what the tokenizer writes; a rendering without it gets it.
+    func testAnInputWithoutItsEOSIsReadWithIt() throws {
+        let model = try fixtures.model("t5")
+        let batch = try batch("t5")
+        let trimmed = batch.map { seq in
+            let first = seq.targets.firstIndex(of: true)!
+            return TrainingSequence(tokens: Array(seq.tokens[..<(first - 1)] + seq.tokens[first...]),
+                                    targets: Array(seq.targets[..<(first - 1)] + seq.targets[first...]))
+        }
+        XCTAssertEqual(model.loss(trimmed, gradients: nil, lossScale: 1, dropoutSeed: 0, recompute: false),
+                       model.loss(batch, gradients: nil, lossScale: 1, dropoutSeed: 0, recompute: false))
+    }
+}
