@@ -2,6 +2,8 @@
 //   {"messages": [{"role": ..., "content": ...}, ...]}     chat (OpenAI / TRL "messages")
 //   {"prompt": ..., "completion": ...}                      prompt-completion
 //   {"instruction": ..., "input": ... (optional), "output": ...}   Alpaca
+//   {"input": ..., "output": ...}                           input-output (Alpaca without instruction)
+//   {"src": ..., "tgt": ...}                                CoEdIT's source and target
 //   {"text": ...}                                           raw text
 // Other keys (ids, metadata) are ignored; keys of two shapes in one record are an error.
 import AfinaTemplates
@@ -27,13 +29,13 @@ enum RecordShape {
             throw Problem("invalid JSON")
         }
         let shapes = [("messages", ["messages"]), ("prompt/completion", ["prompt", "completion"]),
-                      ("instruction/output", ["instruction", "input", "output"]), ("text", ["text"])]
+                      ("instruction/output", ["instruction", "input", "output"]), ("src/tgt", ["src", "tgt"]), ("text", ["text"])]
             .filter { _, keys in keys.contains { object[$0] != nil } }
         guard shapes.count == 1 else {
             if shapes.isEmpty {
                 let keys = object.isEmpty ? "an empty object" : "keys: " + object.keys.sorted().joined(separator: ", ")
-                throw Problem("unknown record shape (\(keys)); "
-                    + "expected \"messages\", \"prompt\"+\"completion\", \"instruction\"+\"output\" or \"text\"")
+                throw Problem("unknown record shape (\(keys)); expected \"messages\", \"prompt\"+\"completion\", "
+                    + "\"instruction\"+\"output\", \"input\"+\"output\", \"src\"+\"tgt\" or \"text\"")
             }
             throw Problem("keys of several record shapes (\(shapes.map(\.0).joined(separator: ", "))); use one")
         }
@@ -43,11 +45,15 @@ enum RecordShape {
             return .messages([ChatMessage(role: "user", content: try string(object, "prompt")),
                               ChatMessage(role: "assistant", content: try string(object, "completion", nonEmpty: true))])
         case "instruction/output":
-            var user = try string(object, "instruction")
             let input = object["input"] == nil || object["input"] is NSNull ? "" : try string(object, "input")
-            if !input.isEmpty { user += "\n\n" + input }
+            // Without an instruction the input is the whole prompt ({"input", "output"}).
+            var user = object["instruction"] == nil && !input.isEmpty ? input : try string(object, "instruction")
+            if object["instruction"] != nil && !input.isEmpty { user += "\n\n" + input }
             return .messages([ChatMessage(role: "user", content: user),
                               ChatMessage(role: "assistant", content: try string(object, "output", nonEmpty: true))])
+        case "src/tgt":
+            return .messages([ChatMessage(role: "user", content: try string(object, "src")),
+                              ChatMessage(role: "assistant", content: try string(object, "tgt", nonEmpty: true))])
         default: return .text(try string(object, "text", nonEmpty: true))
         }
     }

@@ -17,6 +17,8 @@ final class TrainingRecordTests: XCTestCase {
             {"instruction": "Translate", "input": "chat", "output": "cat"}
             {"instruction": "Say yes", "input": "", "output": "yes"}
             {"instruction": "Say no", "output": "no"}
+            {"input": "She go home.", "output": "She goes home."}
+            {"src": "Fix grammar: She go home.", "tgt": "She goes home.", "task": "gec"}
               \r
             {"text": "Once upon a time"}
             """)
@@ -27,6 +29,7 @@ final class TrainingRecordTests: XCTestCase {
             .messages([ChatMessage(role: "system", content: "Be brief."), ChatMessage(role: "user", content: "Hi"),
                        ChatMessage(role: "assistant", content: "Hello")]),
             chat("2+2=", "4"), chat("Translate\n\nchat", "cat"), chat("Say yes", "yes"), chat("Say no", "no"),
+            chat("She go home.", "She goes home."), chat("Fix grammar: She go home.", "She goes home."),
             .text("Once upon a time"),
         ])
     }
@@ -35,8 +38,8 @@ final class TrainingRecordTests: XCTestCase {
         let cases: [(String, String)] = [
             ("{\"text\": \"ok\"}\n{\"text\": ", "data.jsonl:2: invalid JSON"),
             ("[1, 2]", "data.jsonl:1: expected a JSON object"),
-            ("{\"id\": 1, \"answer\": \"b\"}", "data.jsonl:1: unknown record shape (keys: answer, id); expected \"messages\", \"prompt\"+\"completion\", \"instruction\"+\"output\" or \"text\""),
-            ("\n\n{}", "data.jsonl:3: unknown record shape (an empty object); expected \"messages\", \"prompt\"+\"completion\", \"instruction\"+\"output\" or \"text\""),
+            ("{\"id\": 1, \"answer\": \"b\"}", "data.jsonl:1: unknown record shape (keys: answer, id); expected \"messages\", \"prompt\"+\"completion\", \"instruction\"+\"output\", \"input\"+\"output\", \"src\"+\"tgt\" or \"text\""),
+            ("\n\n{}", "data.jsonl:3: unknown record shape (an empty object); expected \"messages\", \"prompt\"+\"completion\", \"instruction\"+\"output\", \"input\"+\"output\", \"src\"+\"tgt\" or \"text\""),
             ("{\"prompt\": \"a\"}", "data.jsonl:1: missing \"completion\""),
             ("{\"prompt\": \"a\", \"completion\": 3}", "data.jsonl:1: \"completion\" must be a string"),
             ("{\"prompt\": \"a\", \"completion\": \"\"}", "data.jsonl:1: \"completion\" is empty"),
@@ -51,6 +54,9 @@ final class TrainingRecordTests: XCTestCase {
             ("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"\"}]}",
              "data.jsonl:1: messages[1] is an empty assistant turn"),
             ("{\"instruction\": \"a\", \"input\": 1, \"output\": \"b\"}", "data.jsonl:1: \"input\" must be a string"),
+            ("{\"input\": \"\", \"output\": \"b\"}", "data.jsonl:1: missing \"instruction\""),
+            ("{\"src\": \"a\"}", "data.jsonl:1: missing \"tgt\""),
+            ("{\"src\": \"a\", \"tgt\": \"\"}", "data.jsonl:1: \"tgt\" is empty"),
         ]
         for (text, expected) in cases {
             XCTAssertThrowsError(try parse(text), text) { error in

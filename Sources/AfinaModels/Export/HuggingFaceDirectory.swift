@@ -47,28 +47,12 @@ protocol HuggingFaceDecoder: TrainableDecoder {
 }
 
 extension HuggingFaceDecoder {
-    /// Writes config.json and model.safetensors into `directory`, and copies the tokenizer
-    /// files of `tokenizerDirectory` (a Hugging Face base) when given. A GGUF base has no
-    /// tokenizer files to copy: `tokenizerFrom` (its model spec) then goes into afina.json,
-    /// so Afina loads the directory with the base's tokenizer and chat template.
+    /// Writes the directory (see `HuggingFaceFiles.write`).
     public func writeHuggingFace(to directory: URL, tokenizer: Tokenizer, tokenizerDirectory: URL?,
                                  tokenizerFrom: String? = nil) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let json = try huggingFaceJSON(bosID: tokenizer.bosID, eosID: tokenizer.eosID)
-        try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-            .write(to: directory.appendingPathComponent("config.json"), options: .atomic)
-        try TensorFiles.write(huggingFaceTensors, backend: backend, metadata: ["format": "pt"],
-                              to: directory.appendingPathComponent("model.safetensors"))
-        guard let source = tokenizerDirectory else {
-            guard let tokenizerFrom else { return }
-            let note = try JSONSerialization.data(withJSONObject: ["tokenizer_from": tokenizerFrom], options: [.sortedKeys])
-            return try note.write(to: directory.appendingPathComponent("afina.json"), options: .atomic)
-        }
-        // afina.json too: a directory Afina wrote from a GGUF base names that base's tokenizer.
-        try HuggingFaceFiles.copy(["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                                   "chat_template.jinja", "generation_config.json", "vocab.json", "merges.txt",
-                                   "tokenizer.model", "afina.json"],
-                                  from: source, to: directory)
+        try HuggingFaceFiles.write(config: try huggingFaceJSON(bosID: tokenizer.bosID, eosID: tokenizer.eosID),
+                                   tensors: huggingFaceTensors, backend: backend, tokenizerDirectory: tokenizerDirectory,
+                                   tokenizerFrom: tokenizerFrom, to: directory)
     }
 }
 
@@ -81,6 +65,28 @@ extension Llama: HuggingFaceDecoder {
 }
 
 enum HuggingFaceFiles {
+    /// Writes config.json and model.safetensors into `directory`, and copies the tokenizer
+    /// files of `tokenizerDirectory` (a Hugging Face base) when given. A GGUF base has no
+    /// tokenizer files to copy: `tokenizerFrom` (its model spec) then goes into afina.json,
+    /// so Afina loads the directory with the base's tokenizer and chat template.
+    static func write(config: [String: Any], tensors: [(String, Tensor)], backend: any Backend, tokenizerDirectory: URL?,
+                      tokenizerFrom: String?, to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+            .write(to: directory.appendingPathComponent("config.json"), options: .atomic)
+        try TensorFiles.write(tensors, backend: backend, metadata: ["format": "pt"],
+                              to: directory.appendingPathComponent("model.safetensors"))
+        guard let source = tokenizerDirectory else {
+            guard let tokenizerFrom else { return }
+            let note = try JSONSerialization.data(withJSONObject: ["tokenizer_from": tokenizerFrom], options: [.sortedKeys])
+            return try note.write(to: directory.appendingPathComponent("afina.json"), options: .atomic)
+        }
+        // afina.json too: a directory Afina wrote from a GGUF base names that base's tokenizer.
+        try copy(["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
+                  "generation_config.json", "vocab.json", "merges.txt", "tokenizer.model", "spiece.model", "afina.json"],
+                 from: source, to: directory)
+    }
+
     /// Copies those of `names` (paths relative to the directories) that `source` has, replacing
     /// what `destination` holds.
     static func copy(_ names: [String], from source: URL, to destination: URL) throws {

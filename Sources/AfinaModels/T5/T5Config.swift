@@ -23,6 +23,10 @@ public struct T5Config: Sendable, Equatable {
     public var activation: Activation
     /// `gated-gelu`: act(wi_0 x) * wi_1 x instead of act(wi x).
     public var gated: Bool
+    /// `feed_forward_proj` as written ("relu", "gated-gelu"), for export.
+    public var feedForwardProj: String
+    /// `dropout_rate`, kept for export (Afina trains T5 without dropout).
+    public var dropoutRate: Double
     /// The head is the shared embedding (else `lm_head.weight`).
     public var tiedHead: Bool
     /// Decoder states are scaled by d_model^-1/2 before the head (T5, not v1.1 or Flan-T5).
@@ -58,6 +62,8 @@ extension T5Config {
         layerNormEps = (json["layer_norm_epsilon"] as? NSNumber)?.floatValue ?? 1e-6
         maxPositions = try int("n_positions", default: 512)
         let proj = json["feed_forward_proj"] as? String ?? "relu"
+        feedForwardProj = proj
+        dropoutRate = (json["dropout_rate"] as? NSNumber)?.doubleValue ?? 0.1
         gated = proj.hasPrefix("gated-")
         switch gated ? String(proj.dropFirst(6)) : proj {
         case "relu": activation = .relu
@@ -78,5 +84,23 @@ extension T5Config {
         guard eosToken < vocabularySize, decoderStartToken < vocabularySize else {
             throw ModelError.invalidConfig("eos_token_id \(eosToken) or decoder_start_token_id \(decoderStartToken) is outside vocab_size \(vocabularySize)")
         }
+    }
+}
+
+extension T5Config {
+    /// config.json as T5 and Flan-T5 checkpoints write it (transformers 4 and 5 read it);
+    /// scale_decoder_outputs only where it differs from what tie_word_embeddings implies.
+    public var huggingFaceJSON: [String: Any] {
+        var json: [String: Any] = [
+            "architectures": ["T5ForConditionalGeneration"], "model_type": "t5", "is_encoder_decoder": true,
+            "vocab_size": vocabularySize, "d_model": hiddenSize, "d_kv": headDim, "d_ff": intermediateSize,
+            "num_layers": encoderLayerCount, "num_decoder_layers": decoderLayerCount, "num_heads": headCount,
+            "relative_attention_num_buckets": buckets, "relative_attention_max_distance": maxDistance,
+            "layer_norm_epsilon": Double(layerNormEps), "feed_forward_proj": feedForwardProj, "dropout_rate": dropoutRate,
+            "tie_word_embeddings": tiedHead, "decoder_start_token_id": Int(decoderStartToken), "pad_token_id": Int(decoderStartToken),
+            "eos_token_id": Int(eosToken), "n_positions": maxPositions, "torch_dtype": "float32",
+        ]
+        if scalesDecoderOutput != tiedHead { json["scale_decoder_outputs"] = scalesDecoderOutput }
+        return json
     }
 }

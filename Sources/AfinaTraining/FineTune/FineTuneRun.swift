@@ -24,15 +24,17 @@ public final class FineTuneRun: @unchecked Sendable {
     /// Prepares a run: loads the model and data, and resumes from the run folder's latest
     /// checkpoint when `resume` is set. With a `group`, each rank trains on its share of every
     /// micro-batch (every rank reads the same config, data, model and checkpoint).
-    public init(config: TrainingConfig, resume: Bool, group: ProcessGroup? = nil) throws {
+    public init(config given: TrainingConfig, resume: Bool, group: ProcessGroup? = nil) throws {
+        var config = given
         let backend = try config.backend.makeBackend(precision: config.precision)
-        self.config = config
         directory = URL(fileURLWithPath: config.outputDir)
         let checkpoints = try config.checkpointFolder(resume: resume)
         base = try ModelLoader.causalLM(config.loadModel(backend: backend))
         guard let loaded = base.model as? any TrainableModel else {
             throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be trained yet")
         }
+        if config.lora.targets.isEmpty { config.lora.targets = loaded.defaultAdapterTargets }
+        self.config = config
         let model: any TrainableModel
         let trainable: [Parameter]
         switch config.method {

@@ -50,7 +50,7 @@ extension TrainingConfig {
         var lora = try top.section("lora")
         self.lora = LoRA(rank: try lora.int("rank", default: 8), alpha: try lora.double("alpha", default: 16),
                          dropout: try lora.double("dropout", default: 0),
-                         targets: try lora.strings("targets") ?? (task.isEncoderTask ? ["query", "value"] : ["q_proj", "v_proj"]),
+                         targets: try lora.strings("targets") ?? (task.isEncoderTask ? ["query", "value"] : []),
                          rsLoRA: try lora.bool("rslora", default: false))
         try lora.rejectUnknownKeys()
 

@@ -19,7 +19,7 @@ import AfinaTensor
 /// | `lora.rank` | 8 | rank r of the update B·A |
 /// | `lora.alpha` | 16 | scale numerator: alpha/r (alpha/√r with `rslora`) |
 /// | `lora.dropout` | 0.0 | dropout on the LoRA input |
-/// | `lora.targets` | `[q_proj, v_proj]`; encoders `[query, value]` | projections that get adapters (BERT: query, key, value, attention.output.dense, intermediate.dense, output.dense, dense) |
+/// | `lora.targets` | the model's: decoders `[q_proj, v_proj]`, T5 `[q, v]`, encoders `[query, value]` | projections that get adapters (decoders: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj; T5: q, k, v, o, wi, wi_0, wi_1, wo; BERT: query, key, value, attention.output.dense, intermediate.dense, output.dense, dense) |
 /// | `lora.rslora` | false | rank-stabilized scaling (Kalajdzievski 2023) |
 /// | `max_steps` / `epochs` | exactly one required | run length in optimizer steps or passes over the data |
 /// | `batch_size` | 4 | sequences per micro-batch |
@@ -152,10 +152,11 @@ public struct TrainingConfig: Equatable, Sendable {
         try check(lora.rank > 0, "lora.rank", "must be positive")
         try check(lora.alpha > 0 && lora.alpha.isFinite, "lora.alpha", "must be positive")
         try check((0..<1).contains(lora.dropout), "lora.dropout", "must be in [0, 1)")
-        try check(!lora.targets.isEmpty, "lora.targets", "must list at least one module")
+        try check(!lora.targets.isEmpty || !task.isEncoderTask, "lora.targets", "must list at least one module")
         // Encoders name their own modules; the model checks them when it takes the adapters.
-        for target in lora.targets where !task.isEncoderTask && !LoRA.allLinearModules.contains(target) {
-            try check(false, "lora.targets", "unknown module '\(target)' (valid: \(LoRA.allLinearModules.joined(separator: ", ")))")
+        let known = LoRA.allLinearModules + T5.adapterTargets
+        for target in lora.targets where !task.isEncoderTask && !known.contains(target) {
+            try check(false, "lora.targets", "unknown module '\(target)' (valid: \(known.joined(separator: ", ")))")
         }
         try check(Set(lora.targets).count == lora.targets.count, "lora.targets", "lists a module twice")
         switch duration {

@@ -26,8 +26,8 @@ final class TrainingConfigTests: XCTestCase {
         let c = try TrainingConfig(yaml: minimal)
         XCTAssertEqual(c.method, .lora)
         XCTAssertEqual(c.duration, .steps(100))
-        XCTAssertEqual(c.lora, TrainingConfig.LoRA(rank: 8, alpha: 16, dropout: 0, targets: ["q_proj", "v_proj"],
-                                                   rsLoRA: false))
+        // No targets: the run takes the model's (q_proj and v_proj for decoders, q and v for T5).
+        XCTAssertEqual(c.lora, TrainingConfig.LoRA(rank: 8, alpha: 16, dropout: 0, targets: [], rsLoRA: false))
         XCTAssertEqual(c.data.maxLength, 512)
         XCTAssertEqual(c.data.validationFraction, 0, "nothing evaluates, so nothing is held out")
         XCTAssertEqual(c.batchSize, 4)
