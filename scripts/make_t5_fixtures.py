@@ -18,6 +18,10 @@
                                  3 beams, MAX_NEW tokens, as [B, MAX_NEW + 1] padded with -1
      loss, grad.<name>           the mean cross-entropy over every target token of the padded
                                  batch (labels -100 on padding) and d loss / d every parameter
+3. A peft LoRA adapter on t5-v1_1 (r=4, rsLoRA, every T5 projection: q k v o wi_0 wi_1 wo; B
+   nonzero so every gradient flows), saved by peft in Tests/Fixtures/training/t5-lora/ with
+   reference.safetensors: the loss and gradients of the adapter weights on the same batch, and
+   logits_<i> of each pair through the adapted model.
 
 Run: /tmp/venv/bin/python scripts/make_t5_fixtures.py  (pinned stack: scripts/requirements.txt
 plus sentencepiece and protobuf)
@@ -169,9 +173,51 @@ def model(name, tok, gated):
         ref["grad." + n] = p.grad.contiguous()
     save_file(ref, os.path.join(out, "reference.safetensors"))
     print(name, "written", sorted(os.listdir(out)))
+    return out
+
+
+def lora(directory, tok):
+    from peft import LoraConfig, get_peft_model
+    torch.manual_seed(2)
+    base = T5ForConditionalGeneration.from_pretrained(directory, dtype=torch.float32)
+    targets = ["q", "k", "v", "o", "wi_0", "wi_1", "wo"]
+    model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=targets, lora_dropout=0.0,
+                                            use_rslora=True, task_type="SEQ_2_SEQ_LM"))
+    # B starts at zero in peft; nonzero B makes every gradient nontrivial. 0.05 keeps the
+    # adapted model's own float32 error near 3e-6 (0.2 gave 6e-5, as unscaled scores amplify).
+    with torch.no_grad():
+        for n, p in model.named_parameters():
+            if "lora_" in n:
+                p.copy_(torch.randn_like(p) * 0.05)
+    out = os.path.join(FIXTURES, "training", "t5-lora")
+    shutil.rmtree(out, ignore_errors=True)
+    model.save_pretrained(out)
+    os.remove(os.path.join(out, "README.md"))  # peft's model card template
+    with open(os.path.join(out, "adapter_config.json")) as f:
+        config = json.load(f)
+    config["base_model_name_or_path"] = "Tests/Fixtures/models/t5-v1_1"  # not this machine's path
+    config["target_modules"] = sorted(config["target_modules"])  # peft writes a set
+    with open(os.path.join(out, "adapter_config.json"), "w") as f:
+        json.dump(config, f, indent=2, sort_keys=True)
+    ref = {}
+    model.eval()
+    with torch.no_grad():
+        for i, (src, tgt) in enumerate(PAIRS):
+            ref[f"logits_{i}"] = model(input_ids=torch.tensor([tok(src)["input_ids"]]),
+                                       labels=torch.tensor([tok(tgt)["input_ids"]])).logits[0].contiguous()
+    model.train()
+    batch = tok([src for src, _ in PAIRS], padding=True, return_tensors="pt")
+    labels = tok([tgt for _, tgt in PAIRS], padding=True, return_tensors="pt")["input_ids"]
+    labels[labels == tok.pad_token_id] = -100
+    loss = model(**batch, labels=labels).loss
+    loss.backward()
+    ref["loss"] = loss.detach().reshape(1)
+    ref.update({"grad." + n: p.grad.contiguous() for n, p in model.named_parameters() if p.requires_grad})
+    save_file(ref, os.path.join(out, "reference.safetensors"))
+    print("t5-lora written", sorted(os.listdir(out)))
 
 
 if __name__ == "__main__":
     tok = tokenizer(os.path.join(FIXTURES, "tokenizer", "t5"))
     model("t5", tok, gated=False)
-    model("t5-v1_1", tok, gated=True)
+    lora(model("t5-v1_1", tok, gated=True), tok)

@@ -38,6 +38,39 @@ final class T5TrainingTests: XCTestCase {
         }
     }
 
+    /// peft's adapter on every T5 projection (rsLoRA, B nonzero): the logits of the adapted
+    /// model and the adapters' gradients are peft's.
+    func testAPeftAdapterGivesPeftsLogitsAndGradients() throws {
+        let model = try fixtures.model("t5-v1_1").floatCopy()
+        let folder = fixtureRoot.appendingPathComponent("training/t5-lora")
+        let (settings, weights) = try PEFTAdapter.read(folder, backend: backend)
+        XCTAssertEqual(Set(settings.targets), ["q", "k", "v", "o", "wi_0", "wi_1", "wo"])
+        try model.attachAdapters(settings, weights: weights, seed: 0)
+        let reference = try fixtureTensors("training/t5-lora/reference.safetensors", backend: backend)
+        let pairs = try fixtures.pairs("t5-v1_1").1
+        let v = model.vocabularySize
+        for (i, pair) in pairs.enumerated() {
+            let cache = model.makeCache(slots: 1, capacity: 32)
+            var logits = backend.floats(try model.logits([SequenceChunk(slot: 0, tokens: pair.input)], cache: cache, allPositions: false))
+            logits += backend.floats(try model.logits([SequenceChunk(slot: 0, tokens: Array(pair.target.dropLast()))], cache: cache,
+                                                      allPositions: true))
+            XCTAssertEqual(logits.count, pair.target.count * v)
+            assertRelativelyClose(logits, reference["logits_\(i)"]!, 1e-5, "adapted logits \(i)")
+        }
+        let parameters = model.parameters(.adapters)
+        XCTAssertEqual(parameters.count, 2 * (2 * 7 + 3 * 11), "every projection of 2 encoder and 3 decoder layers")
+        let gradients = Gradients(parameters, backend: backend)
+        let batch = try batch("t5-v1_1")
+        let count = batch.map(\.targetCount).reduce(0, +)
+        let loss = Float(model.loss(batch, gradients: gradients, lossScale: 1 / Float(count), dropoutSeed: 0,
+                                    recompute: false)) / Float(count)
+        XCTAssertEqual(loss, reference["loss"]![0], accuracy: 1e-5 * reference["loss"]![0])
+        for p in parameters {
+            let name = "grad.base_model.model." + p.name.replacingOccurrences(of: ".weight", with: ".default.weight")
+            assertRelativelyClose(backend.floats(gradients[p.value]!), try XCTUnwrap(reference[name], name), 1e-4, p.name)
+        }
+    }
+
     /// The input's </s> is what the tokenizer writes; a rendering without it gets it.
     func testAnInputWithoutItsEOSIsReadWithIt() throws {
         let model = try fixtures.model("t5")
