@@ -4,6 +4,7 @@
 // relative position biases, cross-attention and the tied, scaled head included.
 import AfinaFormats
 import AfinaTensor
+import AfinaTokenizers
 import Foundation
 import XCTest
 @testable import AfinaModels
@@ -69,6 +70,34 @@ final class T5TrainingTests: XCTestCase {
             let name = "grad.base_model.model." + p.name.replacingOccurrences(of: ".weight", with: ".default.weight")
             assertRelativelyClose(backend.floats(gradients[p.value]!), try XCTUnwrap(reference[name], name), 1e-4, p.name)
         }
+    }
+
+    /// The adapted model merged and written as a Hugging Face directory: the checkpoint's
+    /// tensor names (its own head included) and keys, reloading with the adapted logits.
+    func testAMergedExportReloadsWithTheAdaptedLogits() throws {
+        let model = try fixtures.model("t5-v1_1").floatCopy()
+        let (settings, weights) = try PEFTAdapter.read(fixtureRoot.appendingPathComponent("training/t5-lora"), backend: backend)
+        try model.attachAdapters(settings, weights: weights, seed: 0)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("afina-t5-export-\(UUID())")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let tokenizerDirectory = fixtureRoot.appendingPathComponent("tokenizer/t5")
+        try model.withAdaptersMerged().writeHuggingFace(to: directory, tokenizer: try Tokenizer(directory: tokenizerDirectory),
+                                                        tokenizerDirectory: tokenizerDirectory, tokenizerFrom: nil)
+        let original = try SafetensorsFile(url: fixtureRoot.appendingPathComponent("models/t5-v1_1/model.safetensors"))
+        let written = try SafetensorsFile(url: directory.appendingPathComponent("model.safetensors"))
+        XCTAssertEqual(Set(written.tensorNames), Set(original.tensorNames))
+        let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("config.json")))
+            as? [String: Any])
+        XCTAssertEqual(config["feed_forward_proj"] as? String, "gated-gelu")
+        XCTAssertEqual(config["tie_word_embeddings"] as? Bool, false)
+        let reloaded = try ModelLoader.load(directory.path, backend: backend)
+        XCTAssertEqual(reloaded.tokenizer.vocabularySize, model.vocabularySize)
+        let input = try fixtures.pairs("t5-v1_1").1[0].input
+        func firstLogits(_ m: any CausalLM) throws -> [Float] {
+            backend.floats(try m.logits([SequenceChunk(slot: 0, tokens: input)], cache: m.makeCache(slots: 1, capacity: 4),
+                                        allPositions: false))
+        }
+        assertRelativelyClose(try firstLogits(reloaded.model), try firstLogits(model), 1e-5, "reloaded export")
     }
 
     /// The input's </s> is what the tokenizer writes; a rendering without it gets it.
