@@ -6,8 +6,9 @@
 //   {"prompt": ..., "completion": ...}                          training shapes: the answer is the reference
 //   {"instruction": ..., "input": ... (optional), "output": ...}  (Alpaca, rendered as `afina train` does)
 //   {"input": ..., "output": ...}
-// `reference` wins over `completion` / `output`. SARI's source sentence is the `source` key,
-// else `input`.
+//   {"src": ..., "tgt": ...}                                    CoEdIT's shape
+// `reference` wins over `completion` / `output` / `tgt`. SARI's source sentence is the
+// `source` key, else `input` or `src`.
 import AfinaTemplates
 import Foundation
 
@@ -112,11 +113,11 @@ public enum TaskFile {
             messages = [ChatMessage(role: "user", content: user)]
             answer = try optionalString(object, "output")
         default:
-            guard object["input"] != nil else {
-                throw Problem("missing \"prompt\" (or \"messages\", \"instruction\", \"input\")")
+            guard let key = ["input", "src"].first(where: { object[$0] != nil }) else {
+                throw Problem("missing \"prompt\" (or \"messages\", \"instruction\", \"input\", \"src\")")
             }
-            messages = [ChatMessage(role: "user", content: try string(object, "input"))]
-            answer = try optionalString(object, "output")
+            messages = [ChatMessage(role: "user", content: try string(object, key))]
+            answer = try optionalString(object, key == "src" ? "tgt" : "output")
         }
         let references: [String]
         switch object["reference"] {
@@ -128,7 +129,7 @@ public enum TaskFile {
             references = [answer]
         default: throw Problem("\"reference\" must be a string or a non-empty list of strings")
         }
-        let source = try optionalString(object, "source") ?? optionalString(object, "input")
+        let source = try optionalString(object, "source") ?? optionalString(object, "input") ?? optionalString(object, "src")
         return TaskExample(messages: messages, references: references, source: source)
     }
 

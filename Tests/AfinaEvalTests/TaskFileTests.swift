@@ -29,8 +29,12 @@ final class TaskFileTests: XCTestCase {
             {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello"}]}
             {"messages": [{"role": "user", "content": "Hi?"}], "reference": ["Hello", "Hi"]}
             {"prompt": "Fix: teh", "completion": "ignored", "reference": "the"}
+            {"src": "Fix grammar: She go home.", "tgt": "She goes home."}
             """)
-        XCTAssertEqual(examples.map(\.references), [["the"], ["receive"], ["hi"], ["weird"], ["Hello"], ["Hello", "Hi"], ["the"]])
+        XCTAssertEqual(examples.map(\.references), [["the"], ["receive"], ["hi"], ["weird"], ["Hello"], ["Hello", "Hi"], ["the"],
+                                                     ["She goes home."]])
+        XCTAssertEqual(examples[7].prompt, "Fix grammar: She go home.")
+        XCTAssertEqual(examples[7].source, "Fix grammar: She go home.", "CoEdIT's src is SARI's source")
         XCTAssertEqual(examples[1].prompt, "Correct the spelling.\n\nrecieve", "as `afina train` renders Alpaca")
         XCTAssertEqual(examples[4].messages, [ChatMessage(role: "system", content: "Be brief."),
                                               ChatMessage(role: "user", content: "Hi?")])
@@ -56,7 +60,7 @@ final class TaskFileTests: XCTestCase {
              "task.jsonl:3: \"reference\" must be a string or a non-empty list of strings"),
             ("{\"prompt\": \"a\", \"reference\": [\"x\", 1]}",
              "task.jsonl:1: \"reference\" must be a string or a non-empty list of strings"),
-            ("{\"reference\": \"b\"}", "task.jsonl:1: missing \"prompt\" (or \"messages\", \"instruction\", \"input\")"),
+            ("{\"reference\": \"b\"}", "task.jsonl:1: missing \"prompt\" (or \"messages\", \"instruction\", \"input\", \"src\")"),
             ("{\"prompt\": \"a\", \"messages\": [], \"reference\": \"b\"}",
              "task.jsonl:1: keys of several prompt shapes (messages, prompt); use one"),
             ("{\"messages\": [{\"role\": \"user\"}], \"reference\": \"b\"}",
