@@ -22,6 +22,7 @@ final class T5TrainingTests: XCTestCase {
 
     func testLossAndEveryGradientMatchTransformers() throws {
         for variant in T5Fixtures.variants {
+          for recompute in [false, true] {
             let model = try fixtures.model(variant).floatCopy()
             let reference = try fixtureTensors("models/\(variant)/reference.safetensors", backend: backend)
             let parameters = model.parameters(.all)
@@ -30,13 +31,32 @@ final class T5TrainingTests: XCTestCase {
             let batch = try batch(variant)
             let count = batch.map(\.targetCount).reduce(0, +)
             let loss = Float(model.loss(batch, gradients: gradients, lossScale: 1 / Float(count), dropoutSeed: 0,
-                                        recompute: false)) / Float(count)
+                                        recompute: recompute)) / Float(count)
             let expected = reference["loss"]![0]
             XCTAssertEqual(loss, expected, accuracy: 1e-5 * expected, variant)
             for p in parameters {
-                assertRelativelyClose(backend.floats(gradients[p.value]!), reference["grad." + p.name]!, 1e-4, "\(variant) \(p.name)")
+                assertRelativelyClose(backend.floats(gradients[p.value]!), reference["grad." + p.name]!, 1e-4,
+                                      "\(variant) \(p.name), recomputed: \(recompute)")
             }
+          }
         }
+    }
+
+    /// Recomputing a layer in backward draws the adapter dropout masks its forward drew.
+    func testRecomputationDrawsTheSameAdapterDropoutMasks() throws {
+        let model = try fixtures.model("t5-v1_1").floatCopy()
+        try model.attachAdapters(LoRAConfiguration(rank: 2, alpha: 4, dropout: 0.3, targets: ["q", "wo"]), weights: nil, seed: 1)
+        let batch = try batch("t5-v1_1")
+        let parameters = model.parameters(.adapters)
+        // B starts at zero, which would hide the masks: give it values.
+        for p in parameters where p.name.hasSuffix("lora_B.weight") {
+            backend.axpy(1, backend.tensor((0..<p.value.count).map { Float($0 % 7) * 0.01 - 0.03 }, shape: p.value.shape), into: p.value)
+        }
+        let (kept, recomputed) = (Gradients(parameters, backend: backend), Gradients(parameters, backend: backend))
+        let loss = model.loss(batch, gradients: kept, lossScale: 1, dropoutSeed: 7, recompute: false)
+        XCTAssertEqual(model.loss(batch, gradients: recomputed, lossScale: 1, dropoutSeed: 7, recompute: true), loss)
+        XCTAssertNotEqual(model.loss(batch, gradients: nil, lossScale: 1, dropoutSeed: 8, recompute: false), loss)
+        for (a, b) in zip(kept.tensors, recomputed.tensors) { XCTAssertEqual(backend.floats(a), backend.floats(b)) }
     }
 
     /// peft's adapter on every T5 projection (rsLoRA, B nonzero): the logits of the adapted

@@ -3,6 +3,7 @@
 // the input, which ends in </s> as the tokenizer writes it (added when the record's rendering
 // left it out), and the rest is the output the decoder learns, teacher-forced from the start
 // token. Parameters, adapters (peft's T5 module names) and float copies follow the checkpoint.
+// Dropout (the checkpoint's dropout_rate) is not applied; adapter dropout is.
 import AfinaTensor
 
 extension T5: TrainableModel {
@@ -120,26 +121,50 @@ extension T5: TrainableModel {
         }
     }
 
-    /// Both stacks' forward passes, keeping every layer's tape when training.
+    /// What a training forward keeps of each layer for backward: nothing (no gradients), its
+    /// tape, or only its input, the rest recomputed during backward (activation checkpointing).
+    enum Keep { case nothing, tapes, inputs }
+
+    /// A layer's tape, or the input it is recomputed from.
+    enum Saved {
+        case tape(LayerTape), input(Tensor)
+    }
+
+    /// Both stacks' forward passes and what was kept of each layer.
     struct Tape {
         let encoderPass, decoderPass: StackPass
-        var encoderTapes: [LayerTape] = [], decoderTapes: [LayerTape] = []
+        var encoderLayers: [Saved] = [], decoderLayers: [Saved] = []
         let encoderOut, encoded, decoderOut: Tensor          // last encoder layer's output, normed; last decoder layer's
+    }
+
+    /// The tape of layer `index` of a stack, recomputed from its input when only that was kept.
+    func tape(_ saved: Saved, _ layer: Layer, index: Int, _ pass: StackPass) -> LayerTape {
+        switch saved {
+        case .tape(let tape): tape
+        case .input(let x): trainingForward(layer, index: index, x, pass, training: true).1
+        }
     }
 
     /// Lengths are not held to `maxPositions` here: relative positions reach any length, and
     /// the run's data.max_length bounds what it trains on.
-    func trainingForward(_ batch: Seq2SeqBatch, training: Bool, dropoutSeed: UInt64) -> Tape {
+    func trainingForward(_ batch: Seq2SeqBatch, keep: Keep, dropoutSeed: UInt64) -> Tape {
         let b = trainingBackend
         let spans = batch.spans
         let encoderPass = StackPass(spans: Self.spans(batch.inputs),
                                     bias: encoderBias.attentionBias(positions: batch.inputs.map(\.count).max()!, backend: b),
                                     encoded: nil, crossSpans: [], dropoutSeed: dropoutSeed)
         var x = b.embedding(shared, ids: batch.inputs.flatMap { $0 })
-        var encoderTapes: [LayerTape] = []
+        func kept(_ x: Tensor, _ tape: LayerTape) -> [Saved] {
+            switch keep {
+            case .nothing: []
+            case .tapes: [.tape(tape)]
+            case .inputs: [.input(x)]
+            }
+        }
+        var encoderSaved: [Saved] = []
         for (i, layer) in encoderLayers.enumerated() {
-            let (out, tape) = trainingForward(layer, index: i, x, encoderPass, training: training)
-            if training { encoderTapes.append(tape) }
+            let (out, tape) = trainingForward(layer, index: i, x, encoderPass, training: keep != .nothing)
+            encoderSaved += kept(x, tape)
             x = out
         }
         let encoderOut = x, encoded = norm(x, encoderNorm)
@@ -147,13 +172,13 @@ extension T5: TrainableModel {
                                     bias: decoderBias.attentionBias(positions: batch.outputs.map(\.count).max()!, backend: b),
                                     encoded: encoded, crossSpans: spans.cross, dropoutSeed: dropoutSeed)
         var y = b.embedding(shared, ids: batch.outputs.flatMap { $0 })
-        var decoderTapes: [LayerTape] = []
+        var decoderSaved: [Saved] = []
         for (i, layer) in decoderLayers.enumerated() {
-            let (out, tape) = trainingForward(layer, index: encoderLayers.count + i, y, decoderPass, training: training)
-            if training { decoderTapes.append(tape) }
+            let (out, tape) = trainingForward(layer, index: encoderLayers.count + i, y, decoderPass, training: keep != .nothing)
+            decoderSaved += kept(y, tape)
             y = out
         }
-        return Tape(encoderPass: encoderPass, decoderPass: decoderPass, encoderTapes: encoderTapes, decoderTapes: decoderTapes,
+        return Tape(encoderPass: encoderPass, decoderPass: decoderPass, encoderLayers: encoderSaved, decoderLayers: decoderSaved,
                     encoderOut: encoderOut, encoded: encoded, decoderOut: y)
     }
 
@@ -162,7 +187,7 @@ extension T5: TrainableModel {
         let b = trainingBackend
         let rows = Seq2SeqBatch(batch, start: decoderStartToken, eos: eosToken)
         guard !rows.targetRows.isEmpty else { return LossTerms(total: 0) }
-        let tape = trainingForward(rows, training: g != nil, dropoutSeed: dropoutSeed)
+        let tape = trainingForward(rows, keep: g == nil ? .nothing : recompute ? .inputs : .tapes, dropoutSeed: dropoutSeed)
         // The head and loss a chunk of target rows at a time, so [rows, V] logits stay small:
         // logits = (s · norm(h)) Hᵀ, s = d_model^-1/2 when the config scales.
         var loss = LossTerms(total: 0)
@@ -185,7 +210,8 @@ extension T5: TrainableModel {
         let dEncoded = b.zeros(tape.encoded.shape)
         let decoderBiasGradient = b.zeros(tape.decoderPass.bias.table.shape)
         for (i, layer) in decoderLayers.enumerated().reversed() {
-            dy = trainingBackward(layer, dy, tape.decoderTapes[i], tape.decoderPass, biasGradient: decoderBiasGradient,
+            let saved = self.tape(tape.decoderLayers[i], layer, index: encoderLayers.count + i, tape.decoderPass)
+            dy = trainingBackward(layer, dy, saved, tape.decoderPass, biasGradient: decoderBiasGradient,
                                   dEncoded: dEncoded, g)
         }
         if let gBias = g[decoderBias.weight] { decoderBias.backward(decoderBiasGradient, into: gBias, backend: b) }
@@ -194,7 +220,8 @@ extension T5: TrainableModel {
                                    weightGradient: g[encoderNorm])
         let encoderBiasGradient = b.zeros(tape.encoderPass.bias.table.shape)
         for (i, layer) in encoderLayers.enumerated().reversed() {
-            dx = trainingBackward(layer, dx, tape.encoderTapes[i], tape.encoderPass, biasGradient: encoderBiasGradient,
+            let saved = self.tape(tape.encoderLayers[i], layer, index: i, tape.encoderPass)
+            dx = trainingBackward(layer, dx, saved, tape.encoderPass, biasGradient: encoderBiasGradient,
                                   dEncoded: nil, g)
         }
         if let gBias = g[encoderBias.weight] { encoderBias.backward(encoderBiasGradient, into: gBias, backend: b) }
@@ -205,7 +232,7 @@ extension T5: TrainableModel {
     public func targetLogits(_ batch: [TrainingSequence]) -> Tensor {
         let rows = Seq2SeqBatch(batch, start: decoderStartToken, eos: eosToken)
         guard !rows.targetRows.isEmpty else { return backend.zeros([0, vocabularySize]) }
-        let tape = trainingForward(rows, training: false, dropoutSeed: 0)
+        let tape = trainingForward(rows, keep: .nothing, dropoutSeed: 0)
         return logits(decoderStates: backend.gatherRows(tape.decoderOut, rows.targetRows))
     }
 }
