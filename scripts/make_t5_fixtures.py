@@ -6,6 +6,10 @@
    normalizer with the nmt_nfkc charsmap, WhitespaceSplit + Metaspace, "$A </s>"). Tests/Fixtures/tokenizer/t5/: tokenizer.json and
    expected.json (ids with and without </s>, and decodes, of STRINGS; the slow sentencepiece
    tokenizer is checked to give the same ids).
+   tokenizer/spm-precompiled/: the same, trained with a handful of hand-written rules instead
+   of nmt_nfkc (a charsmap of a few hundred bytes, also a fuzz seed): "e" -> "E" beside
+   "e" + U+0301 -> "é", where `tokenizers` takes the shortest matching key, multi-scalar and
+   empty replacements, and a grapheme cluster of 6 bytes or more.
 2. Two tiny random models with that vocabulary, Tests/Fixtures/models/t5 (ReLU MLP, tied head
    scaled by d_model^-0.5) and t5-v1_1 (gated GELU, its own unscaled head, as Flan-T5): 2 encoder and
    3 decoder layers, d_kv * heads != d_model, 8 buckets with max distance 12 so sequences of
@@ -76,16 +80,29 @@ PAIRS = [
 MAX_NEW = 12
 
 
-def tokenizer(out):
-    """Trains the sentencepiece model, converts it, and writes tokenizer.json + expected.json."""
+# Hand-written normalization rules (source and target code points): a key that is a prefix of
+# another ("e" of "e" + U+0301), a rule to two scalars, a rule to nothing (U+200B), a wide letter.
+RULES = [("65", "45"), ("65 301", "E9"), ("FB01", "66 69"), ("200B", ""), ("FF21", "41"), ("2460", "31")]
+RULE_STRINGS = ["e", "e\u0301", "caf\u00e9 and cafe\u0301", "ﬁne ﬁsh", "zero\u200bwidth", "ＡＢ ①②",
+                "e\u0301\u0302\u0303 stacked", "plain text", ""]
+
+
+def tokenizer(out, rules=None, strings=STRINGS):
+    """Trains the sentencepiece model (nmt_nfkc, or `rules`), converts it, and writes
+    tokenizer.json + expected.json."""
     from transformers import T5TokenizerFast
     work = tempfile.mkdtemp()
     with open(os.path.join(work, "corpus.txt"), "w") as f:
         f.write("\n".join(CORPUS))
+    normalization = dict(normalization_rule_name="nmt_nfkc")
+    if rules:
+        with open(os.path.join(work, "rules.tsv"), "w") as f:
+            f.write("".join(f"{source}\t{target}\n" for source, target in rules))
+        normalization = dict(normalization_rule_tsv=os.path.join(work, "rules.tsv"))
     spm.SentencePieceTrainer.train(
         input=os.path.join(work, "corpus.txt"), model_prefix=os.path.join(work, "spiece"), vocab_size=300,
-        model_type="unigram", normalization_rule_name="nmt_nfkc", pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
-        character_coverage=1.0, hard_vocab_limit=False, num_threads=1, minloglevel=2)
+        model_type="unigram", pad_id=0, eos_id=1, unk_id=2, bos_id=-1, character_coverage=1.0,
+        hard_vocab_limit=False, num_threads=1, minloglevel=2, **normalization)
     slow = spm.SentencePieceProcessor(model_file=os.path.join(work, "spiece.model"))
     fast = T5TokenizerFast.from_pretrained(work, extra_ids=SENTINELS)
     shutil.rmtree(out, ignore_errors=True)
@@ -93,10 +110,10 @@ def tokenizer(out):
     fast.backend_tokenizer.save(os.path.join(out, "tokenizer.json"))
     backend = fast.backend_tokenizer
     cases = []
-    for text in STRINGS:
+    for text in strings:
         ids = backend.encode(text).ids
         plain = backend.encode(text, add_special_tokens=False).ids
-        if "<extra_id" not in text and "</s>" not in text:
+        if "<extra_id" not in text and "</s>" not in text and not rules:  # sentencepiece takes the longest key
             assert slow.encode(text) == plain, (text, slow.encode(text), plain)
         assert fast(text)["input_ids"] == ids, text
         cases.append(dict(text=text, ids=ids, ids_without_special=plain,
@@ -218,6 +235,9 @@ def lora(directory, tok):
 
 
 if __name__ == "__main__":
+    tokenizer(os.path.join(FIXTURES, "tokenizer", "spm-precompiled"), rules=RULES, strings=RULE_STRINGS)
+    shutil.copy(os.path.join(FIXTURES, "tokenizer", "spm-precompiled", "tokenizer.json"),
+                os.path.join(FIXTURES, "fuzz", "tokenizer", "precompiled.json"))
     tok = tokenizer(os.path.join(FIXTURES, "tokenizer", "t5"))
     model("t5", tok, gated=False)
     lora(model("t5-v1_1", tok, gated=True), tok)

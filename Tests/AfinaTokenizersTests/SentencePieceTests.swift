@@ -32,7 +32,7 @@ final class SentencePieceTests: XCTestCase {
     }
 
     private let tinyModels = ["spm-metaspace-first", "spm-metaspace-always-split", "spm-metaspace-never", "spm-prepend-replace",
-                              "spm-gemma", "spm-unknown", "spm-unigram", "spm-unigram-bytes", "spm-equivalent", "t5"]
+                              "spm-gemma", "spm-unknown", "spm-unigram", "spm-unigram-bytes", "spm-equivalent", "t5", "spm-precompiled"]
 
     func testTinyTokenizersGiveTheSameIdsAndTextAsTokenizers() throws {
         for model in tinyModels {
