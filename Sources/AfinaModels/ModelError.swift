@@ -10,6 +10,12 @@ public enum ModelError: Error, CustomStringConvertible {
     case contextOverflow(needed: Int, capacity: Int)
     case notFound(String)
 
+    /// A prompt with no room left for one generated token.
+    static func promptTooLong(_ tokens: Int, contextLength: Int) -> ModelError {
+        .invalidArgument("the prompt has \(tokens) tokens; this model takes at most \(contextLength - 1) "
+            + "(context length \(contextLength), one position left to generate)")
+    }
+
     public var description: String {
         switch self {
         case .invalidConfig(let m): "invalid model config: \(m)"

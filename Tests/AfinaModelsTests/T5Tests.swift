@@ -182,13 +182,27 @@ final class T5Tests: XCTestCase, TinyModelFixtures {
         var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("config.json")))
             as? [String: Any])
         json["d_model"] = nil
-        XCTAssertThrowsError(try T5Config(huggingFace: json)) { XCTAssertTrue("\($0)".contains("'d_model'"), "\($0)") }
+        // Loaded from a directory, the error names its config.json and the key.
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("afina-t5-broken-\(UUID())")
+        addTeardownBlock { try? FileManager.default.removeItem(at: broken) }
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: json).write(to: broken.appendingPathComponent("config.json"))
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("model.safetensors"),
+                                         to: broken.appendingPathComponent("model.safetensors"))
+        XCTAssertThrowsError(try ModelLoader.network(huggingFace: HFDirectory(url: broken), backend: backend)) {
+            XCTAssertTrue("\($0)".contains(broken.appendingPathComponent("config.json").path + ": missing integer 'd_model'"), "\($0)")
+        }
         json["d_model"] = 32
         json["feed_forward_proj"] = "gated-swish"
         XCTAssertThrowsError(try T5Config(huggingFace: json)) { XCTAssertTrue("\($0)".contains("gated-swish"), "\($0)") }
         let model = try model("t5")
         let long = [Int32](repeating: 5, count: model.config.maxPositions + 1)
-        XCTAssertThrowsError(try model.encode([long])) { XCTAssertTrue("\($0)".contains("\(model.config.maxPositions)"), "\($0)") }
+        XCTAssertThrowsError(try model.encode([long])) {
+            XCTAssertEqual("\($0)", "an input of \(long.count) tokens is longer than the model's n_positions (\(model.config.maxPositions))")
+        }
+        XCTAssertThrowsError(try Generator(model: model, decode: { _ in "" }).generate([GenerationRequest(prompt: long, maxTokens: 1)])) {
+            XCTAssertTrue("\($0)".contains("the prompt has \(long.count) tokens"), "\($0)")
+        }
         XCTAssertThrowsError(try model.encode([[5, Int32(model.vocabularySize)]])) {
             XCTAssertTrue("\($0)".contains("outside the vocabulary"), "\($0)")
         }

@@ -45,9 +45,7 @@ public struct BeamSearch {
         let k = beams, v = model.vocabularySize
         let longest = prompts.map(\.count).max()!
         guard !prompts.contains(where: \.isEmpty) else { throw ModelError.invalidArgument("a prompt is empty") }
-        guard longest < model.contextLength else {
-            throw ModelError.contextOverflow(needed: longest + 1, capacity: model.contextLength)
-        }
+        guard longest < model.contextLength else { throw ModelError.promptTooLong(longest, contextLength: model.contextLength) }
         let capacity = min(model.contextLength, longest + maxTokens)
         let cache = model.makeCache(slots: prompts.count * k, capacity: capacity)
         // Every beam starts as the prompt; only the first is live (the others score -1e9).

@@ -70,7 +70,7 @@ public final class Generator: @unchecked Sendable {
             try r.sampling.validate()
             guard !r.prompt.isEmpty else { throw ModelError.invalidArgument("the prompt is empty") }
             guard r.prompt.count < model.contextLength else {
-                throw ModelError.contextOverflow(needed: r.prompt.count + 1, capacity: model.contextLength)
+                throw ModelError.promptTooLong(r.prompt.count, contextLength: model.contextLength)
             }
         }
         let capacity = min(model.contextLength, requests.map { $0.prompt.count + $0.maxTokens }.max() ?? 1)

@@ -158,8 +158,13 @@ public enum ModelLoader {
             parameters += t.shape.reduce(1, *)
             tensors[name] = try floatTensor(t, backend: backend)
         }
-        let model = try ModelRegistry.architecture(type)
-            .load(huggingFace: config, weights: WeightTable(tensors, source: directory.url.path), backend: backend)
+        let model: any LanguageModel
+        do {
+            model = try ModelRegistry.architecture(type)
+                .load(huggingFace: config, weights: WeightTable(tensors, source: directory.url.path), backend: backend)
+        } catch ModelError.invalidConfig(let reason) {
+            throw ModelError.invalidConfig("\(directory.url.appendingPathComponent("config.json").path): \(reason)")
+        }
         let info = ModelInfo(
             path: directory.url.path, format: "Hugging Face safetensors", architecture: type,
             parameterCount: parameters, tensorTypes: types, contextLength: model.contextLength,

@@ -105,7 +105,8 @@ public final class T5: Seq2SeqLM, @unchecked Sendable {
         for ids in sequences {
             guard !ids.isEmpty else { throw ModelError.invalidArgument("an \(what) sequence is empty") }
             guard ids.count <= config.maxPositions else {
-                throw ModelError.contextOverflow(needed: ids.count, capacity: config.maxPositions)
+                throw ModelError.invalidArgument("an \(what) of \(ids.count) tokens is longer than the model's "
+                    + "n_positions (\(config.maxPositions))")
             }
             if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabularySize }) {
                 throw ModelError.invalidArgument("token id \(bad) is outside the vocabulary of \(config.vocabularySize)")
