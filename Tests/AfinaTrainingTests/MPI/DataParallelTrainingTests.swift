@@ -39,10 +39,14 @@ final class DataParallelTrainingTests: MPIRunTestCase {
         for (a, b) in zip(one, two) { XCTAssertEqual(a, b, accuracy: 1e-5 * a, "validation is sharded and summed") }
     }
 
+    /// SGD, whose update is linear in the summed gradient: a wrong scale or a lost share shows
+    /// at once (AdamW divides the scale away, and where a gradient element is a sum that nearly
+    /// cancels it turns the ranks' other summation order into differences of 1e-5 after three
+    /// steps on the AMD EPYC; SGD ends within 3e-8 of one process there).
     func testTwoRanksTrainEveryWeightToTheWeightsOfOneProcess() throws {
         _ = try mpirun()
-        try train("one", ["method=full"])
-        try train("two", ["method=full"], ranks: 2)
+        try train("one", ["method=full", "optimizer=sgd"])
+        try train("two", ["method=full", "optimizer=sgd"], ranks: 2)
         try assertSameWeights("one/model/model.safetensors", "two/model/model.safetensors")
     }
 
