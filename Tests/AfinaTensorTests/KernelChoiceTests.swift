@@ -36,9 +36,14 @@ final class KernelChoiceTests: XCTestCase {
         }
         XCTAssertNil(BLASKernels.replacementCore(current: "Zen", features: [.avx2, .fma], environment: none))
         XCTAssertNil(BLASKernels.replacementCore(current: "Prescott", features: [], environment: none))
-        // The user's own choice stands (this is also what stops a second restart).
+        // A weaker family set in the environment is replaced too (the AMD machines set Haswell),
+        // unless asked to keep it; a restarted process never restarts again.
+        XCTAssertEqual(BLASKernels.replacementCore(current: "Haswell", features: avx512,
+                                                   environment: ["OPENBLAS_CORETYPE": "Haswell"]), "SkylakeX")
+        XCTAssertNil(BLASKernels.replacementCore(current: "Haswell", features: avx512,
+                                                 environment: ["OPENBLAS_CORETYPE": "Haswell", "AFINA_KEEP_OPENBLAS_CORETYPE": "1"]))
         XCTAssertNil(BLASKernels.replacementCore(current: "Prescott", features: avx512,
-                                                 environment: ["OPENBLAS_CORETYPE": "Prescott"]))
+                                                 environment: ["OPENBLAS_CORETYPE": "SkylakeX", BLASKernels.replacedKey: "Haswell"]))
     }
 
     func testBF16ProductsRunOnAMXWhereTheOSGrantsTheTileState() throws {

@@ -3,7 +3,11 @@
 // "Prescott", its generic SSE3 kernels: there `afina bench train --method full` ran at 31
 // tokens/s instead of 131 with the right family (MACHINE-NOTES.md). The choice can only be
 // made before the library loads, through OPENBLAS_CORETYPE, so the afina command restarts
-// itself once with it set when the family in use is weaker than the CPU allows.
+// itself once with it set when the family in use is weaker than the CPU allows. That includes
+// an OPENBLAS_CORETYPE already set to a weaker family: the AMD EPYC Zen 5 machines set
+// Haswell in their environment, which halves sgemm there (full fine-tuning 230 -> 355
+// tokens/s with SkylakeX; every test passes with either). AFINA_KEEP_OPENBLAS_CORETYPE=1 keeps
+// the environment's choice.
 import COpenBLAS
 import Foundation
 
@@ -23,11 +27,15 @@ public enum BLASKernels {
         "Zen": 2, "Haswell": 2, "Sandybridge": 1,
     ]
 
-    /// The value for OPENBLAS_CORETYPE that gives a CPU with `features` kernels at least as
-    /// good as `current`'s, or nil where `current` is already the best tier, or where the
-    /// user chose a family themselves (`environment` has OPENBLAS_CORETYPE).
+    /// Set in the restarted process to what OPENBLAS_CORETYPE was before ("" when unset): it
+    /// stops a second restart and lets benchmarks say what was replaced.
+    static let replacedKey = "AFINA_OPENBLAS_CORETYPE_REPLACED"
+
+    /// The value for OPENBLAS_CORETYPE that gives a CPU with `features` its best kernel family
+    /// where `current` is of a weaker tier; nil where `current` is already the best tier, after
+    /// a restart, or where AFINA_KEEP_OPENBLAS_CORETYPE asks to keep the environment's choice.
     static func replacementCore(current: String, features: CPUFeatures, environment: [String: String]) -> String? {
-        guard environment["OPENBLAS_CORETYPE"] == nil else { return nil }
+        guard environment[replacedKey] == nil, environment["AFINA_KEEP_OPENBLAS_CORETYPE"] == nil else { return nil }
         let (best, tier): (String, Int) = features.isSuperset(of: [.avx512f, .avx512bw]) ? ("SkylakeX", 3)
             : features.isSuperset(of: [.avx2, .fma]) ? ("Haswell", 2) : ("", 0)
         return tier > tiers[current, default: 0] ? best : nil
@@ -39,13 +47,18 @@ public enum BLASKernels {
     public static func restartWithBestCoreIfNeeded() {
         let environment = ProcessInfo.processInfo.environment
         guard let best = replacementCore(current: core, features: .current, environment: environment) else { return }
+        setenv(replacedKey, environment["OPENBLAS_CORETYPE"] ?? "", 1)
         setenv("OPENBLAS_CORETYPE", best, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
     }
 
-    /// A line for benchmarks: the library, the family in use, and whether the user set it.
+    /// A line for benchmarks: the library, the family in use, and how it was chosen.
     public static var summary: String {
-        let chosen = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" } ?? ""
-        return "\(version), \(core) kernels\(chosen)"
+        let environment = ProcessInfo.processInfo.environment
+        var chosen = environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0)" } ?? ""
+        if let replaced = environment[replacedKey] {
+            chosen += replaced.isEmpty ? ", set by afina" : ", set by afina in place of \(replaced)"
+        }
+        return "\(version), \(core) kernels\(chosen)\(chosen.isEmpty ? "" : ")")"
     }
 }
