@@ -1,5 +1,6 @@
-// The fused k-quant row dots (Sources/CAfinaKernels/kquant_dot.c) against the reference:
-// Quant.dequantize (bit-identical to gguf-py) then a dot product in Double.
+// The fused k-quant row dots (Sources/CAfinaKernels/kquant_dot.c), in every form this CPU runs
+// (AVX2, and AVX-512 where present), against the reference: Quant.dequantize (bit-identical to
+// gguf-py) then a dot product in Double.
 //
 // Tolerance: |fast - reference| <= 1e-6 * sum_i |w_i * x_i|. The kernels apply each sub-block's
 // scale and min to sums of q * x and of x (d * sum(q x) - m * sum(x)) and add in float32, so
@@ -13,12 +14,12 @@ import XCTest
 final class KQuantDotTests: XCTestCase {
     /// (weight row, x, ldx, rows, out, ldout, super-blocks)
     typealias Kernel = (UnsafeRawPointer, UnsafePointer<Float>, Int, Int32, UnsafeMutablePointer<Float>, Int, Int32) -> Void
-    let kernels: [(DType, Kernel)] = [(.q4_K, withSums(afina_dot_q4_k)), (.q5_K, withSums(afina_dot_q5_k)),
-                                      (.q6_K, afina_dot_q6_k)]
+    let kernels: [(DType, Kernel)] = KQuantKernel.allCases.filter(\.isAvailable).flatMap { form in
+        [(DType.q4_K, withSums(form.q4K)), (.q5_K, withSums(form.q5K)), (.q6_K, { form.q6K($0, $1, $2, $3, $4, $5, $6) })]
+    }
 
     /// A Q4_K/Q5_K kernel given the 32-value sums of its activation rows, as `linear` computes them.
-    static func withSums(_ kernel: @escaping (UnsafeRawPointer, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int32,
-                                              UnsafeMutablePointer<Float>, Int, Int32) -> Void) -> Kernel {
+    static func withSums(_ kernel: @escaping KQuantKernel.SummedDot) -> Kernel {
         { w, x, ldx, rows, out, ldout, blocks in
             let k = 256 * Int(blocks), stride = ldx == 0 ? k : ldx
             var sums = [Float](repeating: 0, count: Int(rows) * stride / 32)

@@ -53,6 +53,12 @@ final class KernelChoiceTests: XCTestCase {
                       || !CPUFeatures.current.contains(.avx512bf16))
     }
 
+    func testKQuantDotsRunOnAVX512WhereTheCPUHasIt() throws {
+        if ProcessInfo.processInfo.environment["AFINA_KQUANT_KERNEL"] != nil { throw XCTSkip("kernel chosen by hand") }
+        XCTAssertEqual(KQuantKernel.best == .avx512, CPUFeatures.current.isSuperset(of: [.avx512f, .avx512bw]))
+        XCTAssertTrue(KQuantKernel.avx2.isAvailable || !CPUFeatures.current.contains(.avx2))
+    }
+
     func testTheCPUBackendNamesItsKernels() {
         let roles = CPUBackend().kernels.map(\.role)
         XCTAssertEqual(roles.first, "cpu")

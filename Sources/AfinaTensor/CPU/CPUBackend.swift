@@ -141,9 +141,9 @@ public final class CPUBackend: HostBackend {
                 }
                 switch weight.dtype {
                 case .f32: for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, weight.f32 + j * k, k) }
-                case .q4_K: afina_dot_q4_k(w, x.f32, k, sums, Int32(n), out.f32 + j, m, Int32(k / 256))
-                case .q5_K: afina_dot_q5_k(w, x.f32, k, sums, Int32(n), out.f32 + j, m, Int32(k / 256))
-                case .q6_K: afina_dot_q6_k(w, x.f32, k, Int32(n), out.f32 + j, m, Int32(k / 256))
+                case .q4_K: KQuantKernel.best.q4K(w, x.f32, k, sums, Int32(n), out.f32 + j, m, Int32(k / 256))
+                case .q5_K: KQuantKernel.best.q5K(w, x.f32, k, sums, Int32(n), out.f32 + j, m, Int32(k / 256))
+                case .q6_K: KQuantKernel.best.q6K(w, x.f32, k, Int32(n), out.f32 + j, m, Int32(k / 256))
                 default:
                     Quant.dequantize(weight.dtype, w, into: row, count: k)
                     for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, row, k) }

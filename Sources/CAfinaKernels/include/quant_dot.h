@@ -21,6 +21,13 @@ void afina_dot_q4_k(const void *w, const float *x, long ldx, const float *sums, 
 void afina_dot_q5_k(const void *w, const float *x, long ldx, const float *sums, int rows, float *out, long ldout,
                     int blocks);
 void afina_dot_q6_k(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks);
+
+/// The same three on AVX-512 (avx512f, avx512bw): call only where the CPU has them.
+void afina_dot_q4_k_512(const void *w, const float *x, long ldx, const float *sums, int rows, float *out, long ldout,
+                        int blocks);
+void afina_dot_q5_k_512(const void *w, const float *x, long ldx, const float *sums, int rows, float *out, long ldout,
+                        int blocks);
+void afina_dot_q6_k_512(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks);
 /// sums[j] = the sum of x[32 j ..< 32 j + 32] for j < count / 32: computed once per product, since
 /// every weight row of Q4_K/Q5_K multiplies them by its mins.
 void afina_sub_block_sums(const float *x, long count, float *sums);
