@@ -7,13 +7,14 @@ import Foundation
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fine-tune a model (full, LoRA or QLoRA-style) from a YAML config: decoders on chat or text records, encoders for classification, masked-LM or embeddings (task:).",
+        abstract: "Fine-tune a model (full, LoRA or QLoRA-style) from a YAML config: decoders and T5 on chat, prompt/completion or text records, encoders for classification, masked-LM or embeddings (task:).",
         discussion: """
             Examples:
               afina train configs/spelling-lora.yaml
               afina train configs/spelling-lora.yaml lora.rank=8 max_steps=50
               afina train --resume runs/spelling-lora
               afina train configs/polarity-minilm.yaml        # task: classification on an encoder
+              afina train configs/coedit-flan-t5.yaml model=flan-t5-base/   # a T5 on {"src", "tgt"} pairs
 
             The run folder (output_dir) gets config.yaml (every key resolved), metrics.jsonl, \
             loss.svg, checkpoints/ and the result: adapter/ (peft layout) or model/. A run \
