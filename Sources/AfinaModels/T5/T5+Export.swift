@@ -11,7 +11,7 @@ extension T5: ExportableModel {
 
     public func merged() throws -> T5 {
         let (b, copy) = (trainingBackend, try floatCopy())
-        for (_, stack) in stacks {
+        for (_, stack, _) in stacks {
             for (i, layer) in self[keyPath: stack].enumerated() {
                 for (_, path) in linears(layer) {
                     guard let lora = layer[keyPath: path].lora else { continue }

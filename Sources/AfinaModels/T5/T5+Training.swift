@@ -25,14 +25,14 @@ extension T5: TrainableModel {
                                intermediateSize: c.intermediateSize, vocabularySize: c.vocabularySize)
     }
 
-    /// Both stacks' layers with their checkpoint prefixes.
-    var stacks: [(prefix: String, layers: ReferenceWritableKeyPath<T5, [Layer]>)] {
-        [("encoder.block.", \.encoderLayers), ("decoder.block.", \.decoderLayers)]
+    /// Both stacks' layers with their checkpoint prefixes and position biases.
+    var stacks: [(prefix: String, layers: ReferenceWritableKeyPath<T5, [Layer]>, bias: RelativePositionBias)] {
+        [("encoder.block.", \.encoderLayers, encoderBias), ("decoder.block.", \.decoderLayers, decoderBias)]
     }
 
     public func parameters(_ set: TrainableSet) -> [Parameter] {
         var all: [Parameter] = set == .all ? [Parameter(name: "shared.weight", value: shared)] : []
-        for (prefix, path) in stacks {
+        for (prefix, path, bias) in stacks {
             for (i, layer) in self[keyPath: path].enumerated() {
                 for (_, linearPath) in linears(layer) {
                     let l = layer[keyPath: linearPath]
@@ -47,7 +47,6 @@ extension T5: TrainableModel {
                 guard set == .all else { continue }
                 for (module, weight) in norms(layer) { all.append(Parameter(name: "\(prefix)\(i).\(module).weight", value: weight)) }
                 if i == 0 {
-                    let bias = path == \T5.encoderLayers ? encoderBias : decoderBias
                     all.append(Parameter(name: "\(prefix)0.layer.0.SelfAttention.relative_attention_bias.weight", value: bias.weight))
                 }
             }
@@ -67,7 +66,7 @@ extension T5: TrainableModel {
         guard settings.rank > 0 else { throw ModelError.invalidArgument("LoRA rank must be positive") }
         var random = Xoshiro256(seed: seed)
         var remaining = weights
-        for (_, path) in stacks {
+        for (_, path, _) in stacks {
             for i in self[keyPath: path].indices {
                 for (module, linear) in linears(self[keyPath: path][i])
                 where settings.targets.contains(where: { module.hasSuffix("." + $0) }) {
