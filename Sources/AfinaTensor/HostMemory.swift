@@ -41,18 +41,18 @@ public final class HostStorage: TensorStorage, @unchecked Sendable {
 enum HostBlockPool {
     /// Smaller blocks are left to malloc, whose bins reuse them.
     static let minimumBytes = 1 << 20
-    /// The most bytes kept unused; a block past it is freed.
+    /// The most bytes kept unused; past it the longest-kept blocks are freed.
     static let capacityBytes = 256 << 20
-    // Guarded by `lock`.
-    nonisolated(unsafe) private static var blocks: [Int: [UnsafeMutableRawPointer]] = [:]
+    // Guarded by `lock`: kept blocks, oldest first, and their total size.
+    nonisolated(unsafe) private static var blocks: [(byteCount: Int, block: UnsafeMutableRawPointer)] = []
     nonisolated(unsafe) private static var held = 0
     private static let lock = NSLock()
 
     static func take(_ byteCount: Int) -> UnsafeMutableRawPointer {
         if byteCount >= minimumBytes, let block = lock.withLock({ () -> UnsafeMutableRawPointer? in
-            guard let block = blocks[byteCount]?.popLast() else { return nil }
+            guard let i = blocks.lastIndex(where: { $0.byteCount == byteCount }) else { return nil }
             held -= byteCount
-            return block
+            return blocks.remove(at: i).block
         }) {
             return block
         }
@@ -60,13 +60,19 @@ enum HostBlockPool {
     }
 
     static func give(_ block: UnsafeMutableRawPointer, byteCount: Int) {
-        let kept = byteCount >= minimumBytes && lock.withLock {
-            guard held + byteCount <= capacityBytes else { return false }
-            blocks[byteCount, default: []].append(block)
+        guard byteCount >= minimumBytes, byteCount <= capacityBytes else { return block.deallocate() }
+        let evicted = lock.withLock { () -> [UnsafeMutableRawPointer] in
+            blocks.append((byteCount, block))
             held += byteCount
-            return true
+            var evicted: [UnsafeMutableRawPointer] = []
+            while held > capacityBytes {
+                let oldest = blocks.removeFirst()
+                held -= oldest.byteCount
+                evicted.append(oldest.block)
+            }
+            return evicted
         }
-        if !kept { block.deallocate() }
+        for old in evicted { old.deallocate() }
     }
 }
 

@@ -190,7 +190,11 @@ extension CPUBackend: TrainingBackend {
     // Updates drop the weight's packed forms first (see PackedWeightCache).
     public func adamW(_ parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, _ s: AdamWStep) {
         packedWeights.discard(parameter)
-        elementwise(parameter.count) { i, n in s.apply(parameter, gradient: gradient, m: m, v: v, i..<i + n) }
+        withUnsafePointer(to: s.scalars) { scalars in
+            elementwise(parameter.count) { i, n in
+                afina_adamw(parameter.f32 + i, gradient.f32 + i, m.f32 + i, v.f32 + i, n, scalars)
+            }
+        }
     }
 
     public func sgd(_ parameter: Tensor, gradient: Tensor, momentumBuffer: Tensor?, learningRate: Float,

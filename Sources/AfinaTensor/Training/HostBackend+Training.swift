@@ -1,5 +1,6 @@
 // Training ops whose plain loops are also fast enough: elementwise work, normalisation and
 // optimizer updates, shared by the reference and CPU backends.
+import CAfinaKernels
 import Foundation
 
 extension HostBackend {
@@ -153,13 +154,19 @@ func sumOfSquares(_ x: UnsafeMutablePointer<Float>, _ range: Range<Int>) -> Doub
 }
 
 extension AdamWStep {
+    /// The scalars, rounded to float32 where PyTorch's kernels receive them.
+    var scalars: afina_adamw_scalars {
+        afina_adamw_scalars(decay: Float(1 - learningRate * weightDecay), one_minus_beta1: Float(1 - beta1),
+                            beta2: Float(beta2), one_minus_beta2: Float(1 - beta2),
+                            correction2_root: Float((1 - pow(beta2, Double(step))).squareRoot()), eps: Float(epsilon),
+                            step_size: Float(learningRate / (1 - pow(beta1, Double(step)))))
+    }
+
+    /// The update as plain loops (the reference the CPU backend's vector kernel is checked against).
     func apply(_ parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, _ range: Range<Int>) {
-        // The scalars are rounded to float32 where PyTorch's kernels receive them.
-        let decay = Float(1 - learningRate * weightDecay)
-        let (oneMinusBeta1, beta2, oneMinusBeta2) = (Float(1 - beta1), Float(self.beta2), Float(1 - self.beta2))
-        let stepSize = Float(learningRate / (1 - pow(beta1, Double(step))))
-        let correction2Root = Float((1 - pow(self.beta2, Double(step))).squareRoot())
-        let eps = Float(epsilon)
+        let s = scalars
+        let (decay, oneMinusBeta1, beta2, oneMinusBeta2) = (s.decay, s.one_minus_beta1, s.beta2, s.one_minus_beta2)
+        let (stepSize, correction2Root, eps) = (s.step_size, s.correction2_root, s.eps)
         let (p, g, mp, vp) = (parameter.f32, gradient.f32, m.f32, v.f32)
         for i in range {
             p[i] *= decay
