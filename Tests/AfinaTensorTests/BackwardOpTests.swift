@@ -381,21 +381,6 @@ final class BackwardOpTests: XCTestCase {
         }
     }
 
-    /// The CPU's vector AdamW does the reference loop's operations unfused: the same bits,
-    /// vector lanes and the scalar tail alike (1003 = 125 lanes of 8 and 3).
-    func testCPUAdamWGivesTheReferenceLoopsBits() {
-        let count = 1003
-        let p = values(count), g = values(count), m = values(count, scale: 0.1), v = values(count, scale: 0.01).map(abs)
-        let step = AdamWStep(learningRate: 3e-3, beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0.1, step: 7)
-        let fast = (t(p, [count], on: cpu), t(m, [count], on: cpu), t(v, [count], on: cpu))
-        let slow = (t(p, [count], on: ref), t(m, [count], on: ref), t(v, [count], on: ref))
-        cpu.adamW(fast.0, gradient: t(g, [count], on: cpu), m: fast.1, v: fast.2, step)
-        ref.adamW(slow.0, gradient: t(g, [count], on: ref), m: slow.1, v: slow.2, step)
-        for (a, b) in [(fast.0, slow.0), (fast.1, slow.1), (fast.2, slow.2)] {
-            XCTAssertEqual(cpu.floats(a).map(\.bitPattern), ref.floats(b).map(\.bitPattern))
-        }
-    }
-
     func testCPUOptimizersMatchReference() {
         let count = 300
         let p = values(count), g = values(count), m = values(count, scale: 0.1), v = values(count, scale: 0.01).map(abs)
@@ -404,9 +389,11 @@ final class BackwardOpTests: XCTestCase {
         let slow = (t(p, [count], on: ref), t(m, [count], on: ref), t(v, [count], on: ref))
         cpu.adamW(fast.0, gradient: t(g, [count], on: cpu), m: fast.1, v: fast.2, step)
         ref.adamW(slow.0, gradient: t(g, [count], on: ref), m: slow.1, v: slow.2, step)
-        assertClose(fast.0, slow.0, "adamW parameter")
-        assertClose(fast.1, slow.1, "adamW m")
-        assertClose(fast.2, slow.2, "adamW v")
+        // The CPU's vector AdamW does the reference loop's operations unfused: the same bits, in
+        // its 8-float lanes and its scalar tail alike (300 = 37 lanes of 8 and 4).
+        for (a, b) in [(fast.0, slow.0), (fast.1, slow.1), (fast.2, slow.2)] {
+            XCTAssertEqual(cpu.floats(a).map(\.bitPattern), ref.floats(b).map(\.bitPattern), "adamW")
+        }
         let (pc, bc) = (t(p, [count], on: cpu), t(m, [count], on: cpu))
         let (pr, br) = (t(p, [count], on: ref), t(m, [count], on: ref))
         cpu.sgd(pc, gradient: t(g, [count], on: cpu), momentumBuffer: bc, learningRate: 0.05, momentum: 0.9,
