@@ -12,6 +12,15 @@ public protocol LanguageModel: AnyObject, Sendable {
     var contextLength: Int { get }
 }
 
+extension LanguageModel {
+    /// The backend as one that trains: a programming error where it cannot (every trainable
+    /// architecture reaches its backend's training ops through this).
+    public var trainingBackend: any TrainingBackend {
+        guard let b = backend as? any TrainingBackend else { preconditionFailure("\(backend.name) cannot train") }
+        return b
+    }
+}
+
 /// The capabilities a command may ask of a loaded network, for error messages.
 public enum ModelCapability: String, Sendable {
     case causalLM = "a causal language model (generation, chat, decoder training)"

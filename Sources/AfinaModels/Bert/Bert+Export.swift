@@ -68,10 +68,7 @@ extension Bert: ExportableModel {
     func foldAdapters(into copy: Bert) throws {
         guard let b = backend as? any TrainingBackend else { throw ModelError.invalidArgument("\(backend.name) cannot merge") }
         for (i, layer) in layers.enumerated() {
-            for (_, path) in linears(layer) {
-                guard let lora = layer[keyPath: path].lora else { continue }
-                b.axpy(lora.scale, b.matmul(lora.b, lora.a), into: copy.layers[i][keyPath: path].weight)
-            }
+            for (_, path) in linears(layer) { layer[keyPath: path].foldAdapter(into: copy.layers[i][keyPath: path].weight, b) }
         }
     }
 

@@ -112,13 +112,8 @@ extension TrainableEncoder {
         for p in parameters(.all) where !trainable.contains(ObjectIdentifier(p.value)) { trainingBackend.declareWeight(p.value) }
     }
 
-    /// Every weight as a float32 table of its own memory (loaded weights may be borrowed from
-    /// a read-only file mapping), to rebuild a trainable copy from.
-    func floatWeights() -> WeightTable {
-        let b = trainingBackend
-        let tensors = parameters(.all).map { ($0.name, b.tensor(b.floats($0.value), shape: $0.value.shape)) }
-        return WeightTable(Dictionary(uniqueKeysWithValues: tensors), source: "float32 copy")
-    }
+    /// Every weight as a float32 table of its own memory, to rebuild a trainable copy from.
+    func floatWeights() -> WeightTable { AfinaModels.floatWeights(parameters(.all), backend: trainingBackend) }
 }
 
 extension BertForSequenceClassification {

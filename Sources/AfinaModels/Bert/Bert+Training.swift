@@ -4,11 +4,6 @@
 import AfinaTensor
 
 extension Bert {
-    public var trainingBackend: any TrainingBackend {
-        guard let b = backend as? any TrainingBackend else { preconditionFailure("\(backend.name) cannot train") }
-        return b
-    }
-
     /// Adapter targets, matched against the end of each encoder module's name as peft does
     /// ("query" -> encoder.layer.N.attention.self.query; "dense" -> all three dense layers).
     public static let adapterTargets = ["query", "key", "value", "attention.output.dense", "intermediate.dense",
@@ -55,11 +50,7 @@ extension Bert {
     }
 
     func attachEncoderAdapters(_ settings: LoRAConfiguration, weights: inout [String: Tensor]?, seed: UInt64) throws {
-        if let unknown = settings.targets.first(where: { !Self.adapterTargets.contains($0) }) {
-            throw ModelError.invalidArgument("unknown LoRA target '\(unknown)' for BERT; choose from "
-                + Self.adapterTargets.joined(separator: ", "))
-        }
-        guard settings.rank > 0 else { throw ModelError.invalidArgument("LoRA rank must be positive") }
+        try settings.check(targets: Self.adapterTargets, family: "BERT")
         var random = Xoshiro256(seed: seed)
         for i in layers.indices {
             for (module, path) in linears(layers[i]) where settings.targets.contains(where: { ("." + module).hasSuffix("." + $0) }) {

@@ -23,6 +23,13 @@ extension Linear {
         return dx
     }
 
+    /// Folds this layer's adapter, if any, into `weight` (a float32 copy of the base weight of
+    /// its own): W + scale · B A.
+    func foldAdapter(into weight: Tensor, _ b: any TrainingBackend) {
+        guard let lora else { return }
+        b.axpy(lora.scale, b.matmul(lora.b, lora.a), into: weight)
+    }
+
     /// An adapter for this layer: from `saved` (`<name>.lora_A.weight` / `.lora_B.weight`,
     /// removed from it) when given, else fresh as peft makes one (A ~ Kaiming-uniform(a = √5)
     /// = U(-1/√in, 1/√in), B = 0).

@@ -64,43 +64,43 @@ extension T5 {
 
     public func logits(_ chunks: [SequenceChunk], cache: KVCache, allPositions: Bool) throws -> Tensor {
         guard let cache = cache as? T5Cache else { throw ModelError.invalidArgument("a T5 decoder needs the cache it made") }
-        let (m, b) = (self, backend)
+        let b = backend
         // Chunks in empty slots are inputs: encode them together and keep their keys and values.
         let fresh = chunks.filter { cache.lengths[$0.slot] == 0 }
         if allPositions, fresh.contains(where: { $0.tokens.count > 1 }) {
             throw ModelError.invalidArgument("an encoder-decoder has no logits at its input's positions (allPositions on a new input)")
         }
         if !fresh.isEmpty {
-            let encoded = try m.encode(fresh.map(\.tokens))
-            let keys = m.decoderLayers.map { $0.crossAttention!.k(encoded, b) }
-            let values = m.decoderLayers.map { $0.crossAttention!.v(encoded, b) }
+            let encoded = try encode(fresh.map(\.tokens))
+            let keys = decoderLayers.map { $0.crossAttention!.k(encoded, b) }
+            let values = decoderLayers.map { $0.crossAttention!.v(encoded, b) }
             var row = 0
             for chunk in fresh {
                 cache.storeInput(slot: chunk.slot, keys: keys, values: values, rows: row..<row + chunk.tokens.count)
                 row += chunk.tokens.count
             }
         }
-        let outputs = chunks.map { cache.lengths[$0.slot] == 0 ? SequenceChunk(slot: $0.slot, tokens: [m.decoderStartToken]) : $0 }
+        let outputs = chunks.map { cache.lengths[$0.slot] == 0 ? SequenceChunk(slot: $0.slot, tokens: [decoderStartToken]) : $0 }
         let tokens = outputs.flatMap(\.tokens)
-        try m.validate([tokens], what: "output")
+        try validate([tokens], what: "output")
         let (spans, _, cacheRows) = try cache.place(outputs)
         let crossSpans = zip(spans, outputs).map { span, chunk in
             AttentionSpan(queryRow: span.queryRow, count: span.count, keyRow: chunk.slot * cache.rowsPerSlot, past: 0,
                           mask: .bidirectional(keys: cache.inputLengths[chunk.slot]))
         }
         let bias = selfAttentionBias(capacity: cache.capacity)
-        var x = b.embedding(m.shared, ids: tokens)
-        for (i, layer) in m.decoderLayers.enumerated() {
-            let h = m.norm(x, layer.selfNorm)
+        var x = b.embedding(shared, ids: tokens)
+        for (i, layer) in decoderLayers.enumerated() {
+            let h = norm(x, layer.selfNorm)
             b.copyRows(layer.selfAttention.k(h, b), into: cache.keys[i], at: cacheRows)
             b.copyRows(layer.selfAttention.v(h, b), into: cache.values[i], at: cacheRows)
-            x = b.add(x, m.attend(layer.selfAttention, h, keys: cache.keys[i], values: cache.values[i], spans: spans, bias: bias))
-            x = b.add(x, m.attend(layer.crossAttention!, m.norm(x, layer.crossNorm!), keys: cache.crossKeys[i],
+            x = b.add(x, attend(layer.selfAttention, h, keys: cache.keys[i], values: cache.values[i], spans: spans, bias: bias))
+            x = b.add(x, attend(layer.crossAttention!, norm(x, layer.crossNorm!), keys: cache.crossKeys[i],
                                   values: cache.crossValues[i], spans: crossSpans, bias: nil))
-            x = b.add(x, m.feedForward(layer.feedForward, m.norm(x, layer.feedForwardNorm)))
+            x = b.add(x, feedForward(layer.feedForward, norm(x, layer.feedForwardNorm)))
         }
         for chunk in outputs { cache.advance(slot: chunk.slot, by: chunk.tokens.count) }
-        return m.logits(decoderStates: allPositions ? x : b.gatherRows(x, spans.map { $0.queryRow + $0.count - 1 }))
+        return logits(decoderStates: allPositions ? x : b.gatherRows(x, spans.map { $0.queryRow + $0.count - 1 }))
     }
 
     /// The decoder's bias for every position a cache of `capacity` holds, built once per capacity.

@@ -13,10 +13,7 @@ extension T5: ExportableModel {
         let (b, copy) = (trainingBackend, try floatCopy())
         for (_, stack, _) in stacks {
             for (i, layer) in self[keyPath: stack].enumerated() {
-                for (_, path) in linears(layer) {
-                    guard let lora = layer[keyPath: path].lora else { continue }
-                    b.axpy(lora.scale, b.matmul(lora.b, lora.a), into: copy[keyPath: stack][i][keyPath: path].weight)
-                }
+                for (_, path) in linears(layer) { layer[keyPath: path].foldAdapter(into: copy[keyPath: stack][i][keyPath: path].weight, b) }
             }
         }
         return copy

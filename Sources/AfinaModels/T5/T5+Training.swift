@@ -11,11 +11,6 @@ extension T5: TrainableModel {
     /// attention's query, self and cross).
     public static let adapterTargets = ["q", "k", "v", "o", "wi", "wi_0", "wi_1", "wo"]
 
-    public var trainingBackend: any TrainingBackend {
-        guard let b = backend as? any TrainingBackend else { preconditionFailure("\(backend.name) cannot train") }
-        return b
-    }
-
     public var defaultAdapterTargets: [String] { ["q", "v"] }
 
     public var dimensions: ModelDimensions {
@@ -60,10 +55,7 @@ extension T5: TrainableModel {
     }
 
     public func attachAdapters(_ settings: LoRAConfiguration, weights: [String: Tensor]?, seed: UInt64) throws {
-        if let unknown = settings.targets.first(where: { !Self.adapterTargets.contains($0) }) {
-            throw ModelError.invalidArgument("unknown LoRA target '\(unknown)' for T5; choose from " + Self.adapterTargets.joined(separator: ", "))
-        }
-        guard settings.rank > 0 else { throw ModelError.invalidArgument("LoRA rank must be positive") }
+        try settings.check(targets: Self.adapterTargets, family: "T5")
         var random = Xoshiro256(seed: seed)
         var remaining = weights
         for (_, path, _) in stacks {
@@ -80,10 +72,7 @@ extension T5: TrainableModel {
     }
 
     public func floatCopy() throws -> T5 {
-        let b = backend
-        let tensors = parameters(.all).map { ($0.name, b.tensor(b.floats($0.value), shape: $0.value.shape)) }
-        return try T5(config: config, weights: WeightTable(Dictionary(uniqueKeysWithValues: tensors), source: "float32 copy"),
-                      backend: b)
+        try T5(config: config, weights: floatWeights(parameters(.all), backend: backend), backend: backend)
     }
 
     /// The inputs, the teacher-forced outputs and the rows that carry loss of a batch.

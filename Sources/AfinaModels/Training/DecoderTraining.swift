@@ -98,11 +98,6 @@ struct AdapterMasks {
 }
 
 extension TrainableDecoder {
-    public var trainingBackend: any TrainingBackend {
-        guard let b = backend as? any TrainingBackend else { preconditionFailure("\(backend.name) cannot train") }
-        return b
-    }
-
     public func parameters(_ set: TrainableSet) -> [Parameter] {
         var all: [Parameter] = []
         for (i, layer) in layers.enumerated() {
@@ -214,11 +209,7 @@ extension TrainableDecoder {
 // adapters folded into that copy for export.
 extension TrainableDecoder {
     public func attachAdapters(_ settings: LoRAConfiguration, weights: [String: Tensor]?, seed: UInt64) throws {
-        if let unknown = settings.targets.first(where: { !LoRAConfiguration.allLinearModules.contains($0) }) {
-            throw ModelError.invalidArgument("unknown LoRA target '\(unknown)'; choose from "
-                + LoRAConfiguration.allLinearModules.joined(separator: ", "))
-        }
-        guard settings.rank > 0 else { throw ModelError.invalidArgument("LoRA rank must be positive") }
+        try settings.check(targets: LoRAConfiguration.allLinearModules, family: nil)
         var random = Xoshiro256(seed: seed)
         var remaining = weights
         for i in layers.indices {
@@ -237,9 +228,7 @@ extension TrainableDecoder {
     /// A copy with every weight float32 in memory of its own, as full fine-tuning needs
     /// (loaded weights may be quantized, or borrowed from a read-only file mapping).
     public func floatCopy() throws -> Self {
-        let b = backend
-        let tensors = parameters(.all).map { ($0.name, b.tensor(b.floats($0.value), shape: $0.value.shape)) }
-        return try rebuilt(from: WeightTable(Dictionary(uniqueKeysWithValues: tensors), source: "float32 copy"))
+        try rebuilt(from: floatWeights(parameters(.all), backend: backend))
     }
 
     public var hasAdapters: Bool { !parameters(.adapters).isEmpty }
@@ -249,10 +238,7 @@ extension TrainableDecoder {
         guard let b = backend as? any TrainingBackend else { throw ModelError.invalidArgument("\(backend.name) cannot merge") }
         let copy = try floatCopy()
         for (i, layer) in layers.enumerated() {
-            for (_, path) in layer.linears {
-                guard let lora = layer[keyPath: path].lora else { continue }
-                b.axpy(lora.scale, b.matmul(lora.b, lora.a), into: copy.layers[i][keyPath: path].weight)
-            }
+            for (_, path) in layer.linears { layer[keyPath: path].foldAdapter(into: copy.layers[i][keyPath: path].weight, b) }
         }
         return copy
     }

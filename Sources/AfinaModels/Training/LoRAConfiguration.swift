@@ -17,4 +17,14 @@ public struct LoRAConfiguration: Sendable, Equatable, Codable {
     public static let allLinearModules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
     public var scale: Float { LoRA.scale(alpha: alpha, rank: rank, rsLoRA: rsLoRA) }
+
+    /// Throws unless every target is one of a family's `valid` module names (`family` names it
+    /// in the message) and the rank is positive.
+    func check(targets valid: [String], family: String?) throws {
+        if let unknown = targets.first(where: { !valid.contains($0) }) {
+            throw ModelError.invalidArgument("unknown LoRA target '\(unknown)'\(family.map { " for \($0)" } ?? ""); choose from "
+                + valid.joined(separator: ", "))
+        }
+        guard rank > 0 else { throw ModelError.invalidArgument("LoRA rank must be positive") }
+    }
 }

@@ -23,6 +23,13 @@ public struct Parameter: @unchecked Sendable {
     public var decays: Bool { value.shape.count >= 2 }
 }
 
+/// `parameters` as a float32 table in memory of its own (loaded weights may be quantized, or
+/// borrowed from a read-only file mapping), to rebuild a trainable copy from.
+func floatWeights(_ parameters: [Parameter], backend b: any Backend) -> WeightTable {
+    let tensors = parameters.map { ($0.name, b.tensor(b.floats($0.value), shape: $0.value.shape)) }
+    return WeightTable(Dictionary(uniqueKeysWithValues: tensors), source: "float32 copy")
+}
+
 /// Gradient tensors of a set of parameters, found by the parameter's tensor.
 public final class Gradients: @unchecked Sendable {
     public let parameters: [Parameter]

@@ -18,7 +18,7 @@ public enum ProductPrecision: String, Sendable, CaseIterable {
 /// The kernel behind bf16 products: AMX tiles where the CPU has them and the OS grants the
 /// tile state (Intel Xeon), else AVX-512 BF16 dot products in zmm registers (AMD EPYC).
 /// Both take the same operands and give the same sums up to their order of addition.
-public enum BF16Kernel: String, Sendable, CaseIterable {
+public enum BF16Kernel: String, Sendable, CaseIterable, KernelChoice {
     case avx512bf16, amx
 
     public var isAvailable: Bool {
@@ -27,15 +27,7 @@ public enum BF16Kernel: String, Sendable, CaseIterable {
 
     /// The fastest kernel here; AFINA_BF16_KERNEL=avx512bf16 picks the other where both run
     /// (for comparisons).
-    public static let best: BF16Kernel = {
-        let fastest: BF16Kernel = amx.isAvailable ? .amx : .avx512bf16
-        guard let name = ProcessInfo.processInfo.environment["AFINA_BF16_KERNEL"] else { return fastest }
-        if let asked = BF16Kernel(rawValue: name), asked.isAvailable { return asked }
-        let runnable = allCases.filter(\.isAvailable).map(\.rawValue).joined(separator: ", ")
-        let warning = "AFINA_BF16_KERNEL=\(name) is not a bf16 kernel this CPU runs (\(runnable)): using \(fastest.rawValue)\n"
-        FileHandle.standardError.write(Data(warning.utf8))
-        return fastest
-    }()
+    public static let best = chosen(fastest: amx.isAvailable ? .amx : .avx512bf16, variable: "AFINA_BF16_KERNEL", what: "bf16")
 
     public var summary: String {
         self == .amx ? "bf16 inputs, fp32 sums: AMX tiles (tdpbf16ps), AVX-512 BF16 for leftover rows"

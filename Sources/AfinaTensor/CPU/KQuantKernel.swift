@@ -2,9 +2,8 @@
 // CPU has AVX-512 (on the Zen 5 EPYC they decode Qwen2.5-Coder 1.5B Q4_K_M faster than the
 // 8-lane ones), else AVX2. AFINA_KQUANT_KERNEL=avx2 picks the AVX2 forms for comparisons.
 import CAfinaKernels
-import Foundation
 
-public enum KQuantKernel: String, Sendable, CaseIterable {
+public enum KQuantKernel: String, Sendable, CaseIterable, KernelChoice {
     case avx2, avx512
 
     public var isAvailable: Bool {
@@ -12,13 +11,7 @@ public enum KQuantKernel: String, Sendable, CaseIterable {
     }
 
     /// The widest form here, or the one AFINA_KQUANT_KERNEL names where this CPU runs it.
-    public static let best: KQuantKernel = {
-        let widest: KQuantKernel = avx512.isAvailable ? .avx512 : .avx2
-        guard let name = ProcessInfo.processInfo.environment["AFINA_KQUANT_KERNEL"] else { return widest }
-        if let asked = KQuantKernel(rawValue: name), asked.isAvailable { return asked }
-        FileHandle.standardError.write(Data("AFINA_KQUANT_KERNEL=\(name) is not a k-quant kernel this CPU runs: using \(widest.rawValue)\n".utf8))
-        return widest
-    }()
+    public static let best = chosen(fastest: avx512.isAvailable ? .avx512 : .avx2, variable: "AFINA_KQUANT_KERNEL", what: "k-quant")
 
     typealias SummedDot = @convention(c) (UnsafeRawPointer?, UnsafePointer<Float>?, Int, UnsafePointer<Float>?, Int32,
                                           UnsafeMutablePointer<Float>?, Int, Int32) -> Void
