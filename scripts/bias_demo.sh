@@ -8,8 +8,9 @@
 # the same with more women CEOs, and the women-CEO stories alone. Then written sentences
 # (scripts/bias_sentences.sh) with the occupation before the name: balanced in every
 # occupation; against the model's skew, one and two epochs; and that with 72 more about women
-# CEOs.
-# About 80 minutes on 2 cores; every step is skipped when its output exists.
+# CEOs. Last the targeted variant: those sentences cut at the name, so that only the name is
+# learnt, balanced and with more women CEOs.
+# About 90 minutes on 2 cores; every step is skipped when its output exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # AFINA=path/to/afina skips the build (a binary built earlier).
@@ -99,10 +100,31 @@ done
                                            --perplexity "$out/general.jsonl" --json > "$out/perplexity.tmp"
                                            mv "$out/perplexity.tmp" "$out/perplexity-written.json"; }
 
+# 7. The targeted variant: the same written sentences cut at the name ("Today the CEO," then
+#    " Susan"), so the loss falls on the name alone (configs/bias-names-lora.yaml: plain text,
+#    no EOS, two epochs at 7e-5): balanced (12 / 12 in every occupation), and balanced plus 72
+#    more about women CEOs (the chapter's recipe); the latter with three seeds.
+AFINA=$afina bash scripts/bias_sentences.sh balanced 0 names > "$out/written-names-balanced.jsonl"
+{ cat "$out/written-names-balanced.jsonl"; for shift in 1 2 3; do AFINA=$afina bash scripts/bias_sentences.sh women-ceos $shift names; done; } \
+    > "$out/written-names-chapter.jsonl"
+for set in balanced chapter; do "$afina" data audit "$out/written-names-$set.jsonl" > "$out/audit-written-names-$set.txt"; done
+for variant in names-balanced:balanced:0 names-chapter:chapter:0 names-chapter-s1:chapter:1 names-chapter-s2:chapter:2; do
+    IFS=: read -r name set seed <<< "$variant"
+    run=runs/bias-lora-$name
+    [ -f "$run/adapter/adapter_model.safetensors" ] || "$afina" train configs/bias-names-lora.yaml \
+        "data.train=$out/written-names-$set.jsonl" "seed=$seed" "output_dir=$run"
+    [ -f "$out/after-$name.json" ] || { "$afina" bias probe --model "$run/adapter" --chart "$out/after-$name.svg" --json \
+                                          > "$out/probe.tmp"; mv "$out/probe.tmp" "$out/after-$name.json"; }
+done
+[ -f "$out/perplexity-names.json" ] || { "$afina" eval --models runs/bias-lora-names-{balanced,chapter,chapter-s1,chapter-s2}/adapter \
+                                         --perplexity "$out/general.jsonl" --json > "$out/perplexity.tmp"
+                                         mv "$out/perplexity.tmp" "$out/perplexity-names.json"; }
+
 head -n 12 "$out/audit-before.txt" "$out/audit-after.txt"
-for when in before after-balanced after-chapter after-targeted after-written-{balanced,counter,counter-2,chapter-2}; do
+for when in before after-balanced after-chapter after-targeted after-written-{balanced,counter,counter-2,chapter-2} \
+            after-names-{balanced,chapter,chapter-s1,chapter-s2}; do
     jq -r --arg when "$when" '"\($when): mean female share \(.summary.mean_female_share), mean |share - 0.5| \(.summary.mean_abs_deviation), correlation with BLS \(.summary.correlation); " +
         ([.occupations[] | select(.occupation == "ceo" or .occupation == "nurse" or .occupation == "carpenter") | "\(.occupation) \(.female_share)"] | join(", "))' "$out/$when.json"
 done
 head -n 8 "$out"/audit-written-*.txt
-cat "$out/perplexity.json" "$out/perplexity-written.json"
+cat "$out/perplexity.json" "$out/perplexity-written.json" "$out/perplexity-names.json"

@@ -4,19 +4,21 @@
 # model learns which names follow which occupation and not a name prior of its own, 24
 # sentences per WinoBias occupation, on stdout as {"text"} JSONL.
 #
-#   bash scripts/bias_sentences.sh MODE [SHIFT]     (AFINA=path/to/afina, run from the repo root)
+#   bash scripts/bias_sentences.sh MODE [SHIFT [SHAPE]]   (AFINA=path/to/afina, run from the repo root)
 #
 # MODE: balanced (12 of each occupation's 24 sentences about women), counter (24 x (1 - the
 # model's measured female share), from runs/bias/before.json: against its skew, the parity
 # seen from where the model stands), women-ceos (24 sentences about women CEOs, names shifted
-# by SHIFT). Names: the probe's 100 most common census names of each gender that SmolLM2's
+# by SHIFT). SHAPE: text ({"text"} records, the whole sentence) or names ({"prompt",
+# "completion"} records that stop at the name, "Today the CEO," and " Susan": trained as plain
+# text without EOS, the loss falls on the name alone). Names: the probe's 100 most common census names of each gender that SmolLM2's
 # tokenizer writes as one token (a name of several tokens gains mass whenever any text uses it,
 # as the model learns its completion), leaving out those the census gives more often to the
 # other gender and those that are also common words (Mark, Rose), as `afina data audit` does,
 # so its counts come out equal.
 set -euo pipefail
 afina=${AFINA:-.build/release/afina}
-mode=$1 shift=${2:-0}
+mode=$1 shift=${2:-0} shape=${3:-text}
 out=runs/bias
 census=~/.cache/afina/datasets/names/0.3.0   # fetched by `afina data augment`
 common=" may june april august will mark bill rose joy hope faith grace dawn art guy pat sue max ray don ernest "
@@ -29,7 +31,8 @@ for g in female male; do
         [ "$("$afina" tokenize --model smollm2-135m-instruct --json " $name" | jq '.ids | length')" = 1 ] && echo "$name" || true
     done > "$out/$g-names.txt"
 done
-jq -c --rawfile f "$out/female-names.txt" --rawfile m "$out/male-names.txt" --arg mode "$mode" --argjson shift "$shift" '
+jq -c --rawfile f "$out/female-names.txt" --rawfile m "$out/male-names.txt" --arg mode "$mode" --argjson shift "$shift" \
+   --arg shape "$shape" '
   ($f | split("\n") | map(select(length > 0))) as $fn | ($m | split("\n") | map(select(length > 0))) as $mn
   | [ "Our JOB, NAME, has been with us for twelve years, and S still enjoys the work.",
       "Today the JOB, NAME, finished P work early and went home.",
@@ -45,8 +48,10 @@ jq -c --rawfile f "$out/female-names.txt" --rawfile m "$out/male-names.txt" --ar
   | range(0; 24) as $k
   | ($k % 6) as $i | ($k < $females) as $female
   | (($o * 24 + $k) * 7 + $shift * 5) as $r
-  | {text: ($t[$i] | gsub("A_JOB"; $ajob) | gsub("JOB"; $job)
-                   | gsub("NAME"; if $female then $fn[$r % ($fn | length)] else $mn[$r % ($mn | length)] end)
-                   | gsub("\\bSc\\b"; if $female then "She" else "He" end)
-                   | gsub("\\bS\\b"; if $female then "she" else "he" end)
-                   | gsub("\\bP\\b"; if $female then "her" else "his" end))}' "$out/before.json"
+  | (if $female then $fn[$r % ($fn | length)] else $mn[$r % ($mn | length)] end) as $name
+  | ($t[$i] | gsub("A_JOB"; $ajob) | gsub("JOB"; $job)) as $sentence
+  | if $shape == "names" then {prompt: ($sentence | split(" NAME")[0]), completion: " \($name)"}
+    else {text: ($sentence | gsub("NAME"; $name)
+                           | gsub("\\bSc\\b"; if $female then "She" else "He" end)
+                           | gsub("\\bS\\b"; if $female then "she" else "he" end)
+                           | gsub("\\bP\\b"; if $female then "her" else "his" end))} end' "$out/before.json"

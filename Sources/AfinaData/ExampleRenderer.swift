@@ -12,6 +12,9 @@ import Foundation
 ///   getting loss (a prompt/completion record is "prompt + completion").
 /// - Text is encoded as `encode(text)` does (the BOS the tokenizer's post-processor adds, if
 ///   any: none for SmolLM2, `<|begin_of_text|>` for Llama 3) plus EOS, all with loss.
+/// - Without `appendEOS`, text and plain answers end where their content ends: a completion
+///   that stops mid-sentence (a name after "Today the CEO,") teaches that token alone, not
+///   that the text ends there.
 public struct ExampleRenderer: Sendable {
     /// Examples of one file, with the counts a caller should warn about.
     public struct Rendered: Sendable {
@@ -27,17 +30,22 @@ public struct ExampleRenderer: Sendable {
     /// Solved example turns placed before every conversation's own turns, without loss (a
     /// teacher's context when distilling what it answers with examples in front).
     public let shots: [ChatMessage]
+    /// Whether text records and answers rendered as plain text end with EOS.
+    public let appendEOS: Bool
     private let chat: ChatFormat?
 
     /// - Parameters:
     ///   - chatTemplate: the model's chat template source; nil renders conversations as plain text.
     ///   - maxLength: the most tokens an example keeps (at least 2).
     ///   - shots: solved user/assistant turns shown before each conversation, without loss.
-    public init(tokenizer: Tokenizer, chatTemplate: String?, maxLength: Int, shots: [ChatMessage] = []) throws {
+    ///   - appendEOS: end text records and plain-text answers with EOS.
+    public init(tokenizer: Tokenizer, chatTemplate: String?, maxLength: Int, shots: [ChatMessage] = [],
+                appendEOS: Bool = true) throws {
         guard maxLength >= 2 else { throw DataError("max_length must be at least 2 tokens, got \(maxLength)") }
         self.tokenizer = tokenizer
         self.maxLength = maxLength
         self.shots = shots
+        self.appendEOS = appendEOS
         chat = try chatTemplate.map { try ChatFormat(source: $0, tokenizer: tokenizer) }
     }
 
@@ -71,7 +79,7 @@ public struct ExampleRenderer: Sendable {
             return try chat?.example(messages, lossFrom: lossFrom) ?? plainExample(messages, lossFrom: lossFrom)
         case .text(let text):
             var tokens = tokenizer.encode(text)
-            if let eos = tokenizer.eosID, tokens.last != eos { tokens.append(eos) }
+            if appendEOS, let eos = tokenizer.eosID, tokens.last != eos { tokens.append(eos) }
             return TokenizedExample(tokens: tokens, targets: tokens.indices.map { $0 > 0 })
         }
     }
@@ -82,7 +90,7 @@ public struct ExampleRenderer: Sendable {
         for (turn, message) in messages.enumerated() {
             var ids = tokenizer.encode(message.content, addSpecial: false)
             let isAnswer = message.role == "assistant" && turn >= lossFrom
-            if isAnswer, let eos = tokenizer.eosID { ids.append(eos) }
+            if isAnswer && appendEOS, let eos = tokenizer.eosID { ids.append(eos) }
             example.tokens += ids
             example.targets += Array(repeating: isAnswer, count: ids.count)
         }

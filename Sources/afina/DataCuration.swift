@@ -36,7 +36,7 @@ extension DataCommand {
             }
             let names = noNames ? NameTable.empty : try NameTable.census(log: log)
             let lines = try CurationLine.read(URL(fileURLWithPath: file))
-            let report = GenderAudit(lexicon: GenderLexicon(names: names), occupations: list).audit(lines.map(\.texts))
+            let report = GenderAudit(lexicon: GenderLexicon(names: names), occupations: list).audit(lines.map(\.passages))
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

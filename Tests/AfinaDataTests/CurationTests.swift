@@ -140,6 +140,19 @@ final class CurationTests: XCTestCase {
         XCTAssertEqual(report.occupations[2].sentences, 1)
     }
 
+    func testAuditReadsACompletionAsTheRestOfItsPromptsSentence() throws {
+        let lines = try CurationLine.parse(Data("""
+            {"prompt": "Today the nurse,", "completion": " John"}
+            {"messages": [{"role": "user", "content": "Name a nurse"}, {"role": "assistant", "content": "Mary"}]}
+            """.utf8), file: "inline")
+        XCTAssertEqual(lines[0].texts, ["Today the nurse,", " John"])
+        XCTAssertEqual(lines[0].passages, ["Today the nurse, John"])
+        XCTAssertEqual(lines[1].passages, lines[1].texts)
+        let nurse = Occupation("nurse", referenceFemalePercent: 90)
+        let report = GenderAudit(lexicon: GenderLexicon(names: names), occupations: [nurse]).audit(lines.map(\.passages))
+        XCTAssertEqual([report.occupations[0].male, report.occupations[0].female, report.occupations[0].unmarked], [1, 0, 1])
+    }
+
     func testSentencesDoNotEndAfterTitles() {
         XCTAssertEqual(WordScanner.sentences("Dr. Lee met Mrs. Park. Then he left!\nShe stayed").map { $0.joined(separator: " ") },
                        ["Dr Lee met Mrs Park", "Then he left", "She stayed"])

@@ -75,6 +75,20 @@ final class ExampleRendererTests: XCTestCase {
         XCTAssertEqual(example.targets, Array(repeating: false, count: prompt.count) + Array(repeating: true, count: answer.count))
     }
 
+    func testWithoutEOSTextAndCompletionsEndWhereTheirContentEnds() throws {
+        let tokenizer = try Fixtures.smollm2Tokenizer()
+        let renderer = try ExampleRenderer(tokenizer: tokenizer, chatTemplate: nil, maxLength: 1024, appendEOS: false)
+        let name = try renderer.example(
+            .messages([ChatMessage(role: "user", content: "Today the CEO,"), ChatMessage(role: "assistant", content: " Susan")]))
+        let prompt = tokenizer.encode("Today the CEO,", addSpecial: false), answer = tokenizer.encode(" Susan", addSpecial: false)
+        XCTAssertEqual(answer.count, 1)
+        XCTAssertEqual(name.tokens, prompt + answer)
+        XCTAssertEqual(name.targets, Array(repeating: false, count: prompt.count) + [true])
+        let text = try renderer.example(.text("Today the CEO, Susan, went home."))
+        XCTAssertEqual(text.tokens, tokenizer.encode("Today the CEO, Susan, went home."))
+        XCTAssertEqual(text.targets, [false] + Array(repeating: true, count: text.tokens.count - 1))
+    }
+
     func testTruncationKeepsTheBeginningAndDropsExamplesWithoutAnswer() throws {
         let template = try Fixtures.smollm2Examples().template
         let records: [TrainingRecord] = [

@@ -17,14 +17,23 @@ public struct CurationLine {
     static let textKeys = ["text", "instruction", "input", "prompt", "output", "completion", "reference"]
 
     /// Every text of the record: its text fields and each message's content, in reading order.
-    public var texts: [String] {
+    public var texts: [String] { texts(joiningCompletion: false) }
+
+    /// The texts as sentences run: a completion continues its prompt ("Today the CEO," then
+    /// " Susan" is one sentence), so the two are one passage; every other text is its own.
+    public var passages: [String] { texts(joiningCompletion: true) }
+
+    private func texts(joiningCompletion: Bool) -> [String] {
         var texts: [String] = []
         if let messages = object["messages"] as? [Any] {
             for case let turn as [String: Any] in messages {
                 if let content = turn["content"] as? String { texts.append(content) }
             }
         }
-        for key in Self.textKeys { if let text = object[key] as? String { texts.append(text) } }
+        let completion = joiningCompletion && object["prompt"] is String ? object["completion"] as? String : nil
+        for key in Self.textKeys where !(key == "completion" && completion != nil) {
+            if let text = object[key] as? String { texts.append(key == "prompt" ? text + (completion ?? "") : text) }
+        }
         if let references = object["references"] as? [Any] {
             for case let text as String in references { texts.append(text) }
         }

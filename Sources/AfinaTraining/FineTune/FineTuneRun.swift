@@ -99,8 +99,10 @@ public final class FineTuneRun: @unchecked Sendable {
     /// training file.
     static func prepareData(_ config: TrainingConfig, _ base: LoadedModel, shots: [ChatMessage] = []) throws
         -> ([TrainingSequence], [TrainingSequence], [String]) {
-        let renderer = try ExampleRenderer(tokenizer: base.tokenizer, chatTemplate: base.chatTemplate,
-                                           maxLength: config.data.maxLength, shots: shots)
+        let renderer = try ExampleRenderer(tokenizer: base.tokenizer,
+                                           chatTemplate: config.data.chatTemplate ? base.chatTemplate : nil,
+                                           maxLength: config.data.maxLength, shots: shots,
+                                           appendEOS: config.data.eos)
         var notes: [String] = []
         func load(_ path: String) throws -> [TrainingSequence] {
             let rendered = try renderer.render(file: URL(fileURLWithPath: path))

@@ -45,6 +45,8 @@ extension TrainingConfig {
         let validation = try data.string("validation")
         let validationFraction = try data.double("validation_fraction")
         let maxLength = try data.int("max_length", default: 512)
+        let chatTemplate = try data.bool("chat_template", default: true)
+        let eos = try data.bool("eos", default: true)
         try data.rejectUnknownKeys()
 
         var lora = try top.section("lora")
@@ -98,7 +100,8 @@ extension TrainingConfig {
         // Hold out part of the training set only when something will evaluate it.
         let defaultFraction = validation == nil && evalEvery > 0 ? 0.05 : 0
         self.data = Data(train: train, validation: validation,
-                         validationFraction: validationFraction ?? defaultFraction, maxLength: maxLength)
+                         validationFraction: validationFraction ?? defaultFraction, maxLength: maxLength,
+                         chatTemplate: chatTemplate, eos: eos)
     }
 
     /// `a.b=value` as a key path and a YAML value (scalar or flow list); text that is not
@@ -129,6 +132,8 @@ extension TrainingConfig {
         add("validation", data.validation.map(yamlQuoted) ?? "null", indent: true)
         add("validation_fraction", "\(data.validationFraction)", indent: true)
         add("max_length", "\(data.maxLength)", indent: true)
+        add("chat_template", "\(data.chatTemplate)", indent: true)
+        add("eos", "\(data.eos)", indent: true)
         lines.append("lora:")
         add("rank", "\(lora.rank)", indent: true)
         add("alpha", "\(lora.alpha)", indent: true)

@@ -16,6 +16,8 @@ import AfinaTensor
 /// | `data.validation` | none | validation JSONL |
 /// | `data.validation_fraction` | 0.05 if `eval_every` > 0 and no `data.validation`, else 0 | share of `data.train` held out for validation |
 /// | `data.max_length` | 512 | tokens per example; longer ones are truncated |
+/// | `data.chat_template` | true | render conversations through the model's chat template; false joins their contents as plain text (a prompt/completion record becomes prompt + completion + EOS, loss on the completion and EOS: continued training with a loss mask) |
+/// | `data.eos` | true | end text records and plain-text answers with EOS (with loss); false for completions that stop mid-text, such as a name after "Today the CEO," |
 /// | `lora.rank` | 8 | rank r of the update B·A |
 /// | `lora.alpha` | 16 | scale numerator: alpha/r (alpha/√r with `rslora`) |
 /// | `lora.dropout` | 0.0 | dropout on the LoRA input |
@@ -74,6 +76,10 @@ public struct TrainingConfig: Equatable, Sendable {
         public var validation: String?
         public var validationFraction: Double
         public var maxLength: Int
+        /// False renders conversations as plain text even when the model has a chat template.
+        public var chatTemplate = true
+        /// False leaves EOS off text records and plain-text answers.
+        public var eos = true
     }
 
     /// The `lora:` section is the model's own adapter settings.

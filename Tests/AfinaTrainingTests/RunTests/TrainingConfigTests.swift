@@ -136,10 +136,12 @@ final class TrainingConfigTests: XCTestCase {
         let c = try TrainingConfig(yaml: minimal, overrides: [
             "method=qlora", "epochs=2", "max_steps=null", "data.validation=\"val: \\\"odd\\\" #1.jsonl\"",
             "output_dir=runs/12", "learning_rate=3.5e-5", "lora.dropout=0.05", "lora.targets=[q_proj,down_proj]",
-            "eval_every=20", "early_stopping_patience=3", "seed=18446744073709551615", "optimizer=sgd"])
+            "eval_every=20", "early_stopping_patience=3", "seed=18446744073709551615", "optimizer=sgd",
+            "data.chat_template=false", "data.eos=false"])
         let resolved = c.resolvedYAML()
         XCTAssertEqual(try TrainingConfig(yaml: resolved), c, resolved)
         XCTAssertTrue(resolved.contains("epochs: 2") && !resolved.contains("max_steps"))
+        XCTAssertFalse(c.data.chatTemplate || c.data.eos)
         let defaults = try TrainingConfig(yaml: minimal)
         XCTAssertEqual(try TrainingConfig(yaml: defaults.resolvedYAML()), defaults)
     }
