@@ -15,19 +15,11 @@
 /// 8 bytes at p, zero-extended to 8 int32 lanes.
 static inline __m256i u8x8(const uint8_t *p) { return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p)); }
 
-/// Q4_K / Q5_K: the 8 sub-block scales times d and the 8 mins times dmin, unpacked from 12
-/// bytes with 32-bit masks (ggml's utmp trick) rather than byte by byte: unpacking scalars
-/// took a third of the kernel's time. Each value is d * (float)scale, as the reference rounds it.
+/// Q4_K / Q5_K: the 8 sub-block scales times d and the 8 mins times dmin. Each value is
+/// d * (float)scale, as the reference rounds it.
 static inline void scales_mins_k4(const uint8_t *b, float *scale, float *min) {
     uint32_t u[4];
-    memcpy(u, b + 4, 12);
-    // u[0], u[1]: the low 6 bits of scales 0-3 and mins 0-3; u[2]: the low 4 bits of scales
-    // 4-7 (low nibbles) and mins 4-7 (high nibbles); the top 2 bits of u[0], u[1] are their highs.
-    u[3] = ((u[2] >> 4) & 0x0F0F0F0F) | (((u[1] >> 6) & 0x03030303) << 4);
-    uint32_t mins = u[1] & 0x3F3F3F3F;
-    u[1] = (u[2] & 0x0F0F0F0F) | (((u[0] >> 6) & 0x03030303) << 4);
-    u[0] &= 0x3F3F3F3F;
-    u[2] = mins;
+    k4_unpack(b, u);
     __m256 s = _mm256_cvtepi32_ps(u8x8((const uint8_t *)u)), m = _mm256_cvtepi32_ps(u8x8((const uint8_t *)(u + 2)));
     _mm256_storeu_ps(scale, _mm256_mul_ps(s, _mm256_set1_ps(half_at(b))));
     _mm256_storeu_ps(min, _mm256_mul_ps(m, _mm256_set1_ps(half_at(b + 2))));

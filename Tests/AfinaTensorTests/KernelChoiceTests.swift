@@ -53,9 +53,11 @@ final class KernelChoiceTests: XCTestCase {
                       || !CPUFeatures.current.contains(.avx512bf16))
     }
 
-    func testKQuantDotsRunOnAVX512WhereTheCPUHasIt() throws {
+    func testKQuantDotsRunInt8OnAVX512WhereTheCPUHasIt() throws {
         if ProcessInfo.processInfo.environment["AFINA_KQUANT_KERNEL"] != nil { throw XCTSkip("kernel chosen by hand") }
-        XCTAssertEqual(KQuantKernel.best == .avx512, CPUFeatures.current.isSuperset(of: [.avx512f, .avx512bw]))
+        XCTAssertEqual(KQuantKernel.best == .int8, CPUFeatures.current.isSuperset(of: [.avx512f, .avx512bw]))
+        XCTAssertEqual(KQuantKernel.best.roundsActivations(for: .q4_K), KQuantKernel.best == .int8)
+        XCTAssertFalse(KQuantKernel.best.roundsActivations(for: .q5_K))
         XCTAssertTrue(KQuantKernel.avx2.isAvailable || !CPUFeatures.current.contains(.avx2))
     }
 

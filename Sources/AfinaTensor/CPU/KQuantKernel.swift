@@ -1,25 +1,31 @@
-// The fused k-quant row dots decoding runs (kquant_dot.c): 16-lane AVX-512 forms where the
-// CPU has AVX-512 (on the Zen 5 EPYC they decode Qwen2.5-Coder 1.5B Q4_K_M faster than the
-// 8-lane ones), else AVX2. AFINA_KQUANT_KERNEL=avx2 picks the AVX2 forms for comparisons.
+// The fused k-quant row dots decoding runs: with float activations (kquant_dot.c), in 16-lane
+// AVX-512 forms where the CPU has AVX-512 (on the Zen 5 EPYC they decode Qwen2.5-Coder 1.5B
+// Q4_K_M faster than the 8-lane ones), else AVX2; or, fastest, Q4_K and Q6_K with activations
+// rounded to 8 bits as llama.cpp decodes (kquant_dot_int8.c; Q5_K keeps the float AVX-512
+// form). AFINA_KQUANT_KERNEL=avx512 or avx2 picks a float form for comparisons.
 import CAfinaKernels
 
 public enum KQuantKernel: String, Sendable, CaseIterable, KernelChoice {
-    case avx2, avx512
+    case avx2, avx512, int8
 
     public var isAvailable: Bool {
-        CPUFeatures.current.isSuperset(of: self == .avx512 ? [.avx512f, .avx512bw] : [.avx2, .fma])
+        CPUFeatures.current.isSuperset(of: self == .avx2 ? [.avx2, .fma] : [.avx512f, .avx512bw])
     }
 
-    /// The widest form here, or the one AFINA_KQUANT_KERNEL names where this CPU runs it.
-    public static let best = chosen(fastest: avx512.isAvailable ? .avx512 : .avx2, variable: "AFINA_KQUANT_KERNEL", what: "k-quant")
+    /// The fastest form here, or the one AFINA_KQUANT_KERNEL names where this CPU runs it.
+    public static let best = chosen(fastest: int8.isAvailable ? .int8 : .avx2, variable: "AFINA_KQUANT_KERNEL", what: "k-quant")
 
     typealias SummedDot = @convention(c) (UnsafeRawPointer?, UnsafePointer<Float>?, Int, UnsafePointer<Float>?, Int32,
                                           UnsafeMutablePointer<Float>?, Int, Int32) -> Void
     typealias PlainDot = @convention(c) (UnsafeRawPointer?, UnsafePointer<Float>?, Int, Int32, UnsafeMutablePointer<Float>?,
                                          Int, Int32) -> Void
 
-    /// Q4_K and Q5_K rows, given each activation row's 32-value sums.
-    var q4K: SummedDot { self == .avx512 ? afina_dot_q4_k_512 : afina_dot_q4_k }
-    var q5K: SummedDot { self == .avx512 ? afina_dot_q5_k_512 : afina_dot_q5_k }
-    var q6K: PlainDot { self == .avx512 ? afina_dot_q6_k_512 : afina_dot_q6_k }
+    /// The float-activation forms (int8's Q5_K and fallback are the AVX-512 ones): Q4_K and
+    /// Q5_K rows given each activation row's 32-value sums.
+    var q4K: SummedDot { self == .avx2 ? afina_dot_q4_k : afina_dot_q4_k_512 }
+    var q5K: SummedDot { self == .avx2 ? afina_dot_q5_k : afina_dot_q5_k_512 }
+    var q6K: PlainDot { self == .avx2 ? afina_dot_q6_k : afina_dot_q6_k_512 }
+
+    /// Whether `type`'s rows are dotted with 8-bit activations.
+    func roundsActivations(for type: DType) -> Bool { self == .int8 && (type == .q4_K || type == .q6_K) }
 }

@@ -2,6 +2,7 @@
 // compile to out-of-line generic calls (measured with perf on the decode path), so the fused
 // dequantize-and-dot of a quantized weight row with float activations lives here.
 #pragma once
+#include <stdint.h>
 
 /// Sum over `blocks` Q4_0 blocks (f16 d, 16 bytes of nibbles; w = d * (q - 8)) of w[i] * x[i].
 float afina_dot_q4_0(const void *w, const float *x, int blocks);
@@ -28,6 +29,17 @@ void afina_dot_q4_k_512(const void *w, const float *x, long ldx, const float *su
 void afina_dot_q5_k_512(const void *w, const float *x, long ldx, const float *sums, int rows, float *out, long ldout,
                         int blocks);
 void afina_dot_q6_k_512(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks);
+/// Activations for the int8 forms below (llama.cpp's Q8_K): each block of 256 values of x
+/// (count a multiple of 256) as int8 q = round(x * 127 / amax), ties to even, with its scale
+/// amax / 127 in scales[block], and each 16 values' sum of q in sums16. AVX-512 (f, bw).
+void afina_quantize_q8_k(const float *x, long count, int8_t *q, float *scales, int16_t *sums16);
+/// Q4_K and Q6_K dots as above with activations from afina_quantize_q8_k (row r's quants at
+/// xq + r * ldx, scales at xd + r * ldx / 256, 16-value sums at sums16 + r * ldx / 16); Q4_K's
+/// mins still meet the float 32-value sums. AVX-512 (f, bw).
+void afina_dot_q4_k_q8(const void *w, const int8_t *xq, const float *xd, long ldx, const float *sums, int rows,
+                       float *out, long ldout, int blocks);
+void afina_dot_q6_k_q8(const void *w, const int8_t *xq, const float *xd, const int16_t *sums16, long ldx, int rows,
+                       float *out, long ldout, int blocks);
 /// sums[j] = the sum of x[32 j ..< 32 j + 32] for j < count / 32: computed once per product, since
 /// every weight row of Q4_K/Q5_K multiplies them by its mins.
 void afina_sub_block_sums(const float *x, long count, float *sums);
