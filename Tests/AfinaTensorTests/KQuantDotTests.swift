@@ -101,14 +101,23 @@ final class KQuantDotTests: XCTestCase {
         return (w, zeroed.withUnsafeBytes { Quant.dequantize(type, $0) }.map { -Double($0) })
     }
 
-    /// How far rounding x to 8 bits per 256 values can move an int8 dot: each value moves by at
-    /// most half its block's step amax / 127, times |d * scale * q|.
-    static func int8RoundingBound(_ type: DType, _ bytes: [UInt8], _ x: [Float]) -> Double {
+    /// How far rounding x to 8 bits per `block` values can move an int8 dot: each value moves
+    /// by at most half its block's step amax / 127, times |d * scale * q|.
+    static func int8RoundingBound(_ type: DType, _ bytes: [UInt8], _ x: [Float], block: Int = 256) -> Double {
         let (w, mins) = weightsAndMins(type, bytes)
-        let steps = stride(from: 0, to: x.count, by: 256).map { Double(x[$0..<($0 + 256)].map(abs).max()! / 127) }
+        let steps = stride(from: 0, to: x.count, by: block).map { Double(x[$0..<($0 + block)].map(abs).max()! / 127) }
         var bound = 0.0
-        for l in 0..<x.count { bound += abs(w[l] + mins[l]) * steps[l / 256] / 2 }
+        for l in 0..<x.count { bound += abs(w[l] + mins[l]) * steps[l / block] / 2 }
         return bound
+    }
+
+    /// x rounded to int8 per `block` values as the quantizers are specified: q = round(x * 127
+    /// / amax), ties to even, times amax / 127.
+    static func roundedToInt8(_ x: [Float], block: Int) -> [Float] {
+        stride(from: 0, to: x.count, by: block).flatMap { start -> [Float] in
+            let amax = x[start..<(start + block)].map(abs).max()!, inverse = amax > 0 ? 127 / amax : 0
+            return x[start..<(start + block)].map { ($0 * inverse).rounded(.toNearestOrEven) * (amax / 127) }
+        }
     }
 
     /// The reference dot and the scale of its error, sum |w x|, in Double.

@@ -4,7 +4,9 @@
 //
 // Tolerance: |fast - reference| <= 1e-6 * sum_i |w_i * x_i|, as for the k-quants
 // (KQuantDotTests): a few float32 roundings per term; a wrong nibble, fifth bit or offset is
-// off by 1e-3 or more.
+// off by 1e-3 or more. Where decoding rounds activations to int8 (Q5_0, Q8_0 with
+// KQuantKernel.int8), the reference takes x rounded as specified, and the exact dot must
+// also be within the rounding's bound.
 import CAfinaKernels
 import XCTest
 @testable import AfinaTensor
@@ -34,18 +36,40 @@ final class QuantDotTests: XCTestCase {
         for type in [DType.q4_0, .q4_1, .q5_0, .q8_0] {
             let bytes = Self.randomBlocks(type, m * k / 32, &random)
             let w = bytes.withUnsafeBytes { cpu.tensor(bytes: $0, dtype: type, shape: [m, k], owner: nil) }
+            let int8 = KQuantKernel.best.roundsActivations(for: type)
             for n in 1...4 {
                 let x = (0..<(n * k)).map { _ in random.float(-1...1) }
                 let out = cpu.floats(cpu.linear(cpu.tensor(x, shape: [n, k]), weight: w, bias: nil))
                 for r in 0..<n {
                     for j in 0..<m {
                         let row = Array(bytes[j * k / 32 * type.bytesPerBlock..<(j + 1) * k / 32 * type.bytesPerBlock])
-                        let expected = KQuantDotTests.referenceDot(type, row, Array(x[r * k..<(r + 1) * k]))
-                        XCTAssertLessThanOrEqual(abs(Double(out[r * m + j]) - expected.dot), 1e-6 * expected.magnitude,
+                        let xRow = Array(x[r * k..<(r + 1) * k])
+                        let actual = Double(out[r * m + j])
+                        let expected = KQuantDotTests.referenceDot(type, row, int8 ? KQuantDotTests.roundedToInt8(xRow, block: 32) : xRow)
+                        XCTAssertLessThanOrEqual(abs(actual - expected.dot), 1e-6 * expected.magnitude,
                                                  "\(type), \(n) rows, output (\(r), \(j))")
+                        guard int8 else { continue }
+                        let exact = KQuantDotTests.referenceDot(type, row, xRow)
+                        let bound = KQuantDotTests.int8RoundingBound(type, row, xRow, block: 32)
+                        XCTAssertLessThanOrEqual(abs(actual - exact.dot), bound + 1e-6 * exact.magnitude, "\(type) (\(r), \(j))")
                     }
                 }
             }
         }
+    }
+
+    func testInt8ActivationsAreRoundedPer32ValuesWithTheirSums() {
+        var random = KQuantDotTests.Random(state: 9)
+        var x = (0..<(32 * 9)).map { _ in random.float(-2...2) }
+        for l in 64..<96 { x[l] = 0 }  // a block of zeros: scale 0
+        x[100] = 2.5  // a block's largest value becomes exactly 127
+        var q = [Int8](repeating: 0, count: x.count), scales = [Float](repeating: 0, count: 9)
+        var sums = [Int16](repeating: 0, count: 9)
+        afina_quantize_q8_0(x, x.count, &q, &scales, &sums)
+        let rounded = KQuantDotTests.roundedToInt8(x, block: 32)
+        XCTAssertEqual((0..<x.count).map { Float(q[$0]) * scales[$0 / 32] }, rounded)
+        XCTAssertEqual(q[100], 127)
+        XCTAssertEqual(scales[2], 0)
+        XCTAssertEqual(sums.map(Int.init), (0..<9).map { b in q[(32 * b)..<(32 * b + 32)].reduce(0) { $0 + Int($1) } })
     }
 }

@@ -6,17 +6,18 @@ extension CPUBackend {
             ("cpu", "\(CPUFeatures.modelName), \(Parallel.cores) threads (\(CPUFeatures.current))"),
             ("float products", usesBF16 ? bf16Kernel.summary
                 : "fp32: \(BLASKernels.summary), one slice per thread"),
-            ("quantized decode", "fused row dots: AVX2, float activations for Q4_0, Q4_1, Q5_0, Q8_0; " + kQuantSummary),
+            ("quantized decode", "fused row dots: " + decodeSummary),
             ("quantized prefill", usesBF16 ? "weight tiles dequantized and packed to bf16, then the bf16 tiles"
                 : "weight tiles dequantized to fp32, then OpenBLAS sgemm"),
         ]
     }
 
-    private var kQuantSummary: String {
+    private var decodeSummary: String {
         switch KQuantKernel.best {
-        case .avx2: "AVX2, float activations for Q4_K, Q5_K, Q6_K"
-        case .avx512: "AVX-512, float activations for Q4_K, Q5_K, Q6_K"
-        case .int8: "AVX-512, activations rounded to int8 per 256 (as llama.cpp) for Q4_K, Q6_K, float for Q5_K"
+        case .avx2: "AVX2, float activations"
+        case .avx512: "float activations; AVX2 for Q4_0, Q4_1, Q5_0, Q8_0, AVX-512 for Q4_K, Q5_K, Q6_K"
+        case .int8: "activations rounded to int8 (as llama.cpp): per 32 values for Q5_0, Q8_0 (AVX2), "
+            + "per 256 for Q4_K, Q6_K (AVX-512); float activations for Q4_0, Q4_1 (AVX2), Q5_K (AVX-512)"
         }
     }
 }

@@ -110,57 +110,6 @@ public final class CPUBackend: HostBackend {
         return out
     }
 
-    /// Few rows of x (decoding): each weight row is read once and dotted with every x row,
-    /// as it is (float32), by a fused C kernel (Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K) or
-    /// after dequantizing it into `row` (other types). Each output is one dot product, computed
-    /// the same way whatever the number of rows, so sequences decoded together get the logits
-    /// they get alone.
-    private func rowDots(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
-        let (n, k, m) = (x.rows, x.columns, weight.rows)
-        // Q4_K/Q5_K meet their mins with each activation row's 32-value sums, made once here.
-        let needsSums = weight.dtype == .q4_K || weight.dtype == .q5_K
-        let sums = UnsafeMutablePointer<Float>.allocate(capacity: needsSums ? n * k / 32 : 0)
-        defer { sums.deallocate() }
-        if needsSums { for i in 0..<n { afina_sub_block_sums(x.f32 + i * k, k, sums + i * k / 32) } }
-        // The int8 forms take x rounded to 8 bits per 256 values, once per product.
-        let kernel = KQuantKernel.best, int8 = kernel.roundsActivations(for: weight.dtype)
-        let xq = UnsafeMutablePointer<Int8>.allocate(capacity: int8 ? n * k : 0)
-        let xScales = UnsafeMutablePointer<Float>.allocate(capacity: int8 ? n * k / 256 : 0)
-        let xSums = UnsafeMutablePointer<Int16>.allocate(capacity: int8 ? n * k / 16 : 0)
-        defer { xq.deallocate(); xScales.deallocate(); xSums.deallocate() }
-        if int8 { afina_quantize_q8_k(x.f32, n * k, xq, xScales, xSums) }
-        // ggml's 32-value blocks: one fused dot per (weight row, activation row).
-        let blockDot: (@convention(c) (UnsafeRawPointer?, UnsafePointer<Float>?, Int32) -> Float)? = switch weight.dtype {
-        case .q4_0: afina_dot_q4_0
-        case .q4_1: afina_dot_q4_1
-        case .q5_0: afina_dot_q5_0
-        case .q8_0: afina_dot_q8_0
-        default: nil
-        }
-        Parallel.forEach(m, workPerItem: k * n) { range in
-            let row = UnsafeMutablePointer<Float>.allocate(capacity: k)
-            defer { row.deallocate() }
-            for j in range {
-                let w = weight.rowBytes(j)
-                if let blockDot {
-                    for i in 0..<n { out.f32[i * m + j] = blockDot(w, x.f32 + i * k, Int32(k / 32)) }
-                    continue
-                }
-                switch weight.dtype {
-                case .f32: for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, weight.f32 + j * k, k) }
-                case .q4_K where int8: afina_dot_q4_k_q8(w, xq, xScales, k, sums, Int32(n), out.f32 + j, m, Int32(k / 256))
-                case .q6_K where int8: afina_dot_q6_k_q8(w, xq, xScales, xSums, k, Int32(n), out.f32 + j, m, Int32(k / 256))
-                case .q4_K: kernel.q4K(w, x.f32, k, sums, Int32(n), out.f32 + j, m, Int32(k / 256))
-                case .q5_K: kernel.q5K(w, x.f32, k, sums, Int32(n), out.f32 + j, m, Int32(k / 256))
-                case .q6_K: kernel.q6K(w, x.f32, k, Int32(n), out.f32 + j, m, Int32(k / 256))
-                default:
-                    Quant.dequantize(weight.dtype, w, into: row, count: k)
-                    for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, row, k) }
-                }
-            }
-        }
-    }
-
     /// Many rows of x (prefill, training): dequantize tiles of weight rows and multiply each
     /// with BLAS, so only a tile per core is ever expanded to float32.
     private func quantizedTiledGEMM(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {

@@ -1,8 +1,10 @@
-// The fused k-quant row dots decoding runs: with float activations (kquant_dot.c), in 16-lane
-// AVX-512 forms where the CPU has AVX-512 (on the Zen 5 EPYC they decode Qwen2.5-Coder 1.5B
-// Q4_K_M faster than the 8-lane ones), else AVX2; or, fastest, Q4_K and Q6_K with activations
-// rounded to 8 bits as llama.cpp decodes (kquant_dot_int8.c; Q5_K keeps the float AVX-512
-// form). AFINA_KQUANT_KERNEL=avx512 or avx2 picks a float form for comparisons.
+// The fused quantized row dots decoding runs: with float activations, the k-quants in 16-lane
+// AVX-512 forms where the CPU has AVX-512 (kquant_dot.c; on the Zen 5 EPYC they decode
+// Qwen2.5-Coder 1.5B Q4_K_M faster than the 8-lane ones), else AVX2; or, fastest, with
+// activations rounded to int8 as llama.cpp decodes: Q4_K and Q6_K per 256 values
+// (kquant_dot_int8.c), Q5_0 and Q8_0 per 32 (quant_dot.c). Q5_K keeps the float AVX-512
+// form, and Q4_0 / Q4_1 float activations (SmolLM2-135M's answers changed with rounded ones).
+// AFINA_KQUANT_KERNEL=avx512 or avx2 picks float activations for comparisons.
 import CAfinaKernels
 
 public enum KQuantKernel: String, Sendable, CaseIterable, KernelChoice {
@@ -26,6 +28,18 @@ public enum KQuantKernel: String, Sendable, CaseIterable, KernelChoice {
     var q5K: SummedDot { self == .avx2 ? afina_dot_q5_k : afina_dot_q5_k_512 }
     var q6K: PlainDot { self == .avx2 ? afina_dot_q6_k : afina_dot_q6_k_512 }
 
-    /// Whether `type`'s rows are dotted with 8-bit activations.
-    func roundsActivations(for type: DType) -> Bool { self == .int8 && (type == .q4_K || type == .q6_K) }
+    /// How many values share one int8 activation scale when `type`'s rows are dotted with int8
+    /// activations (256 for k-quants, llama.cpp's Q8_K; 32 for the others, its Q8_0), or nil
+    /// where they meet float activations.
+    func int8Block(for type: DType) -> Int? {
+        guard self == .int8 else { return nil }
+        switch type {
+        case .q4_K, .q6_K: return 256
+        case .q5_0, .q8_0: return 32
+        default: return nil
+        }
+    }
+
+    /// Whether `type`'s rows are dotted with int8 activations.
+    func roundsActivations(for type: DType) -> Bool { int8Block(for: type) != nil }
 }

@@ -12,6 +12,13 @@ float afina_dot_q5_0(const void *w, const float *x, int blocks);
 float afina_dot_q4_1(const void *w, const float *x, int blocks);
 /// Sum over `blocks` Q8_0 blocks (f16 d, 32 int8) of w[i] * x[i].
 float afina_dot_q8_0(const void *w, const float *x, int blocks);
+/// Activations for the int8 forms below (llama.cpp's Q8_0): each block of 32 values of x
+/// (count a multiple of 32) as int8 q = round(x * 127 / amax), ties to even, with its scale
+/// amax / 127 in scales[block] and its sum of q in sums[block].
+void afina_quantize_q8_0(const float *x, long count, int8_t *q, float *scales, int16_t *sums);
+/// The Q5_0 and Q8_0 dots with activations from afina_quantize_q8_0.
+float afina_dot_q5_0_q8(const void *w, const int8_t *xq, const float *xd, const int16_t *xsums, int blocks);
+float afina_dot_q8_0_q8(const void *w, const int8_t *xq, const float *xd, int blocks);
 /// Fused dots of one row of k-quant super-blocks (256 values each; Q4_K 144 bytes, Q5_K 176,
 /// Q6_K 210) with `rows` (1-4) rows of float32 activations `ldx` apart:
 /// out[r * ldout] = sum over the row of w[i] * x[r * ldx + i]. Each row's result does not

@@ -1,0 +1,90 @@
+// Decoding's products: few rows of x against a quantized weight, one fused dot per (weight row,
+// activation row), with the activations as they are (float32) or rounded to int8 per block as
+// llama.cpp decodes (KQuantKernel.int8, where the CPU has AVX-512).
+import CAfinaKernels
+
+extension CPUBackend {
+    /// Few rows of x (decoding): each weight row is read once and dotted with every x row by a
+    /// fused C kernel (Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K) or after dequantizing it into
+    /// `row` (other types). Each output is one dot product, computed the same way whatever the
+    /// number of rows, so sequences decoded together get the logits they get alone.
+    func rowDots(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
+        let (n, k, m) = (x.rows, x.columns, weight.rows)
+        let type = weight.dtype, kernel = KQuantKernel.best
+        let int8 = kernel.int8Block(for: type).map { Int8Activations(x, block: $0) }
+        defer { int8?.deallocate() }
+        // Q4_K/Q5_K meet their mins with each activation row's exact 32-value sums, made once here.
+        let needsSums = type == .q4_K || type == .q5_K
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: needsSums ? n * k / 32 : 0)
+        defer { sums.deallocate() }
+        if needsSums { for i in 0..<n { afina_sub_block_sums(x.f32 + i * k, k, sums + i * k / 32) } }
+        // ggml's 32-value blocks with float activations: one fused dot per (weight row, activation row).
+        let blockDot: (@convention(c) (UnsafeRawPointer?, UnsafePointer<Float>?, Int32) -> Float)? = switch type {
+        case .q4_0: afina_dot_q4_0
+        case .q4_1: afina_dot_q4_1
+        case .q5_0: afina_dot_q5_0
+        case .q8_0: afina_dot_q8_0
+        default: nil
+        }
+        let blocks = Int32(k / 32), superBlocks = Int32(k / 256)
+        Parallel.forEach(m, workPerItem: k * n) { range in
+            let row = UnsafeMutablePointer<Float>.allocate(capacity: k)
+            defer { row.deallocate() }
+            for j in range {
+                let w = weight.rowBytes(j)
+                if let a = int8 {
+                    switch type {
+                    case .q4_K: afina_dot_q4_k_q8(w, a.q, a.scales, k, sums, Int32(n), out.f32 + j, m, superBlocks)
+                    case .q6_K: afina_dot_q6_k_q8(w, a.q, a.scales, a.sums, k, Int32(n), out.f32 + j, m, superBlocks)
+                    default:
+                        for i in 0..<n {
+                            let (xq, xd, xs) = (a.q + i * k, a.scales + i * k / 32, a.sums + i * k / 32)
+                            out.f32[i * m + j] = type == .q5_0 ? afina_dot_q5_0_q8(w, xq, xd, xs, blocks)
+                                : afina_dot_q8_0_q8(w, xq, xd, blocks)
+                        }
+                    }
+                    continue
+                }
+                if let blockDot {
+                    for i in 0..<n { out.f32[i * m + j] = blockDot(w, x.f32 + i * k, blocks) }
+                    continue
+                }
+                switch type {
+                case .f32: for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, weight.f32 + j * k, k) }
+                case .q4_K: kernel.q4K(w, x.f32, k, sums, Int32(n), out.f32 + j, m, superBlocks)
+                case .q5_K: kernel.q5K(w, x.f32, k, sums, Int32(n), out.f32 + j, m, superBlocks)
+                case .q6_K: kernel.q6K(w, x.f32, k, Int32(n), out.f32 + j, m, superBlocks)
+                default:
+                    Quant.dequantize(type, w, into: row, count: k)
+                    for i in 0..<n { out.f32[i * m + j] = dot(x.f32 + i * k, row, k) }
+                }
+            }
+        }
+    }
+}
+
+/// The rows of x rounded to int8 per block of 32 (afina_quantize_q8_0) or 256 values
+/// (afina_quantize_q8_k), with each block's scale and the sums the kernels need (per block of
+/// 32, or per 16 values for 256), made once per product. A struct of pointers, freed by its
+/// maker: the worker threads share it without reference counting.
+struct Int8Activations {
+    let q: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Int16>
+
+    init(_ x: Tensor, block: Int) {
+        let count = x.rows * x.columns
+        q = .allocate(capacity: count)
+        scales = .allocate(capacity: count / block)
+        sums = .allocate(capacity: count / 16)
+        if block == 256 {
+            afina_quantize_q8_k(x.f32, count, q, scales, sums)
+        } else {
+            afina_quantize_q8_0(x.f32, count, q, scales, sums)
+        }
+    }
+
+    func deallocate() {
+        q.deallocate()
+        scales.deallocate()
+        sums.deallocate()
+    }
+}
