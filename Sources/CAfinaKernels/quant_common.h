@@ -32,3 +32,17 @@ static inline void k4_unpack(const uint8_t *b, uint32_t u[4]) {
     u[0] &= 0x3F3F3F3F;
     u[2] = mins;
 }
+
+/// Byte i (0..31) is 0x10 where bit i of `bits` is set: Q5_0's fifth bits, in value order.
+static inline __m256i fifth_bits(uint32_t bits) {
+    const __m256i spread = _mm256_setr_epi64x(0, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303);
+    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits), spread);  // byte i = byte i/8 of bits
+    v = _mm256_or_si256(v, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));           // all bits but bit i%8 set
+    return _mm256_and_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi64x(-1)), _mm256_set1_epi8(0x10));
+}
+
+/// The 32 nibbles of 16 bytes in value order: low nibbles are values 0-15, high ones 16-31.
+static inline __m256i nibbles32(const uint8_t *qs) {
+    __m128i q = _mm_loadu_si128((const __m128i *)qs), low4 = _mm_set1_epi8(0x0F);
+    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low4), _mm_and_si128(q, low4));
+}

@@ -1,5 +1,5 @@
-// The fused k-quant row dots (Sources/CAfinaKernels/kquant_dot.c, kquant_dot_int8.c), in every
-// form this CPU runs (AVX2, and AVX-512 and int8 where present), against the reference:
+// The fused k-quant row dots (Sources/CAfinaKernels/kquant_dot.c, quant_dot_int16.c), in every
+// form this CPU runs (AVX2, and AVX-512 and int16 where present), against the reference:
 // Quant.dequantize (bit-identical to gguf-py) then a dot product in Double.
 //
 // Tolerance: |fast - reference| <= 1e-6 * sum_i |w_i * x_i|. The kernels apply each sub-block's
@@ -14,7 +14,7 @@ import XCTest
 final class KQuantDotTests: XCTestCase {
     /// (weight row, x, ldx, rows, out, ldout, super-blocks)
     typealias Kernel = (UnsafeRawPointer, UnsafePointer<Float>, Int, Int32, UnsafeMutablePointer<Float>, Int, Int32) -> Void
-    let kernels: [(DType, Kernel)] = KQuantKernel.allCases.filter { $0.isAvailable && $0 != .int8 }.flatMap { form in
+    let kernels: [(DType, Kernel)] = KQuantKernel.allCases.filter { $0.isAvailable && $0 != .int16 }.flatMap { form in
         [(DType.q4_K, withSums(form.q4K)), (.q5_K, withSums(form.q5K)), (.q6_K, { form.q6K($0, $1, $2, $3, $4, $5, $6) })]
     }
 
@@ -28,25 +28,25 @@ final class KQuantDotTests: XCTestCase {
         }
     }
 
-    /// An int8 form (Q4_K or Q6_K) on float rows: each row rounded by afina_quantize_q8_k, as
+    /// An int16 form (Q4_K or Q6_K) on float rows: each row rounded by afina_quantize_i16, as
     /// `linear` does.
-    static func int8(_ type: DType) -> Kernel {
+    static func int16(_ type: DType) -> Kernel {
         { w, x, ldx, rows, out, ldout, blocks in
             let k = 256 * Int(blocks), stride = ldx == 0 ? k : ldx, n = Int(rows)
-            var q = [Int8](repeating: 0, count: n * stride), scales = [Float](repeating: 0, count: n * stride / 256)
-            var sums16 = [Int16](repeating: 0, count: n * stride / 16), sums = [Float](repeating: 0, count: n * stride / 32)
+            var q = [Int16](repeating: 0, count: n * stride), scales = [Float](repeating: 0, count: n * stride / 256)
+            var sums = [Float](repeating: 0, count: n * stride / 32)
             for r in 0..<n {
-                afina_quantize_q8_k(x + r * stride, k, &q[r * stride], &scales[r * stride / 256], &sums16[r * stride / 16])
+                afina_quantize_i16(x + r * stride, k, 256, &q[r * stride], &scales[r * stride / 256])
                 afina_sub_block_sums(x + r * stride, k, &sums[r * stride / 32])
             }
             if type == .q4_K {
-                afina_dot_q4_k_q8(w, q, scales, stride, sums, rows, out, ldout, blocks)
+                afina_dot_q4_k_i16(w, q, scales, stride, sums, rows, out, ldout, blocks)
             } else {
-                afina_dot_q6_k_q8(w, q, scales, sums16, stride, rows, out, ldout, blocks)
+                afina_dot_q6_k_i16(w, q, scales, stride, rows, out, ldout, blocks)
             }
         }
     }
-    let int8Kernels: [(DType, Kernel)] = KQuantKernel.int8.isAvailable ? [(.q4_K, int8(.q4_K)), (.q6_K, int8(.q6_K))] : []
+    let int16Kernels: [(DType, Kernel)] = KQuantKernel.int16.isAvailable ? [(.q4_K, int16(.q4_K)), (.q6_K, int16(.q6_K))] : []
 
     /// A reproducible stream of random bytes and floats (64-bit LCG, high bits).
     struct Random {
@@ -101,22 +101,22 @@ final class KQuantDotTests: XCTestCase {
         return (w, zeroed.withUnsafeBytes { Quant.dequantize(type, $0) }.map { -Double($0) })
     }
 
-    /// How far rounding x to 8 bits per `block` values can move an int8 dot: each value moves
-    /// by at most half its block's step amax / 127, times |d * scale * q|.
-    static func int8RoundingBound(_ type: DType, _ bytes: [UInt8], _ x: [Float], block: Int = 256) -> Double {
+    /// How far rounding x to 16 bits per `block` values can move an int16 dot: each value
+    /// moves by at most half its block's step amax / 32767, times |d * scale * q|.
+    static func int16RoundingBound(_ type: DType, _ bytes: [UInt8], _ x: [Float], block: Int = 256) -> Double {
         let (w, mins) = weightsAndMins(type, bytes)
-        let steps = stride(from: 0, to: x.count, by: block).map { Double(x[$0..<($0 + block)].map(abs).max()! / 127) }
+        let steps = stride(from: 0, to: x.count, by: block).map { Double(x[$0..<($0 + block)].map(abs).max()! / 32767) }
         var bound = 0.0
         for l in 0..<x.count { bound += abs(w[l] + mins[l]) * steps[l / block] / 2 }
         return bound
     }
 
-    /// x rounded to int8 per `block` values as the quantizers are specified: q = round(x * 127
-    /// / amax), ties to even, times amax / 127.
-    static func roundedToInt8(_ x: [Float], block: Int) -> [Float] {
+    /// x rounded to int16 per `block` values as the quantizer is specified: q = round(x *
+    /// 32767 / amax), ties to even, times amax / 32767.
+    static func roundedToInt16(_ x: [Float], block: Int) -> [Float] {
         stride(from: 0, to: x.count, by: block).flatMap { start -> [Float] in
-            let amax = x[start..<(start + block)].map(abs).max()!, inverse = amax > 0 ? 127 / amax : 0
-            return x[start..<(start + block)].map { ($0 * inverse).rounded(.toNearestOrEven) * (amax / 127) }
+            let amax = x[start..<(start + block)].map(abs).max()!, inverse = amax > 0 ? 32767 / amax : 0
+            return x[start..<(start + block)].map { ($0 * inverse).rounded(.toNearestOrEven) * (amax / 32767) }
         }
     }
 
@@ -144,13 +144,13 @@ final class KQuantDotTests: XCTestCase {
         }
     }
 
-    /// The int8 forms (Q4_K, Q6_K): x rounded to 8 bits per 256 values by the quantizer, then
-    /// dotted in integers. Checked in two steps: the quantizer gives round(x * 127 / amax) (ties
-    /// to even), amax / 127 and the 16-value sums; the dot then equals the reference dot with
-    /// those rounded activations within the float forms' 1e-6 * sum |w x|, and the exact float
-    /// dot within the rounding's own bound, sum |w| * scale / 2 per block.
-    func testInt8DotsMatchTheReferenceWithRoundedActivations() throws {
-        try XCTSkipUnless(KQuantKernel.int8.isAvailable, "int8 k-quant dots need AVX-512 (f, bw)")
+    /// The int16 forms (Q4_K, Q6_K): x rounded to 16 bits per 256 values by the quantizer,
+    /// then dotted in integers. Checked in two steps: the quantizer gives round(x * 32767 /
+    /// amax) (ties to even) and amax / 32767; the dot then equals the reference dot with those
+    /// rounded activations within the float forms' 1e-6 * sum |w x|, and the exact float dot
+    /// within the rounding's own bound, sum |w| * scale / 2 per block.
+    func testInt16DotsMatchTheReferenceWithRoundedActivations() throws {
+        try XCTSkipUnless(KQuantKernel.int16.isAvailable, "int16 k-quant dots need AVX-512 (f, bw)")
         var random = Random(state: 3)
         for type in [DType.q4_K, .q6_K] {
             for blocks in [1, 2, 6, 35] {
@@ -159,18 +159,9 @@ final class KQuantDotTests: XCTestCase {
                     let bytes = Self.randomBlocks(type, blocks, &random)
                     var x = (0..<k).map { _ in random.float(-3...3) }
                     if blocks > 1 { for l in 256..<512 { x[l] = 0 } }  // a block of zeros: scale 0
-                    var q = [Int8](repeating: 0, count: k), scales = [Float](repeating: 0, count: blocks)
-                    var sums16 = [Int16](repeating: 0, count: k / 16)
-                    afina_quantize_q8_k(x, k, &q, &scales, &sums16)
-                    for b in 0..<blocks {
-                        let amax = x[(256 * b)..<(256 * b + 256)].map(abs).max()!
-                        XCTAssertEqual(scales[b], amax / 127)
-                        let inverse = amax > 0 ? 127 / amax : 0
-                        for l in (256 * b)..<(256 * b + 256) {
-                            XCTAssertEqual(q[l], Int8((x[l] * inverse).rounded(.toNearestOrEven)), "\(type) value \(l)")
-                        }
-                    }
-                    for g in 0..<(k / 16) { XCTAssertEqual(Int(sums16[g]), q[(16 * g)..<(16 * g + 16)].reduce(0) { $0 + Int($1) }) }
+                    var q = [Int16](repeating: 0, count: k), scales = [Float](repeating: 0, count: blocks)
+                    afina_quantize_i16(x, k, 256, &q, &scales)
+                    XCTAssertEqual((0..<k).map { Float(q[$0]) * scales[$0 / 256] }, Self.roundedToInt16(x, block: 256))
                     // Q4_K's mins meet the exact x; the rest of each weight meets the rounded x.
                     let rounded: [Double] = (0..<k).map { Double(q[$0]) * Double(scales[$0 / 256]) }
                     let (w, mins) = Self.weightsAndMins(type, bytes)
@@ -178,10 +169,10 @@ final class KQuantDotTests: XCTestCase {
                     for l in 0..<k { terms += [(w[l] + mins[l]) * rounded[l], -mins[l] * Double(x[l])] }
                     let expected = terms.reduce(0, +), magnitude = terms.map(abs).reduce(0, +)
                     var actual: Float = 0
-                    bytes.withUnsafeBytes { w in Self.int8(type)(w.baseAddress!, x, 0, 1, &actual, 1, Int32(blocks)) }
+                    bytes.withUnsafeBytes { w in Self.int16(type)(w.baseAddress!, x, 0, 1, &actual, 1, Int32(blocks)) }
                     XCTAssertLessThanOrEqual(abs(Double(actual) - expected), 1e-6 * magnitude,
                                              "\(type), \(blocks) blocks, trial \(trial): \(actual) vs \(expected)")
-                    let step = Self.int8RoundingBound(type, bytes, x)
+                    let step = Self.int16RoundingBound(type, bytes, x)
                     let (exact, exactMagnitude) = Self.referenceDot(type, bytes, x)
                     XCTAssertLessThanOrEqual(abs(Double(actual) - exact), step + 1e-6 * exactMagnitude,
                                              "\(type), \(blocks) blocks, trial \(trial): \(actual) vs exact \(exact)")
@@ -194,7 +185,7 @@ final class KQuantDotTests: XCTestCase {
     func testEachActivationRowGetsTheSameBitsWhateverTheNumberOfRows() {
         var random = Random(state: 5)
         let blocks = 6, k = 256 * 6
-        for (type, kernel) in kernels + int8Kernels {
+        for (type, kernel) in kernels + int16Kernels {
             let bytes = Self.randomBlocks(type, blocks, &random)
             let x = (0..<(4 * k)).map { _ in random.float(-2...2) }
             bytes.withUnsafeBytes { w in
@@ -235,8 +226,8 @@ final class KQuantDotTests: XCTestCase {
                     let row = Array(bytes[(i % m) * k / 256 * type.bytesPerBlock..<(i % m + 1) * k / 256 * type.bytesPerBlock])
                     let xRow = Array(values[(i / m) * k..<(i / m + 1) * k])
                     let magnitude = Self.referenceDot(type, row, xRow).magnitude
-                    // Decoding rounds x to 8 bits where the int8 forms run.
-                    let rounding = n <= 4 && KQuantKernel.best.roundsActivations(for: type) ? Self.int8RoundingBound(type, row, xRow) : 0
+                    // Decoding rounds x to 16 bits where the int16 forms run.
+                    let rounding = n <= 4 && KQuantKernel.best.roundsActivations(for: type) ? Self.int16RoundingBound(type, row, xRow) : 0
                     XCTAssertLessThanOrEqual(abs(Double(a) - Double(b)), 1e-6 * magnitude + rounding, "\(type), \(n) rows, output \(i)")
                 }
             }

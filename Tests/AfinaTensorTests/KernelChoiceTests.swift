@@ -53,10 +53,10 @@ final class KernelChoiceTests: XCTestCase {
                       || !CPUFeatures.current.contains(.avx512bf16))
     }
 
-    func testKQuantDotsRunInt8OnAVX512WhereTheCPUHasIt() throws {
+    func testQuantizedDotsRunInt16OnAVX512WhereTheCPUHasIt() throws {
         if ProcessInfo.processInfo.environment["AFINA_KQUANT_KERNEL"] != nil { throw XCTSkip("kernel chosen by hand") }
-        XCTAssertEqual(KQuantKernel.best == .int8, CPUFeatures.current.isSuperset(of: [.avx512f, .avx512bw]))
-        XCTAssertEqual(KQuantKernel.best.roundsActivations(for: .q4_K), KQuantKernel.best == .int8)
+        XCTAssertEqual(KQuantKernel.best == .int16, CPUFeatures.current.isSuperset(of: [.avx512f, .avx512bw]))
+        XCTAssertEqual(KQuantKernel.best.roundsActivations(for: .q4_K), KQuantKernel.best == .int16)
         XCTAssertFalse(KQuantKernel.best.roundsActivations(for: .q5_K))
         XCTAssertTrue(KQuantKernel.avx2.isAvailable || !CPUFeatures.current.contains(.avx2))
     }

@@ -4,8 +4,8 @@
 //
 // Tolerance: |fast - reference| <= 1e-6 * sum_i |w_i * x_i|, as for the k-quants
 // (KQuantDotTests): a few float32 roundings per term; a wrong nibble, fifth bit or offset is
-// off by 1e-3 or more. Where decoding rounds activations to int8 (Q5_0, Q8_0 with
-// KQuantKernel.int8), the reference takes x rounded as specified, and the exact dot must
+// off by 1e-3 or more. Where decoding rounds activations to int16 (Q5_0, Q8_0 with
+// KQuantKernel.int16), the reference takes x rounded as specified, and the exact dot must
 // also be within the rounding's bound.
 import CAfinaKernels
 import XCTest
@@ -36,7 +36,7 @@ final class QuantDotTests: XCTestCase {
         for type in [DType.q4_0, .q4_1, .q5_0, .q8_0] {
             let bytes = Self.randomBlocks(type, m * k / 32, &random)
             let w = bytes.withUnsafeBytes { cpu.tensor(bytes: $0, dtype: type, shape: [m, k], owner: nil) }
-            let int8 = KQuantKernel.best.roundsActivations(for: type)
+            let int16 = KQuantKernel.best.roundsActivations(for: type)
             for n in 1...4 {
                 let x = (0..<(n * k)).map { _ in random.float(-1...1) }
                 let out = cpu.floats(cpu.linear(cpu.tensor(x, shape: [n, k]), weight: w, bias: nil))
@@ -45,12 +45,12 @@ final class QuantDotTests: XCTestCase {
                         let row = Array(bytes[j * k / 32 * type.bytesPerBlock..<(j + 1) * k / 32 * type.bytesPerBlock])
                         let xRow = Array(x[r * k..<(r + 1) * k])
                         let actual = Double(out[r * m + j])
-                        let expected = KQuantDotTests.referenceDot(type, row, int8 ? KQuantDotTests.roundedToInt8(xRow, block: 32) : xRow)
+                        let expected = KQuantDotTests.referenceDot(type, row, int16 ? KQuantDotTests.roundedToInt16(xRow, block: 32) : xRow)
                         XCTAssertLessThanOrEqual(abs(actual - expected.dot), 1e-6 * expected.magnitude,
                                                  "\(type), \(n) rows, output (\(r), \(j))")
-                        guard int8 else { continue }
+                        guard int16 else { continue }
                         let exact = KQuantDotTests.referenceDot(type, row, xRow)
-                        let bound = KQuantDotTests.int8RoundingBound(type, row, xRow, block: 32)
+                        let bound = KQuantDotTests.int16RoundingBound(type, row, xRow, block: 32)
                         XCTAssertLessThanOrEqual(abs(actual - exact.dot), bound + 1e-6 * exact.magnitude, "\(type) (\(r), \(j))")
                     }
                 }
@@ -58,18 +58,17 @@ final class QuantDotTests: XCTestCase {
         }
     }
 
-    func testInt8ActivationsAreRoundedPer32ValuesWithTheirSums() {
+    func testInt16ActivationsAreRoundedPer32Values() throws {
+        try XCTSkipUnless(KQuantKernel.int16.isAvailable, "the int16 quantizer needs AVX-512 (f, bw)")
         var random = KQuantDotTests.Random(state: 9)
         var x = (0..<(32 * 9)).map { _ in random.float(-2...2) }
         for l in 64..<96 { x[l] = 0 }  // a block of zeros: scale 0
-        x[100] = 2.5  // a block's largest value becomes exactly 127
-        var q = [Int8](repeating: 0, count: x.count), scales = [Float](repeating: 0, count: 9)
-        var sums = [Int16](repeating: 0, count: 9)
-        afina_quantize_q8_0(x, x.count, &q, &scales, &sums)
-        let rounded = KQuantDotTests.roundedToInt8(x, block: 32)
-        XCTAssertEqual((0..<x.count).map { Float(q[$0]) * scales[$0 / 32] }, rounded)
-        XCTAssertEqual(q[100], 127)
+        x[100] = -2.5  // a block's largest magnitude becomes exactly -32767
+        var q = [Int16](repeating: 0, count: x.count), scales = [Float](repeating: 0, count: 9)
+        afina_quantize_i16(x, x.count, 32, &q, &scales)
+        XCTAssertEqual((0..<x.count).map { Float(q[$0]) * scales[$0 / 32] }, KQuantDotTests.roundedToInt16(x, block: 32))
+        XCTAssertEqual(q[100], -32767)
         XCTAssertEqual(scales[2], 0)
-        XCTAssertEqual(sums.map(Int.init), (0..<9).map { b in q[(32 * b)..<(32 * b + 32)].reduce(0) { $0 + Int($1) } })
+        XCTAssertEqual(scales[3], 2.5 / 32767)
     }
 }

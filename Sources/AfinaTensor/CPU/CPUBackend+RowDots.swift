@@ -1,6 +1,6 @@
 // Decoding's products: few rows of x against a quantized weight, one fused dot per (weight row,
-// activation row), with the activations as they are (float32) or rounded to int8 per block as
-// llama.cpp decodes (KQuantKernel.int8, where the CPU has AVX-512).
+// activation row), with the activations as they are (float32) or rounded to int16 per block
+// (KQuantKernel.int16, where the CPU has AVX-512).
 import CAfinaKernels
 
 extension CPUBackend {
@@ -11,8 +11,8 @@ extension CPUBackend {
     func rowDots(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
         let type = weight.dtype, kernel = KQuantKernel.best
-        let int8 = kernel.int8Block(for: type).map { Int8Activations(x, block: $0) }
-        defer { int8?.deallocate() }
+        let int16 = kernel.int16Block(for: type).map { Int16Activations(x, block: $0) }
+        defer { int16?.deallocate() }
         // Q4_K/Q5_K meet their mins with each activation row's exact 32-value sums, made once here.
         let needsSums = type == .q4_K || type == .q5_K
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: needsSums ? n * k / 32 : 0)
@@ -32,15 +32,15 @@ extension CPUBackend {
             defer { row.deallocate() }
             for j in range {
                 let w = weight.rowBytes(j)
-                if let a = int8 {
+                if let a = int16 {
                     switch type {
-                    case .q4_K: afina_dot_q4_k_q8(w, a.q, a.scales, k, sums, Int32(n), out.f32 + j, m, superBlocks)
-                    case .q6_K: afina_dot_q6_k_q8(w, a.q, a.scales, a.sums, k, Int32(n), out.f32 + j, m, superBlocks)
+                    case .q4_K: afina_dot_q4_k_i16(w, a.q, a.scales, k, sums, Int32(n), out.f32 + j, m, superBlocks)
+                    case .q6_K: afina_dot_q6_k_i16(w, a.q, a.scales, k, Int32(n), out.f32 + j, m, superBlocks)
                     default:
                         for i in 0..<n {
-                            let (xq, xd, xs) = (a.q + i * k, a.scales + i * k / 32, a.sums + i * k / 32)
-                            out.f32[i * m + j] = type == .q5_0 ? afina_dot_q5_0_q8(w, xq, xd, xs, blocks)
-                                : afina_dot_q8_0_q8(w, xq, xd, blocks)
+                            let (xq, xd) = (a.q + i * k, a.scales + i * k / 32)
+                            out.f32[i * m + j] = type == .q5_0 ? afina_dot_q5_0_i16(w, xq, xd, blocks)
+                                : afina_dot_q8_0_i16(w, xq, xd, blocks)
                         }
                     }
                     continue
@@ -63,28 +63,22 @@ extension CPUBackend {
     }
 }
 
-/// The rows of x rounded to int8 per block of 32 (afina_quantize_q8_0) or 256 values
-/// (afina_quantize_q8_k), with each block's scale and the sums the kernels need (per block of
-/// 32, or per 16 values for 256), made once per product. A struct of pointers, freed by its
-/// maker: the worker threads share it without reference counting.
-struct Int8Activations {
-    let q: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Int16>
+/// The rows of x rounded to int16 per block of 32 or 256 values (afina_quantize_i16), with
+/// each block's scale, made once per product. A struct of pointers, freed by its maker: the
+/// worker threads share it without reference counting (a class's retains and releases from
+/// both threads took half of SmolLM2's decode time).
+struct Int16Activations {
+    let q: UnsafeMutablePointer<Int16>, scales: UnsafeMutablePointer<Float>
 
     init(_ x: Tensor, block: Int) {
         let count = x.rows * x.columns
         q = .allocate(capacity: count)
         scales = .allocate(capacity: count / block)
-        sums = .allocate(capacity: count / 16)
-        if block == 256 {
-            afina_quantize_q8_k(x.f32, count, q, scales, sums)
-        } else {
-            afina_quantize_q8_0(x.f32, count, q, scales, sums)
-        }
+        afina_quantize_i16(x.f32, count, Int32(block), q, scales)
     }
 
     func deallocate() {
         q.deallocate()
         scales.deallocate()
-        sums.deallocate()
     }
 }

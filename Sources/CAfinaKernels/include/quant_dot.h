@@ -12,13 +12,6 @@ float afina_dot_q5_0(const void *w, const float *x, int blocks);
 float afina_dot_q4_1(const void *w, const float *x, int blocks);
 /// Sum over `blocks` Q8_0 blocks (f16 d, 32 int8) of w[i] * x[i].
 float afina_dot_q8_0(const void *w, const float *x, int blocks);
-/// Activations for the int8 forms below (llama.cpp's Q8_0): each block of 32 values of x
-/// (count a multiple of 32) as int8 q = round(x * 127 / amax), ties to even, with its scale
-/// amax / 127 in scales[block] and its sum of q in sums[block].
-void afina_quantize_q8_0(const float *x, long count, int8_t *q, float *scales, int16_t *sums);
-/// The Q5_0 and Q8_0 dots with activations from afina_quantize_q8_0.
-float afina_dot_q5_0_q8(const void *w, const int8_t *xq, const float *xd, const int16_t *xsums, int blocks);
-float afina_dot_q8_0_q8(const void *w, const int8_t *xq, const float *xd, int blocks);
 /// Fused dots of one row of k-quant super-blocks (256 values each; Q4_K 144 bytes, Q5_K 176,
 /// Q6_K 210) with `rows` (1-4) rows of float32 activations `ldx` apart:
 /// out[r * ldout] = sum over the row of w[i] * x[r * ldx + i]. Each row's result does not
@@ -36,17 +29,19 @@ void afina_dot_q4_k_512(const void *w, const float *x, long ldx, const float *su
 void afina_dot_q5_k_512(const void *w, const float *x, long ldx, const float *sums, int rows, float *out, long ldout,
                         int blocks);
 void afina_dot_q6_k_512(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks);
-/// Activations for the int8 forms below (llama.cpp's Q8_K): each block of 256 values of x
-/// (count a multiple of 256) as int8 q = round(x * 127 / amax), ties to even, with its scale
-/// amax / 127 in scales[block], and each 16 values' sum of q in sums16. AVX-512 (f, bw).
-void afina_quantize_q8_k(const float *x, long count, int8_t *q, float *scales, int16_t *sums16);
-/// Q4_K and Q6_K dots as above with activations from afina_quantize_q8_k (row r's quants at
-/// xq + r * ldx, scales at xd + r * ldx / 256, 16-value sums at sums16 + r * ldx / 16); Q4_K's
-/// mins still meet the float 32-value sums. AVX-512 (f, bw).
-void afina_dot_q4_k_q8(const void *w, const int8_t *xq, const float *xd, long ldx, const float *sums, int rows,
-                       float *out, long ldout, int blocks);
-void afina_dot_q6_k_q8(const void *w, const int8_t *xq, const float *xd, const int16_t *sums16, long ldx, int rows,
-                       float *out, long ldout, int blocks);
+/// Activations for the int16 forms below: each block of `block` values of x (count a
+/// multiple of it) as int16 q = round(x * 32767 / amax), ties to even, with its scale
+/// amax / 32767 in scales[block index]. AVX-512 (f, bw), as are the forms below.
+void afina_quantize_i16(const float *x, long count, int block, int16_t *q, float *scales);
+/// Q8_0 and Q5_0 dots with activations rounded per 32 values.
+float afina_dot_q8_0_i16(const void *w, const int16_t *xq, const float *xd, int blocks);
+float afina_dot_q5_0_i16(const void *w, const int16_t *xq, const float *xd, int blocks);
+/// Q4_K and Q6_K dots as the float forms above with activations rounded per 256 values (row r's
+/// at xq + r * ldx, scales at xd + r * ldx / 256); Q4_K's mins still meet the float sums.
+void afina_dot_q4_k_i16(const void *w, const int16_t *xq, const float *xd, long ldx, const float *sums, int rows,
+                        float *out, long ldout, int blocks);
+void afina_dot_q6_k_i16(const void *w, const int16_t *xq, const float *xd, long ldx, int rows, float *out, long ldout,
+                        int blocks);
 /// sums[j] = the sum of x[32 j ..< 32 j + 32] for j < count / 32: computed once per product, since
 /// every weight row of Q4_K/Q5_K multiplies them by its mins.
 void afina_sub_block_sums(const float *x, long count, float *sums);
