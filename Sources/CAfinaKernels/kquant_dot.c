@@ -25,20 +25,6 @@ static inline void scales_mins_k4(const uint8_t *b, float *scale, float *min) {
     _mm256_storeu_ps(min, _mm256_mul_ps(m, _mm256_set1_ps(half_at(b + 2))));
 }
 
-// Decoding multiplies each weight row by 1-4 activation rows; the quants are widened once for
-// all of them. Each row keeps its own accumulators and order of operations, so its result is
-// the same, to the bit, whatever the number of rows. Bodies are always inlined with a constant
-// `rows` (BY_ROWS) so that the per-row loops unroll and the accumulators stay in registers.
-#define ROWS_MAX 4
-#define BY_ROWS(kernel, ...)                                                        \
-    switch (rows) {                                                                 \
-    case 1: kernel(1, __VA_ARGS__); break;                                          \
-    case 2: kernel(2, __VA_ARGS__); break;                                          \
-    case 3: kernel(3, __VA_ARGS__); break;                                          \
-    default: kernel(4, __VA_ARGS__); break;                                         \
-    }
-#define INLINE static inline __attribute__((always_inline))
-
 // Q4_K and Q5_K share the loop: 4 chunks of 64 values, the first 32 from the low nibbles of
 // 32 bytes and the next 32 from the high ones; Q5_K ORs in bit 4 from qh (bits 2c, 2c+1).
 // Separate accumulators per half keep the FMA chains short enough to overlap.

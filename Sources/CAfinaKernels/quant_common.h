@@ -46,3 +46,17 @@ static inline __m256i nibbles32(const uint8_t *qs) {
     __m128i q = _mm_loadu_si128((const __m128i *)qs), low4 = _mm_set1_epi8(0x0F);
     return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low4), _mm_and_si128(q, low4));
 }
+
+// Decoding multiplies each weight row by 1-4 activation rows; the quants are widened once for
+// all of them. Each row keeps its own accumulators and order of operations, so its result is
+// the same, to the bit, whatever the number of rows. Bodies are always inlined with a constant
+// `rows` (BY_ROWS) so that the per-row loops unroll and the accumulators stay in registers.
+#define ROWS_MAX 4
+#define BY_ROWS(kernel, ...)                                                        \
+    switch (rows) {                                                                 \
+    case 1: kernel(1, __VA_ARGS__); break;                                          \
+    case 2: kernel(2, __VA_ARGS__); break;                                          \
+    case 3: kernel(3, __VA_ARGS__); break;                                          \
+    default: kernel(4, __VA_ARGS__); break;                                         \
+    }
+#define INLINE static inline __attribute__((always_inline))

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #define AVX512 __attribute__((target("avx512f,avx512bw")))
-#define INLINE static inline __attribute__((always_inline))
 
 AVX512 void afina_quantize_i16(const float *x, long count, int block, int16_t *q, float *scales) {
     for (long b = 0; b < count / block; b++, x += block, q += block) {
@@ -56,17 +55,6 @@ AVX512 float afina_dot_q5_0_i16(const void *w, const int16_t *xq, const float *x
     }
     return _mm512_reduce_add_ps(_mm512_add_ps(acc[0], acc[1]));
 }
-
-// The k-quants multiply each weight row by 1-4 activation rows (quants unpacked once), each
-// row with its own accumulators, so a row's result does not depend on how many come along.
-#define ROWS_MAX 4
-#define BY_ROWS(kernel, ...)                                                        \
-    switch (rows) {                                                                 \
-    case 1: kernel(1, __VA_ARGS__); break;                                          \
-    case 2: kernel(2, __VA_ARGS__); break;                                          \
-    case 3: kernel(3, __VA_ARGS__); break;                                          \
-    default: kernel(4, __VA_ARGS__); break;                                         \
-    }
 
 // Q4_K: each 32 bytes of quants are 64 values, the low nibbles sub-block 2c and the high ones
 // 2c + 1; quant times 6-bit scale (at most 945) stays in 16 bits, and a super-block's sum
