@@ -17,10 +17,17 @@
 AVX512 void afina_quantize_i16(const float *x, long count, int block, int16_t *q, float *scales) {
     for (long b = 0; b < count / block; b++, x += block, q += block) {
         __m512 amax = _mm512_setzero_ps();
-        for (int l = 0; l < block; l += 16) amax = _mm512_max_ps(amax, _mm512_abs_ps(_mm512_loadu_ps(x + l)));
+        __mmask16 nan = 0;
+        for (int l = 0; l < block; l += 16) {
+            const __m512 v = _mm512_loadu_ps(x + l);
+            amax = _mm512_max_ps(amax, _mm512_abs_ps(v));
+            nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        }
         const float m = _mm512_reduce_max_ps(amax);
-        const __m512 inverse = _mm512_set1_ps(m > 0 ? 32767.0f / m : 0);
-        scales[b] = m / 32767.0f;
+        const __m512 inverse = _mm512_set1_ps(m > 0 && !nan ? 32767.0f / m : 0);
+        // A NaN in the block makes its scale NaN, so the dots come out NaN as the float ones
+        // do (vmaxps would drop it); an infinity makes it infinite, and 0 * inf is NaN too.
+        scales[b] = nan ? __builtin_nanf("") : m / 32767.0f;
         // Rounded to nearest, ties to even (the default rounding mode), within [-32767, 32767].
         for (int l = 0; l < block; l += 16)
             _mm256_storeu_si256((__m256i *)(q + l), _mm512_cvtsepi32_epi16(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + l), inverse))));

@@ -71,4 +71,23 @@ final class QuantDotTests: XCTestCase {
         XCTAssertEqual(scales[2], 0)
         XCTAssertEqual(scales[3], 2.5 / 32767)
     }
+
+    /// A NaN or infinity in the activations comes out of the int16 dots as NaN, as it does
+    /// from the float ones, not as a finite number.
+    func testInt16DotsPassNaNAndInfinityOn() throws {
+        try XCTSkipUnless(KQuantKernel.int16.isAvailable, "the int16 dots need AVX-512 (f, bw)")
+        var random = KQuantDotTests.Random(state: 2)
+        let cpu = CPUBackend(), k = 256
+        for type in [DType.q8_0, .q5_0, .q4_K, .q6_K] {
+            let bytes = [.q4_K, .q6_K].contains(type) ? KQuantDotTests.randomBlocks(type, 4, &random)
+                : Self.randomBlocks(type, 4 * k / 32, &random)
+            let w = bytes.withUnsafeBytes { cpu.tensor(bytes: $0, dtype: type, shape: [4, k], owner: nil) }
+            for bad in [Float.nan, .infinity] {
+                var x = (0..<k).map { _ in random.float(-1...1) }
+                x[37] = bad
+                let out = cpu.floats(cpu.linear(cpu.tensor(x, shape: [1, k]), weight: w, bias: nil))
+                XCTAssertTrue(out.allSatisfy(\.isNaN), "\(type), \(bad): \(out)")
+            }
+        }
+    }
 }
