@@ -39,9 +39,13 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         let group = try ProcessGroup.world()
         let backend = try backendOptions.make(precision: precision)
-        let loaded = try ModelLoader.load(model, backend: backend)
-        guard let base = loaded.model as? any TrainableModel else { throw ValidationError("model cannot train") }
-        let trainable: any TrainableModel = method == .qlora ? base : try base.floatCopy()
+        // Only the model that trains stays loaded, as in `afina train`: the file's weights beside
+        // a float copy would count in the peak.
+        let (trainable, path): (any TrainableModel, String) = try {
+            let loaded = try ModelLoader.load(model, backend: backend)
+            guard let base = loaded.model as? any TrainableModel else { throw ValidationError("model cannot train") }
+            return (method == .qlora ? base : try base.floatCopy(), loaded.info.path)
+        }()
         if method != .full {
             try trainable.attachAdapters(LoRAConfiguration(rank: rank, alpha: Double(2 * rank),
                                                            targets: LoRAConfiguration.allLinearModules),
@@ -77,7 +81,7 @@ struct BenchTrain: ParsableCommand {
             }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            print("\(method.rawValue) fine-tuning (\(precision.rawValue) products) of \(loaded.info.path): batch \(batch) x \(sequenceLength) tokens, "
+            print("\(method.rawValue) fine-tuning (\(precision.rawValue) products) of \(path): batch \(batch) x \(sequenceLength) tokens, "
                 + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
             print("kernels:\n\(backend.kernelLines)")
             print(String(format: "%.1f tokens/s, peak RSS %d MiB", speed, peak / 1_048_576))

@@ -34,6 +34,12 @@ public struct LoadedModel: ModelSource, @unchecked Sendable {
     /// The model's own Jinja chat template, if it ships one.
     public let chatTemplate: String?
     public let info: ModelInfo
+
+    /// The same tokenizer, template and facts over another network (the float copy a run
+    /// trains), so that the loaded weights and their file mapping can be freed.
+    public func replacingModel(with model: any CausalLM) -> LoadedModel {
+        LoadedModel(model: model, tokenizer: tokenizer, chatTemplate: chatTemplate, info: info)
+    }
 }
 
 /// What `afina info` prints.

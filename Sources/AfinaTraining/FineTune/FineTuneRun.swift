@@ -29,9 +29,9 @@ public final class FineTuneRun: @unchecked Sendable {
         let backend = try config.backend.makeBackend(precision: config.precision)
         directory = URL(fileURLWithPath: config.outputDir)
         let checkpoints = try config.checkpointFolder(resume: resume)
-        base = try ModelLoader.causalLM(config.loadModel(backend: backend))
-        guard let loaded = base.model as? any TrainableModel else {
-            throw TrainingError.invalidSetup("\(base.info.architecture) models cannot be trained yet")
+        let source = try ModelLoader.causalLM(config.loadModel(backend: backend))
+        guard let loaded = source.model as? any TrainableModel else {
+            throw TrainingError.invalidSetup("\(source.info.architecture) models cannot be trained yet")
         }
         if config.lora.targets.isEmpty { config.lora.targets = loaded.defaultAdapterTargets }
         self.config = config
@@ -48,6 +48,9 @@ public final class FineTuneRun: @unchecked Sendable {
             try model.attachAdapters(config.lora, weights: nil, seed: config.seed)
             trainable = model.parameters(.adapters)
         }
+        // The run holds the model it trains, not the file's weights beside a float copy of them
+        // (for a GGUF, its mapping: 96 MiB of SmolLM2's 2.9 GB when tuned in full).
+        base = source.replacingModel(with: model)
         let (train, validation, notes) = try Self.prepareData(config, base)
         self.validation = validation
         self.notes = notes
