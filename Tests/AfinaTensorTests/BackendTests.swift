@@ -76,7 +76,7 @@ final class BackendTests: XCTestCase {
                 // Decoding (1-4 rows) rounds Q8_0's activations to int16 per 32 values where those
                 // forms run (QuantDotTests): the reference gets them rounded as specified.
                 let values = randomValues(n * k, scale: 1)
-                let rounds = n <= 4 && KQuantKernel.best.roundsActivations(for: dtype)
+                let rounds = n <= 4 && DecodeDotKernel.best.roundsActivations(for: dtype)
                 let (x, xr) = (cpu.tensor(values, shape: [n, k]),
                                reference.tensor(rounds ? KQuantDotTests.roundedToInt16(values, block: 32) : values, shape: [n, k]))
                 assertClose(cpu.linear(x, weight: w, bias: nil), reference.linear(xr, weight: wr, bias: nil),

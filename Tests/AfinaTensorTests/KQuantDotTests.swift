@@ -14,12 +14,12 @@ import XCTest
 final class KQuantDotTests: XCTestCase {
     /// (weight row, x, ldx, rows, out, ldout, super-blocks)
     typealias Kernel = (UnsafeRawPointer, UnsafePointer<Float>, Int, Int32, UnsafeMutablePointer<Float>, Int, Int32) -> Void
-    let kernels: [(DType, Kernel)] = KQuantKernel.allCases.filter { $0.isAvailable && $0 != .int16 }.flatMap { form in
+    let kernels: [(DType, Kernel)] = DecodeDotKernel.allCases.filter { $0.isAvailable && $0 != .int16 }.flatMap { form in
         [(DType.q4_K, withSums(form.q4K)), (.q5_K, withSums(form.q5K)), (.q6_K, { form.q6K($0, $1, $2, $3, $4, $5, $6) })]
     }
 
     /// A Q4_K/Q5_K kernel given the 32-value sums of its activation rows, as `linear` computes them.
-    static func withSums(_ kernel: @escaping KQuantKernel.SummedDot) -> Kernel {
+    static func withSums(_ kernel: @escaping DecodeDotKernel.SummedDot) -> Kernel {
         { w, x, ldx, rows, out, ldout, blocks in
             let k = 256 * Int(blocks), stride = ldx == 0 ? k : ldx
             var sums = [Float](repeating: 0, count: Int(rows) * stride / 32)
@@ -46,7 +46,7 @@ final class KQuantDotTests: XCTestCase {
             }
         }
     }
-    let int16Kernels: [(DType, Kernel)] = KQuantKernel.int16.isAvailable ? [(.q4_K, int16(.q4_K)), (.q6_K, int16(.q6_K))] : []
+    let int16Kernels: [(DType, Kernel)] = DecodeDotKernel.int16.isAvailable ? [(.q4_K, int16(.q4_K)), (.q6_K, int16(.q6_K))] : []
 
     /// A reproducible stream of random bytes and floats (64-bit LCG, high bits).
     struct Random {
@@ -150,7 +150,7 @@ final class KQuantDotTests: XCTestCase {
     /// rounded activations within the float forms' 1e-6 * sum |w x|, and the exact float dot
     /// within the rounding's own bound, sum |w| * scale / 2 per block.
     func testInt16DotsMatchTheReferenceWithRoundedActivations() throws {
-        try XCTSkipUnless(KQuantKernel.int16.isAvailable, "int16 k-quant dots need AVX-512 (f, bw)")
+        try XCTSkipUnless(DecodeDotKernel.int16.isAvailable, "int16 k-quant dots need AVX-512 (f, bw)")
         var random = Random(state: 3)
         for type in [DType.q4_K, .q6_K] {
             for blocks in [1, 2, 6, 35] {
@@ -227,7 +227,7 @@ final class KQuantDotTests: XCTestCase {
                     let xRow = Array(values[(i / m) * k..<(i / m + 1) * k])
                     let magnitude = Self.referenceDot(type, row, xRow).magnitude
                     // Decoding rounds x to 16 bits where the int16 forms run.
-                    let rounding = n <= 4 && KQuantKernel.best.roundsActivations(for: type) ? Self.int16RoundingBound(type, row, xRow) : 0
+                    let rounding = n <= 4 && DecodeDotKernel.best.roundsActivations(for: type) ? Self.int16RoundingBound(type, row, xRow) : 0
                     XCTAssertLessThanOrEqual(abs(Double(a) - Double(b)), 1e-6 * magnitude + rounding, "\(type), \(n) rows, output \(i)")
                 }
             }

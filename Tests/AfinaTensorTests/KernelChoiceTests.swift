@@ -54,11 +54,11 @@ final class KernelChoiceTests: XCTestCase {
     }
 
     func testQuantizedDotsRunInt16OnAVX512WhereTheCPUHasIt() throws {
-        if ProcessInfo.processInfo.environment["AFINA_KQUANT_KERNEL"] != nil { throw XCTSkip("kernel chosen by hand") }
-        XCTAssertEqual(KQuantKernel.best == .int16, CPUFeatures.current.isSuperset(of: [.avx512f, .avx512bw]))
-        XCTAssertEqual(KQuantKernel.best.roundsActivations(for: .q4_K), KQuantKernel.best == .int16)
-        XCTAssertFalse(KQuantKernel.best.roundsActivations(for: .q5_K))
-        XCTAssertTrue(KQuantKernel.avx2.isAvailable || !CPUFeatures.current.contains(.avx2))
+        if ProcessInfo.processInfo.environment["AFINA_DECODE_KERNEL"] != nil { throw XCTSkip("kernel chosen by hand") }
+        XCTAssertEqual(DecodeDotKernel.best == .int16, CPUFeatures.current.isSuperset(of: [.avx512f, .avx512bw]))
+        XCTAssertEqual(DecodeDotKernel.best.roundsActivations(for: .q4_K), DecodeDotKernel.best == .int16)
+        XCTAssertFalse(DecodeDotKernel.best.roundsActivations(for: .q5_K))
+        XCTAssertTrue(DecodeDotKernel.avx2.isAvailable || !CPUFeatures.current.contains(.avx2))
     }
 
     func testTheCPUBackendNamesItsKernels() {

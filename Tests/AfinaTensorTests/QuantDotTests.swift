@@ -5,7 +5,7 @@
 // Tolerance: |fast - reference| <= 1e-6 * sum_i |w_i * x_i|, as for the k-quants
 // (KQuantDotTests): a few float32 roundings per term; a wrong nibble, fifth bit or offset is
 // off by 1e-3 or more. Where decoding rounds activations to int16 (Q5_0, Q8_0 with
-// KQuantKernel.int16), the reference takes x rounded as specified, and the exact dot must
+// DecodeDotKernel.int16), the reference takes x rounded as specified, and the exact dot must
 // also be within the rounding's bound.
 import CAfinaKernels
 import XCTest
@@ -36,7 +36,7 @@ final class QuantDotTests: XCTestCase {
         for type in [DType.q4_0, .q4_1, .q5_0, .q8_0] {
             let bytes = Self.randomBlocks(type, m * k / 32, &random)
             let w = bytes.withUnsafeBytes { cpu.tensor(bytes: $0, dtype: type, shape: [m, k], owner: nil) }
-            let int16 = KQuantKernel.best.roundsActivations(for: type)
+            let int16 = DecodeDotKernel.best.roundsActivations(for: type)
             for n in 1...4 {
                 let x = (0..<(n * k)).map { _ in random.float(-1...1) }
                 let out = cpu.floats(cpu.linear(cpu.tensor(x, shape: [n, k]), weight: w, bias: nil))
@@ -59,7 +59,7 @@ final class QuantDotTests: XCTestCase {
     }
 
     func testInt16ActivationsAreRoundedPer32Values() throws {
-        try XCTSkipUnless(KQuantKernel.int16.isAvailable, "the int16 quantizer needs AVX-512 (f, bw)")
+        try XCTSkipUnless(DecodeDotKernel.int16.isAvailable, "the int16 quantizer needs AVX-512 (f, bw)")
         var random = KQuantDotTests.Random(state: 9)
         var x = (0..<(32 * 9)).map { _ in random.float(-2...2) }
         for l in 64..<96 { x[l] = 0 }  // a block of zeros: scale 0
@@ -75,7 +75,7 @@ final class QuantDotTests: XCTestCase {
     /// A NaN or infinity in the activations comes out of the int16 dots as NaN, as it does
     /// from the float ones, not as a finite number.
     func testInt16DotsPassNaNAndInfinityOn() throws {
-        try XCTSkipUnless(KQuantKernel.int16.isAvailable, "the int16 dots need AVX-512 (f, bw)")
+        try XCTSkipUnless(DecodeDotKernel.int16.isAvailable, "the int16 dots need AVX-512 (f, bw)")
         var random = KQuantDotTests.Random(state: 2)
         let cpu = CPUBackend(), k = 256
         for type in [DType.q8_0, .q5_0, .q4_K, .q6_K] {

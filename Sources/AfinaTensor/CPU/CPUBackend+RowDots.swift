@@ -1,6 +1,6 @@
 // Decoding's products: few rows of x against a quantized weight, one fused dot per (weight row,
 // activation row), with the activations as they are (float32) or rounded to int16 per block
-// (KQuantKernel.int16, where the CPU has AVX-512).
+// (DecodeDotKernel.int16, where the CPU has AVX-512).
 import CAfinaKernels
 
 extension CPUBackend {
@@ -10,7 +10,7 @@ extension CPUBackend {
     /// number of rows, so sequences decoded together get the logits they get alone.
     func rowDots(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
         let (n, k, m) = (x.rows, x.columns, weight.rows)
-        let type = weight.dtype, kernel = KQuantKernel.best
+        let type = weight.dtype, kernel = DecodeDotKernel.best
         let int16 = kernel.int16Block(for: type).map { Int16Activations(x, block: $0) }
         defer { int16?.deallocate() }
         // Q4_K/Q5_K meet their mins with each activation row's exact 32-value sums, made once here.

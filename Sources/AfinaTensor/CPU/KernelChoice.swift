@@ -1,4 +1,4 @@
-// Kernel families chosen by the CPU at run time (BF16Kernel, KQuantKernel): the fastest one
+// Kernel families chosen by the CPU at run time (BF16Kernel, DecodeDotKernel): the fastest one
 // this CPU runs, or the one an environment variable names, for A/B comparisons.
 import Foundation
 

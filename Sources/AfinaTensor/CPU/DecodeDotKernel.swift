@@ -3,18 +3,18 @@
 // Qwen2.5-Coder 1.5B Q4_K_M faster than the 8-lane ones), else AVX2; or, fastest, with
 // activations rounded to int16 (quant_dot_int16.c): Q4_K and Q6_K per 256 values, Q5_0 and
 // Q8_0 per 32, exact integer products. Q5_K keeps the float AVX-512 form and Q4_0 / Q4_1 the
-// AVX2 one. AFINA_KQUANT_KERNEL=avx512 or avx2 picks float activations for comparisons.
+// AVX2 one. AFINA_DECODE_KERNEL=avx512 or avx2 picks float activations for comparisons.
 import CAfinaKernels
 
-public enum KQuantKernel: String, Sendable, CaseIterable, KernelChoice {
+public enum DecodeDotKernel: String, Sendable, CaseIterable, KernelChoice {
     case avx2, avx512, int16
 
     public var isAvailable: Bool {
         CPUFeatures.current.isSuperset(of: self == .avx2 ? [.avx2, .fma] : [.avx512f, .avx512bw])
     }
 
-    /// The fastest form here, or the one AFINA_KQUANT_KERNEL names where this CPU runs it.
-    public static let best = chosen(fastest: int16.isAvailable ? .int16 : .avx2, variable: "AFINA_KQUANT_KERNEL", what: "k-quant")
+    /// The fastest form here, or the one AFINA_DECODE_KERNEL names where this CPU runs it.
+    public static let best = chosen(fastest: int16.isAvailable ? .int16 : .avx2, variable: "AFINA_DECODE_KERNEL", what: "decode dot")
 
     typealias SummedDot = @convention(c) (UnsafeRawPointer?, UnsafePointer<Float>?, Int, UnsafePointer<Float>?, Int32,
                                           UnsafeMutablePointer<Float>?, Int, Int32) -> Void
