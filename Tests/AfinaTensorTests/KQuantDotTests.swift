@@ -28,7 +28,7 @@ final class KQuantDotTests: XCTestCase {
         }
     }
 
-    /// An int16 form (Q4_K or Q6_K) on float rows: each row rounded by afina_quantize_i16, as
+    /// An int16 form (Q4_K, Q5_K or Q6_K) on float rows: each row rounded by afina_quantize_i16, as
     /// `linear` does.
     static func int16(_ type: DType) -> Kernel {
         { w, x, ldx, rows, out, ldout, blocks in
@@ -39,14 +39,14 @@ final class KQuantDotTests: XCTestCase {
                 afina_quantize_i16(x + r * stride, k, 256, &q[r * stride], &scales[r * stride / 256])
                 afina_sub_block_sums(x + r * stride, k, &sums[r * stride / 32])
             }
-            if type == .q4_K {
-                afina_dot_q4_k_i16(w, q, scales, stride, sums, rows, out, ldout, blocks)
-            } else {
-                afina_dot_q6_k_i16(w, q, scales, stride, rows, out, ldout, blocks)
+            switch type {
+            case .q4_K: afina_dot_q4_k_i16(w, q, scales, stride, sums, rows, out, ldout, blocks)
+            case .q5_K: afina_dot_q5_k_i16(w, q, scales, stride, sums, rows, out, ldout, blocks)
+            default: afina_dot_q6_k_i16(w, q, scales, stride, rows, out, ldout, blocks)
             }
         }
     }
-    let int16Kernels: [(DType, Kernel)] = DecodeDotKernel.int16.isAvailable ? [(.q4_K, int16(.q4_K)), (.q6_K, int16(.q6_K))] : []
+    let int16Kernels: [(DType, Kernel)] = DecodeDotKernel.int16.isAvailable ? [DType.q4_K, .q5_K, .q6_K].map { ($0, int16($0)) } : []
 
     /// A reproducible stream of random bytes and floats (64-bit LCG, high bits).
     struct Random {
@@ -91,13 +91,14 @@ final class KQuantDotTests: XCTestCase {
         return bytes
     }
 
-    /// The dequantized weights and, for Q4_K, each weight's dmin * min (0 for Q6_K), so that
-    /// w + min is d * scale * q: the block with its quants zeroed dequantizes to -dmin * min.
+    /// The dequantized weights and, for Q4_K and Q5_K, each weight's dmin * min (0 for Q6_K), so
+    /// that w + min is d * scale * q: the block with its quants zeroed dequantizes to -dmin * min.
     static func weightsAndMins(_ type: DType, _ bytes: [UInt8]) -> (w: [Double], mins: [Double]) {
         let w: [Double] = bytes.withUnsafeBytes { Quant.dequantize(type, $0) }.map { Double($0) }
-        guard type == .q4_K else { return (w, [Double](repeating: 0, count: w.count)) }
+        guard type == .q4_K || type == .q5_K else { return (w, [Double](repeating: 0, count: w.count)) }
         var zeroed = bytes
-        for b in 0..<(bytes.count / 144) { for i in 16..<144 { zeroed[144 * b + i] = 0 } }
+        let size = type.bytesPerBlock
+        for b in 0..<(bytes.count / size) { for i in 16..<size { zeroed[size * b + i] = 0 } }
         return (w, zeroed.withUnsafeBytes { Quant.dequantize(type, $0) }.map { -Double($0) })
     }
 
@@ -144,7 +145,7 @@ final class KQuantDotTests: XCTestCase {
         }
     }
 
-    /// The int16 forms (Q4_K, Q6_K): x rounded to 16 bits per 256 values by the quantizer,
+    /// The int16 forms (Q4_K, Q5_K, Q6_K): x rounded to 16 bits per 256 values by the quantizer,
     /// then dotted in integers. Checked in two steps: the quantizer gives round(x * 32767 /
     /// amax) (ties to even) and amax / 32767; the dot then equals the reference dot with those
     /// rounded activations within the float forms' 1e-6 * sum |w x|, and the exact float dot
@@ -152,7 +153,7 @@ final class KQuantDotTests: XCTestCase {
     func testInt16DotsMatchTheReferenceWithRoundedActivations() throws {
         try XCTSkipUnless(DecodeDotKernel.int16.isAvailable, "int16 k-quant dots need AVX-512 (f, bw)")
         var random = Random(state: 3)
-        for type in [DType.q4_K, .q6_K] {
+        for type in [DType.q4_K, .q5_K, .q6_K] {
             for blocks in [1, 2, 6, 35] {
                 for trial in 0..<3 {
                     let k = 256 * blocks

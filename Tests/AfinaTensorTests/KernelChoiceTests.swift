@@ -57,7 +57,7 @@ final class KernelChoiceTests: XCTestCase {
         if ProcessInfo.processInfo.environment["AFINA_DECODE_KERNEL"] != nil { throw XCTSkip("kernel chosen by hand") }
         XCTAssertEqual(DecodeDotKernel.best == .int16, CPUFeatures.current.isSuperset(of: [.avx512f, .avx512bw]))
         XCTAssertEqual(DecodeDotKernel.best.roundsActivations(for: .q4_K), DecodeDotKernel.best == .int16)
-        XCTAssertFalse(DecodeDotKernel.best.roundsActivations(for: .q5_K))
+        XCTAssertFalse(DecodeDotKernel.best.roundsActivations(for: .q4_1))
         XCTAssertTrue(DecodeDotKernel.avx2.isAvailable || !CPUFeatures.current.contains(.avx2))
     }
 

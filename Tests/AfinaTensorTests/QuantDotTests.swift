@@ -78,8 +78,8 @@ final class QuantDotTests: XCTestCase {
         try XCTSkipUnless(DecodeDotKernel.int16.isAvailable, "the int16 dots need AVX-512 (f, bw)")
         var random = KQuantDotTests.Random(state: 2)
         let cpu = CPUBackend(), k = 256
-        for type in [DType.q8_0, .q5_0, .q4_K, .q6_K] {
-            let bytes = [.q4_K, .q6_K].contains(type) ? KQuantDotTests.randomBlocks(type, 4, &random)
+        for type in [DType.q8_0, .q5_0, .q4_K, .q5_K, .q6_K] {
+            let bytes = [.q4_K, .q5_K, .q6_K].contains(type) ? KQuantDotTests.randomBlocks(type, 4, &random)
                 : Self.randomBlocks(type, 4 * k / 32, &random)
             let w = bytes.withUnsafeBytes { cpu.tensor(bytes: $0, dtype: type, shape: [4, k], owner: nil) }
             for bad in [Float.nan, .infinity] {

@@ -17,7 +17,7 @@ extension CPUBackend {
         case .avx2: "AVX2, float activations"
         case .avx512: "float activations; AVX2 for Q4_0, Q4_1, Q5_0, Q8_0, AVX-512 for Q4_K, Q5_K, Q6_K"
         case .int16: "activations rounded to int16, exact integer products (AVX-512): per 32 values for Q5_0, Q8_0, "
-            + "per 256 for Q4_K, Q6_K; float activations for Q4_0, Q4_1 (AVX2), Q5_K (AVX-512)"
+            + "per 256 for Q4_K, Q5_K, Q6_K; float activations for Q4_0, Q4_1 (AVX2)"
         }
     }
 }

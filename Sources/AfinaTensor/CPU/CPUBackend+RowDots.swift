@@ -35,6 +35,7 @@ extension CPUBackend {
                 if let a = int16 {
                     switch type {
                     case .q4_K: afina_dot_q4_k_i16(w, a.q, a.scales, k, sums, Int32(n), out.f32 + j, m, superBlocks)
+                    case .q5_K: afina_dot_q5_k_i16(w, a.q, a.scales, k, sums, Int32(n), out.f32 + j, m, superBlocks)
                     case .q6_K: afina_dot_q6_k_i16(w, a.q, a.scales, k, Int32(n), out.f32 + j, m, superBlocks)
                     default:
                         for i in 0..<n {

@@ -1,9 +1,10 @@
 // The fused quantized row dots decoding runs: with float activations, the k-quants in 16-lane
 // AVX-512 forms where the CPU has AVX-512 (kquant_dot.c; on the Zen 5 EPYC they decode
 // Qwen2.5-Coder 1.5B Q4_K_M faster than the 8-lane ones), else AVX2; or, fastest, with
-// activations rounded to int16 (quant_dot_int16.c): Q4_K and Q6_K per 256 values, Q5_0 and
-// Q8_0 per 32, exact integer products. Q5_K keeps the float AVX-512 form and Q4_0 / Q4_1 the
-// AVX2 one. AFINA_DECODE_KERNEL=avx512 or avx2 picks float activations for comparisons.
+// activations rounded to int16 (quant_dot_int16.c): Q4_K, Q5_K and Q6_K per 256 values, Q5_0
+// and Q8_0 per 32, exact integer products. Q4_0 / Q4_1 keep the float AVX2 form (SmolLM2's
+// decode gained nothing). AFINA_DECODE_KERNEL=avx512 or avx2 picks float activations for
+// comparisons.
 import CAfinaKernels
 
 public enum DecodeDotKernel: String, Sendable, CaseIterable, KernelChoice {
@@ -21,7 +22,7 @@ public enum DecodeDotKernel: String, Sendable, CaseIterable, KernelChoice {
     typealias PlainDot = @convention(c) (UnsafeRawPointer?, UnsafePointer<Float>?, Int, Int32, UnsafeMutablePointer<Float>?,
                                          Int, Int32) -> Void
 
-    /// The float-activation forms (int16's Q5_K and fallback are the AVX-512 ones): Q4_K and
+    /// The float-activation forms (int16's fallback is the AVX-512 ones): Q4_K and
     /// Q5_K rows given each activation row's 32-value sums.
     var q4K: SummedDot { self == .avx2 ? afina_dot_q4_k : afina_dot_q4_k_512 }
     var q5K: SummedDot { self == .avx2 ? afina_dot_q5_k : afina_dot_q5_k_512 }
@@ -33,7 +34,7 @@ public enum DecodeDotKernel: String, Sendable, CaseIterable, KernelChoice {
     func int16Block(for type: DType) -> Int? {
         guard self == .int16 else { return nil }
         switch type {
-        case .q4_K, .q6_K: return 256
+        case .q4_K, .q5_K, .q6_K: return 256
         case .q5_0, .q8_0: return 32
         default: return nil
         }

@@ -36,9 +36,11 @@ void afina_quantize_i16(const float *x, long count, int block, int16_t *q, float
 /// Q8_0 and Q5_0 dots with activations rounded per 32 values.
 float afina_dot_q8_0_i16(const void *w, const int16_t *xq, const float *xd, int blocks);
 float afina_dot_q5_0_i16(const void *w, const int16_t *xq, const float *xd, int blocks);
-/// Q4_K and Q6_K dots as the float forms above with activations rounded per 256 values (row r's
-/// at xq + r * ldx, scales at xd + r * ldx / 256); Q4_K's mins still meet the float sums.
+/// Q4_K, Q5_K and Q6_K dots as the float forms above with activations rounded per 256 values
+/// (row r's at xq + r * ldx, scales at xd + r * ldx / 256); the mins still meet the float sums.
 void afina_dot_q4_k_i16(const void *w, const int16_t *xq, const float *xd, long ldx, const float *sums, int rows,
+                        float *out, long ldout, int blocks);
+void afina_dot_q5_k_i16(const void *w, const int16_t *xq, const float *xd, long ldx, const float *sums, int rows,
                         float *out, long ldout, int blocks);
 void afina_dot_q6_k_i16(const void *w, const int16_t *xq, const float *xd, long ldx, int rows, float *out, long ldout,
                         int blocks);
