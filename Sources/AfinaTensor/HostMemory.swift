@@ -34,19 +34,34 @@ public final class HostStorage: TensorStorage, @unchecked Sendable {
     deinit { if owner == nil { HostBlockPool.give(pointer, byteCount: byteCount) } }
 }
 
-/// Large freed blocks kept for the next tensor of the same size. A training step frees and
-/// allocates the same large tensors every time (activations, logits chunks); handed back to the
-/// C library, they return as fresh pages that the kernel zeroes on first touch, which was 14%
-/// of a LoRA bf16 step on the Zen 5 EPYC (clear_page, 35,000 page faults a step).
-enum HostBlockPool {
+/// Large freed blocks kept for the next tensor of the same size, while training. A training
+/// step frees and allocates the same large tensors every time (activations, logits chunks);
+/// handed back to the C library, they return as fresh pages that the kernel zeroes on first
+/// touch, which was 14% of a LoRA bf16 step on the Zen 5 EPYC (clear_page, 35,000 page faults a
+/// step). Off until a trainer turns it on: inference gains nothing from it, and kept blocks only
+/// added to its peak (Qwen2.5-Coder 1.5B's 3-shot eval: 1,444 MiB against 1,199 MiB).
+public enum HostBlockPool {
     /// Smaller blocks are left to malloc, whose bins reuse them.
     static let minimumBytes = 1 << 20
-    /// The most bytes kept unused; past it the longest-kept blocks are freed.
-    static let capacityBytes = 256 << 20
-    // Guarded by `lock`: kept blocks, oldest first, and their total size.
+    // Guarded by `lock`: the most bytes kept unused (past it the longest-kept blocks are
+    // freed), kept blocks, oldest first, and their total size.
+    nonisolated(unsafe) private static var capacity = 0
     nonisolated(unsafe) private static var blocks: [(byteCount: Int, block: UnsafeMutableRawPointer)] = []
     nonisolated(unsafe) private static var held = 0
     private static let lock = NSLock()
+
+    /// Keeps freed blocks of at least 1 MiB, up to `bytes` in all (trainers: 256 MiB); a
+    /// smaller limit frees the longest-kept blocks past it.
+    public static func keepFreedBlocks(upTo bytes: Int) {
+        let evicted = lock.withLock { () -> [UnsafeMutableRawPointer] in
+            capacity = bytes
+            return evictPastCapacity()
+        }
+        for old in evicted { old.deallocate() }
+    }
+
+    /// Bytes kept unused now.
+    static var heldBytes: Int { lock.withLock { held } }
 
     static func take(_ byteCount: Int) -> UnsafeMutableRawPointer {
         if byteCount >= minimumBytes, let block = lock.withLock({ () -> UnsafeMutableRawPointer? in
@@ -60,19 +75,24 @@ enum HostBlockPool {
     }
 
     static func give(_ block: UnsafeMutableRawPointer, byteCount: Int) {
-        guard byteCount >= minimumBytes, byteCount <= capacityBytes else { return block.deallocate() }
+        guard byteCount >= minimumBytes else { return block.deallocate() }
         let evicted = lock.withLock { () -> [UnsafeMutableRawPointer] in
             blocks.append((byteCount, block))
             held += byteCount
-            var evicted: [UnsafeMutableRawPointer] = []
-            while held > capacityBytes {
-                let oldest = blocks.removeFirst()
-                held -= oldest.byteCount
-                evicted.append(oldest.block)
-            }
-            return evicted
+            return evictPastCapacity()
         }
         for old in evicted { old.deallocate() }
+    }
+
+    /// Takes the longest-kept blocks out until what is kept fits the capacity (with `lock` held).
+    private static func evictPastCapacity() -> [UnsafeMutableRawPointer] {
+        var evicted: [UnsafeMutableRawPointer] = []
+        while held > capacity {
+            let oldest = blocks.removeFirst()
+            held -= oldest.byteCount
+            evicted.append(oldest.block)
+        }
+        return evicted
     }
 }
 

@@ -1,10 +1,12 @@
 // Large host blocks are reused for the next tensor of the same size (no fresh pages for the
-// kernel to zero), and a reused block still gives `zeros` zeros.
+// kernel to zero) once a trainer asks, and a reused block still gives `zeros` zeros.
 import XCTest
 @testable import AfinaTensor
 
 final class HostBlockPoolTests: XCTestCase {
     func testALargeFreedBlockIsReusedAndZerosAreStillZeros() {
+        HostBlockPool.keepFreedBlocks(upTo: 256 << 20)  // as trainers do
+        defer { HostBlockPool.keepFreedBlocks(upTo: 0) }
         let backend = CPUBackend()
         let shape = [1024, 700]          // 2.7 MiB, above the pool's 1 MiB floor
         var first: Tensor? = backend.uninitialized(shape)
@@ -19,5 +21,21 @@ final class HostBlockPoolTests: XCTestCase {
         let zeros = backend.zeros(shape)
         XCTAssertEqual(zeros.host.pointer, reusedAddress)
         XCTAssertTrue(backend.floats(zeros).allSatisfy { $0 == 0 })
+    }
+
+    func testNothingIsKeptUntilATrainerAsks() {
+        HostBlockPool.keepFreedBlocks(upTo: 0)  // a process's start: a trainer test may have run before
+        let backend = CPUBackend()
+        var first: Tensor? = backend.uninitialized([1024, 700])
+        first = nil
+        XCTAssertEqual(HostBlockPool.heldBytes, 0, "inference hands freed blocks back")
+        HostBlockPool.keepFreedBlocks(upTo: 256 << 20)
+        defer { HostBlockPool.keepFreedBlocks(upTo: 0) }
+        first = backend.uninitialized([1024, 700])
+        first = nil
+        XCTAssertEqual(HostBlockPool.heldBytes, 1024 * 700 * 4)
+        HostBlockPool.keepFreedBlocks(upTo: 0)
+        XCTAssertEqual(HostBlockPool.heldBytes, 0, "turning the pool off frees what it kept")
+        _ = first
     }
 }
