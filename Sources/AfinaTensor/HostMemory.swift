@@ -50,8 +50,11 @@ public enum HostBlockPool {
     nonisolated(unsafe) private static var held = 0
     private static let lock = NSLock()
 
-    /// Keeps freed blocks of at least 1 MiB, up to `bytes` in all (trainers: 256 MiB); a
-    /// smaller limit frees the longest-kept blocks past it.
+    /// What trainers keep: a step's activations and logits chunks come back within it.
+    public static let trainingBytes = 256 << 20
+
+    /// Keeps freed blocks of at least 1 MiB, up to `bytes` in all (trainers: `trainingBytes`);
+    /// a smaller limit frees the longest-kept blocks past it.
     public static func keepFreedBlocks(upTo bytes: Int) {
         let evicted = lock.withLock { () -> [UnsafeMutableRawPointer] in
             capacity = bytes
@@ -77,6 +80,9 @@ public enum HostBlockPool {
     static func give(_ block: UnsafeMutableRawPointer, byteCount: Int) {
         guard byteCount >= minimumBytes else { return block.deallocate() }
         let evicted = lock.withLock { () -> [UnsafeMutableRawPointer] in
+            // A block larger than the whole pool (or any block while it is off) goes straight
+            // back, rather than evicting every kept block first.
+            guard byteCount <= capacity else { return [block] }
             blocks.append((byteCount, block))
             held += byteCount
             return evictPastCapacity()

@@ -5,7 +5,7 @@ import XCTest
 
 final class HostBlockPoolTests: XCTestCase {
     func testALargeFreedBlockIsReusedAndZerosAreStillZeros() {
-        HostBlockPool.keepFreedBlocks(upTo: 256 << 20)  // as trainers do
+        HostBlockPool.keepFreedBlocks(upTo: HostBlockPool.trainingBytes)  // as trainers do
         defer { HostBlockPool.keepFreedBlocks(upTo: 0) }
         let backend = CPUBackend()
         let shape = [1024, 700]          // 2.7 MiB, above the pool's 1 MiB floor
@@ -29,7 +29,7 @@ final class HostBlockPoolTests: XCTestCase {
         var first: Tensor? = backend.uninitialized([1024, 700])
         first = nil
         XCTAssertEqual(HostBlockPool.heldBytes, 0, "inference hands freed blocks back")
-        HostBlockPool.keepFreedBlocks(upTo: 256 << 20)
+        HostBlockPool.keepFreedBlocks(upTo: HostBlockPool.trainingBytes)
         defer { HostBlockPool.keepFreedBlocks(upTo: 0) }
         first = backend.uninitialized([1024, 700])
         first = nil
@@ -37,5 +37,18 @@ final class HostBlockPoolTests: XCTestCase {
         HostBlockPool.keepFreedBlocks(upTo: 0)
         XCTAssertEqual(HostBlockPool.heldBytes, 0, "turning the pool off frees what it kept")
         _ = first
+    }
+
+    func testABlockLargerThanThePoolDoesNotEvictTheKeptOnes() {
+        HostBlockPool.keepFreedBlocks(upTo: 0)
+        HostBlockPool.keepFreedBlocks(upTo: 3 << 20)
+        defer { HostBlockPool.keepFreedBlocks(upTo: 0) }
+        let backend = CPUBackend()
+        var kept: Tensor? = backend.uninitialized([1024, 700])      // 2.7 MiB: fits
+        var large: Tensor? = backend.uninitialized([1024, 1024])    // 4 MiB: does not
+        kept = nil
+        large = nil
+        XCTAssertEqual(HostBlockPool.heldBytes, 1024 * 700 * 4)
+        _ = (kept, large)
     }
 }

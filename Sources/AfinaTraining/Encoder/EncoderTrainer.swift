@@ -44,7 +44,7 @@ public final class EncoderTrainer: LoopTrainer, @unchecked Sendable {
         (self.model, self.optimizer, self.examples, self.task, self.settings) = (model, optimizer, examples, task, settings)
         sampler = BatchSampler(count: examples.count, seed: settings.seed)
         gradients = Gradients(optimizer.parameters, backend: model.trainingBackend)
-        HostBlockPool.keepFreedBlocks(upTo: 256 << 20)
+        HostBlockPool.keepFreedBlocks(upTo: HostBlockPool.trainingBytes)
     }
 
     /// The inputs and objective of a micro-batch; masked-LM draws its masks from `seed`.

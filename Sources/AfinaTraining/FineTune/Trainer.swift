@@ -81,7 +81,7 @@ public final class Trainer: LoopTrainer, @unchecked Sendable {
         (self.distillation, self.group) = (distillation, group)
         sampler = BatchSampler(count: examples.count, seed: settings.seed)
         gradients = Gradients(optimizer.parameters, backend: model.trainingBackend)
-        HostBlockPool.keepFreedBlocks(upTo: 256 << 20)
+        HostBlockPool.keepFreedBlocks(upTo: HostBlockPool.trainingBytes)
     }
 
     /// Draws the next effective batch and applies one update. A non-finite loss stops before
