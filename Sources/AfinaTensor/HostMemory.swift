@@ -1,5 +1,6 @@
 // Host (CPU) memory shared by the reference and CPU backends: 64-byte aligned buffers, or a
 // view into memory someone else owns (a memory-mapped model file).
+import CAfinaKernels
 import Foundation
 
 /// Tensor memory in host RAM.
@@ -41,8 +42,11 @@ public final class HostStorage: TensorStorage, @unchecked Sendable {
 /// step). Off until a trainer turns it on: inference gains nothing from it, and kept blocks only
 /// added to its peak (Qwen2.5-Coder 1.5B's 3-shot eval: 1,444 MiB against 1,199 MiB).
 public enum HostBlockPool {
-    /// Smaller blocks are left to malloc, whose bins reuse them.
-    static let minimumBytes = 1 << 20
+    /// Smaller blocks are left to malloc, whose bins reuse them. Blocks this large are mapped
+    /// on their own while the pool is on, so those it does not keep go back to the kernel:
+    /// left in the heap, the [256 tokens, 576] activations (590 KB) and what the loader freed
+    /// fragmented it, and SmolLM2's full fine-tuning peaked 90 MB higher (1 MiB blocks, heap).
+    static let minimumBytes = 256 << 10
     // Guarded by `lock`: the most bytes kept unused (past it the longest-kept blocks are
     // freed), kept blocks, oldest first, and their total size.
     nonisolated(unsafe) private static var capacity = 0
@@ -58,6 +62,7 @@ public enum HostBlockPool {
     public static func keepFreedBlocks(upTo bytes: Int) {
         let evicted = lock.withLock { () -> [UnsafeMutableRawPointer] in
             capacity = bytes
+            if bytes > 0 { afina_map_blocks_from(minimumBytes) } else { afina_keep_freed_memory() }
             return evictPastCapacity()
         }
         for old in evicted { old.deallocate() }

@@ -287,6 +287,18 @@ final class BackwardOpTests: XCTestCase {
         }
     }
 
+    func testCPUWeightGradientInBoundedSlicesMatchesReference() {
+        // 16,385 tokens: the CPU backend hands BLAS 64 gradient rows at a time, so every
+        // thread's slice is cut. Small integers keep every sum exact in any order.
+        let (n, m, k) = (16_385, 600, 3)
+        let dy = (0..<n * m).map { Float($0 * 7 % 5 - 2) }, x = (0..<n * k).map { Float($0 * 3 % 7 - 3) }
+        let start = (0..<m * k).map { Float($0 % 11) }
+        let (g, gRef) = (t(start, [m, k], on: cpu), t(start, [m, k], on: ref))
+        cpu.accumulateWeightGradient(t(dy, [n, m], on: cpu), t(x, [n, k], on: cpu), alpha: 0.5, into: g)
+        ref.accumulateWeightGradient(t(dy, [n, m], on: ref), t(x, [n, k], on: ref), alpha: 0.5, into: gRef)
+        XCTAssertEqual(cpu.floats(g), ref.floats(gRef))
+    }
+
     func testCPURMSNormSwiGLUAndEmbeddingBackwardMatchReference() {
         for (n, d) in [(1, 64), (7, 96), (3, 33), (40, 48)] {
             let x = values(n * d, scale: 2), w = values(d), dy = values(n * d), start = values(d)
