@@ -208,7 +208,7 @@ final class KQuantDotTests: XCTestCase {
     }
 
     /// The decode path of `linear` (1-4 rows) uses the fused kernels, prefill (more rows) the
-    /// dequantized tiles; both must agree with the reference backend.
+    /// int16 product or the dequantized tiles; both must agree with the reference backend.
     func testQuantizedLinearMatchesReferenceForDecodeAndPrefill() {
         let cpu = CPUBackend(), reference = ReferenceBackend()
         var random = Random(state: 11)
@@ -227,8 +227,10 @@ final class KQuantDotTests: XCTestCase {
                     let row = Array(bytes[(i % m) * k / 256 * type.bytesPerBlock..<(i % m + 1) * k / 256 * type.bytesPerBlock])
                     let xRow = Array(values[(i / m) * k..<(i / m + 1) * k])
                     let magnitude = Self.referenceDot(type, row, xRow).magnitude
-                    // Decoding rounds x to 16 bits where the int16 forms run.
-                    let rounding = n <= 4 && DecodeDotKernel.best.roundsActivations(for: type) ? Self.int16RoundingBound(type, row, xRow) : 0
+                    // Decoding rounds x to 16 bits per 256 values where the int16 forms run,
+                    // prefill per 64 where the int16 product runs.
+                    let rounding = n <= 4 && DecodeDotKernel.best.roundsActivations(for: type) ? Self.int16RoundingBound(type, row, xRow)
+                        : n > 4 && CPUBackend.multipliesInInt16(type) ? Self.int16RoundingBound(type, row, xRow, block: 64) : 0
                     XCTAssertLessThanOrEqual(abs(Double(a) - Double(b)), 1e-6 * magnitude + rounding, "\(type), \(n) rows, output \(i)")
                 }
             }

@@ -101,6 +101,8 @@ public final class CPUBackend: HostBackend {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(r.count), Int32(k), 1, x.f32,
                             Int32(k), weight.f32 + r.lowerBound * k, Int32(k), 0, out.f32 + r.lowerBound, Int32(m))
             }
+        } else if Self.multipliesInInt16(weight.dtype), !usesBF16 {
+            int16Product(x, weight, into: out)
         } else {
             quantizedTiledGEMM(x, weight, out)
         }
