@@ -60,3 +60,33 @@ static inline __m256i nibbles32(const uint8_t *qs) {
     default: kernel(4, __VA_ARGS__); break;                                         \
     }
 #define INLINE static inline __attribute__((always_inline))
+
+// Q6_K with int16 weights (quant_dot_int16.c, quant_gemm_int16.c): per half of 128 values, the
+// low nibbles of ql's 64 bytes are values 0-63 and the high nibbles 64-127, each with 2 bits
+// from qh (bits 0-1 and 2-3, then 4-5 and 6-7). (q - 32) times its signed 8-bit scale fits 16
+// bits (at most 4096).
+#define AVX512_BW __attribute__((target("avx512f,avx512bw")))
+
+/// Half n (0 or 1) of the Q6_K super-block b: w[j] = values 128n + 32j ..< + 32, as (q - 32) * scale.
+AVX512_BW INLINE void q6_k_half_i16(const uint8_t *b, int n, __m512i w[4]) {
+    const __m512i low4 = _mm512_set1_epi8(0x0F), low2 = _mm512_set1_epi8(0x03), offset = _mm512_set1_epi16(32);
+    // int16 lanes 16-31 of a 32-value step take the next of its two scales.
+    const __m512i upperHalf = _mm512_mask_set1_epi16(_mm512_setzero_si512(), 0xFFFF0000u, 1);
+    // qh's bits for the first and second 32 bytes of each step: shifts 0 and 2, then 4 and 6.
+    const __m512i shiftLow = _mm512_mask_set1_epi16(_mm512_setzero_si512(), 0xFFFF0000u, 2);
+    const __m512i shiftHigh = _mm512_add_epi16(shiftLow, _mm512_set1_epi16(4));
+    const __m512i scales = _mm512_zextsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 192))));
+    const __m512i ql = _mm512_loadu_si512(b + 64 * n);
+    const __m256i qh32 = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * n));
+    const __m512i qh = _mm512_inserti64x4(_mm512_castsi256_si512(qh32), qh32, 1);
+    const __m512i qa = _mm512_or_si512(_mm512_and_si512(ql, low4),
+                                       _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, shiftLow), low2), 4));
+    const __m512i qb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                                       _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, shiftHigh), low2), 4));
+    const __m256i parts[4] = {_mm512_castsi512_si256(qa), _mm512_extracti64x4_epi64(qa, 1),
+                              _mm512_castsi512_si256(qb), _mm512_extracti64x4_epi64(qb, 1)};
+    for (int j = 0; j < 4; j++) {
+        const __m512i s = _mm512_permutexvar_epi16(_mm512_add_epi16(upperHalf, _mm512_set1_epi16(8 * n + 2 * j)), scales);
+        w[j] = _mm512_mullo_epi16(_mm512_sub_epi16(_mm512_cvtepu8_epi16(parts[j]), offset), s);
+    }
+}

@@ -8,7 +8,7 @@ extension CPUBackend {
                 : "fp32: \(BLASKernels.summary), one slice per thread"),
             ("quantized decode", "fused row dots: " + decodeSummary),
             ("quantized prefill", usesBF16 ? "weight tiles dequantized and packed to bf16, then the bf16 tiles"
-                : (Self.multipliesInInt16(.q4_K) ? "Q4_K: activations rounded to int16 per 64 values, exact integer products "
+                : (Self.multipliesInInt16(.q4_K) ? "Q4_K, Q6_K: activations rounded to int16 per 64 values, exact integer products "
                     + "(AVX-512 VNNI); others: " : "") + "weight tiles dequantized to fp32, then OpenBLAS sgemm"),
         ]
     }
