@@ -130,6 +130,10 @@ public protocol Backend: AnyObject, Sendable {
     /// x [N, in] times weight [out, in] transposed, plus bias [out]: [N, out]. `weight` may be
     /// quantized.
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor
+    /// `linear` of the same x with each of several weights (attention's q, k and v; the MLP's
+    /// gate and up), in one pass where a backend can (the CPU backend's decoding: one hand-off
+    /// to the cores instead of one per weight).
+    func linear(_ x: Tensor, weights: [(weight: Tensor, bias: Tensor?)]) -> [Tensor]
     /// Elementwise a + b (same shape).
     func add(_ a: Tensor, _ b: Tensor) -> Tensor
     /// y += alpha * x, in place (same element count).
@@ -153,6 +157,10 @@ public protocol Backend: AnyObject, Sendable {
 }
 
 extension Backend {
+    public func linear(_ x: Tensor, weights: [(weight: Tensor, bias: Tensor?)]) -> [Tensor] {
+        weights.map { linear(x, weight: $0.weight, bias: $0.bias) }
+    }
+
     /// Attention with softmax scale 1/sqrt(headDim) and no bias (the Llama family, BERT).
     public func attention(query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
                           heads: Int, kvHeads: Int, headDim: Int) -> Tensor {

@@ -91,10 +91,11 @@ public final class Gemma3: CausalLM, @unchecked Sendable {
             let local = c.slidingLayers[i]
             let invFreq = local ? localInvFreq : globalInvFreq
             let h = b.rmsNorm(x, weight: layer.inputNorm, eps: c.rmsNormEps)
-            let q = headNorm(layer.q(h, b), layer.queryNorm, heads: c.headCount)
-            let k = b.rope(headNorm(layer.k(h, b), layer.keyNorm, heads: c.kvHeadCount), positions: positions,
+            let qkv = Linear.apply([layer.q, layer.k, layer.v], h, b)
+            let q = headNorm(qkv[0], layer.queryNorm, heads: c.headCount)
+            let k = b.rope(headNorm(qkv[1], layer.keyNorm, heads: c.kvHeadCount), positions: positions,
                            headDim: c.headDim, invFreq: invFreq)
-            let v = layer.v(h, b)
+            let v = qkv[2]
             var seen = (keys: cache.keys[i], values: cache.values[i], spans: local ? localSpans : spans)
             if cache.rings[i] != nil {
                 seen = cache.windowed(layer: i, keys: k, values: v, spans: spans, window: c.slidingWindow)
@@ -107,7 +108,8 @@ public final class Gemma3: CausalLM, @unchecked Sendable {
                                         kvHeads: c.kvHeadCount, headDim: c.headDim, scale: attentionScale, bias: nil)
             x = b.add(x, b.rmsNorm(layer.o(attention, b), weight: layer.postAttentionNorm, eps: c.rmsNormEps))
             let m = b.rmsNorm(x, weight: layer.preFeedforwardNorm, eps: c.rmsNormEps)
-            let hidden = b.multiply(b.gelu(layer.gate(m, b), approximation: .tanh), layer.up(m, b))   // [N, FF]
+            let gateUp = Linear.apply([layer.gate, layer.up], m, b)
+            let hidden = b.multiply(b.gelu(gateUp[0], approximation: .tanh), gateUp[1])  // [N, FF]
             x = b.add(x, b.rmsNorm(layer.down(hidden, b), weight: layer.postFeedforwardNorm, eps: c.rmsNormEps))
         }
         for chunk in chunks { cache.advance(slot: chunk.slot, by: chunk.tokens.count) }

@@ -43,3 +43,12 @@ public struct Linear: @unchecked Sendable {
         return y
     }
 }
+
+extension Linear {
+    /// Several layers of the same input (attention's q, k and v; the MLP's gate and up). Without
+    /// adapters they go to the backend as one call, which decodes them in one pass.
+    public static func apply(_ layers: [Linear], _ x: Tensor, _ backend: any Backend) -> [Tensor] {
+        guard layers.allSatisfy({ $0.lora == nil }) else { return layers.map { $0(x, backend) } }
+        return backend.linear(x, weights: layers.map { ($0.weight, $0.bias) })
+    }
+}

@@ -72,16 +72,18 @@ public final class Llama: CausalLM, @unchecked Sendable {
         var x = b.embedding(embed, ids: chunks.flatMap(\.tokens))                    // [N, D]
         for (i, layer) in layers.enumerated() {
             let attnIn = b.rmsNorm(x, weight: layer.attnNorm, eps: c.rmsNormEps)      // [N, D]
-            let q = b.rope(layer.q(attnIn, b), positions: positions, headDim: c.headDim, invFreq: invFreq)  // [N, H*hd]
-            let k = b.rope(layer.k(attnIn, b), positions: positions, headDim: c.headDim, invFreq: invFreq)  // [N, Hkv*hd]
-            let v = layer.v(attnIn, b)                                                   // [N, Hkv*hd]
+            let qkv = Linear.apply([layer.q, layer.k, layer.v], attnIn, b)
+            let q = b.rope(qkv[0], positions: positions, headDim: c.headDim, invFreq: invFreq)  // [N, H*hd]
+            let k = b.rope(qkv[1], positions: positions, headDim: c.headDim, invFreq: invFreq)  // [N, Hkv*hd]
+            let v = qkv[2]                                                               // [N, Hkv*hd]
             b.copyRows(k, into: cache.keys[i], at: cacheRows)
             b.copyRows(v, into: cache.values[i], at: cacheRows)
             let attn = b.attention(query: q, keys: cache.keys[i], values: cache.values[i], spans: spans,
                                    heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim)
             x = b.add(x, layer.o(attn, b))
             let mlpIn = b.rmsNorm(x, weight: layer.mlpNorm, eps: c.rmsNormEps)
-            let hidden = b.swiglu(gate: layer.gate(mlpIn, b), up: layer.up(mlpIn, b))   // [N, FF]
+            let gateUp = Linear.apply([layer.gate, layer.up], mlpIn, b)
+            let hidden = b.swiglu(gate: gateUp[0], up: gateUp[1])                        // [N, FF]
             x = b.add(x, layer.down(hidden, b))
         }
         for chunk in chunks { cache.advance(slot: chunk.slot, by: chunk.tokens.count) }

@@ -95,7 +95,7 @@ public final class CPUBackend: HostBackend {
                             x.f32 + r.lowerBound * k, Int32(k), weight.f32, Int32(k), 0, out.f32 + r.lowerBound * m, Int32(m))
             }
         } else if n <= 4 {
-            rowDots(x, weight, out)
+            rowDots(x, [(weight, out)])
         } else if weight.dtype == .f32 {
             Parallel.forEach(m, workPerItem: n * k) { r in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(r.count), Int32(k), 1, x.f32,
@@ -106,9 +106,7 @@ public final class CPUBackend: HostBackend {
         } else {
             quantizedTiledGEMM(x, weight, out)
         }
-        if let bias {
-            for r in 0..<n { for j in 0..<m { out.f32[r * m + j] += bias.f32[j] } }
-        }
+        if let bias { addBias(bias, to: out) }
         return out
     }
 
@@ -182,7 +180,7 @@ public final class CPUBackend: HostBackend {
         let result = zeros(query.shape)
         let (qStride, kvStride) = (Int32(heads * headDim), Int32(kvHeads * headDim))
         let jobs = spans.flatMap { span in (0..<heads).map { (span, $0) } }
-        let work = spans.map { $0.count * $0.keyCount * headDim * 2 }.reduce(0, +)
+        let work = spans.map { $0.count * $0.keyCount * headDim * 2 }.reduce(0, +) * heads
         Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1)) { range in
             for (span, h) in jobs[range] {
                 let visible = span.keyCount
