@@ -1,5 +1,5 @@
 // The fused row dots of ggml's 32-value blocks (Sources/CAfinaKernels/quant_dot.c: Q4_0, Q4_1,
-// Q5_0, Q8_0) against the reference: Quant.dequantize (bit-identical to gguf-py) then a dot in
+// Q5_0, Q8_0; kquant_dot.c: Q4_1 on AVX-512) against the reference: Quant.dequantize (bit-identical to gguf-py) then a dot in
 // Double, through the decode path of `linear` (1-4 rows).
 //
 // Tolerance: |fast - reference| <= 1e-6 * sum_i |w_i * x_i|, as for the k-quants
@@ -55,6 +55,25 @@ final class QuantDotTests: XCTestCase {
                     }
                 }
             }
+        }
+    }
+
+    /// Decoding several sequences together gives each the logits it gets alone (the forms that
+    /// widen a block once for every activation row keep each row's own order of operations).
+    func testEachActivationRowGetsTheSameBitsWhateverTheNumberOfRows() {
+        let cpu = CPUBackend()
+        var random = KQuantDotTests.Random(state: 13)
+        let (m, k) = (5, 32 * 19)
+        for type in [DType.q4_0, .q4_1, .q5_0, .q8_0] {
+            let bytes = Self.randomBlocks(type, m * k / 32, &random)
+            let w = bytes.withUnsafeBytes { cpu.tensor(bytes: $0, dtype: type, shape: [m, k], owner: nil) }
+            let x = (0..<(4 * k)).map { _ in random.float(-2...2) }
+            func product(_ rows: Range<Int>) -> [UInt32] {
+                let input = cpu.tensor(Array(x[(rows.lowerBound * k)..<(rows.upperBound * k)]), shape: [rows.count, k])
+                return cpu.floats(cpu.linear(input, weight: w, bias: nil)).map(\.bitPattern)
+            }
+            let alone = (0..<4).map { product($0..<$0 + 1) }
+            for n in 2...4 { XCTAssertEqual(product(0..<n), Array(alone[..<n].joined()), "\(type), \(n) rows") }
         }
     }
 

@@ -32,8 +32,9 @@ extension CPUBackend {
         let int16 = (blocks.contains(32) ? Int16Activations(x, block: 32) : nil,
                      blocks.contains(256) ? Int16Activations(x, block: 256) : nil)
         defer { int16.0?.deallocate(); int16.1?.deallocate() }
-        // Q4_K/Q5_K meet their mins with each activation row's exact 32-value sums, made once here.
-        let needsSums = products.contains { $0.weight.dtype == .q4_K || $0.weight.dtype == .q5_K }
+        // Q4_K/Q5_K meet their mins, and Q4_1 on AVX-512 its m, with each activation row's
+        // exact 32-value sums, made once here.
+        let needsSums = products.contains { [.q4_K, .q5_K].contains($0.weight.dtype) || kernel.q4_1(for: $0.weight.dtype) }
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: needsSums ? n * k / 32 : 0)
         defer { sums.deallocate() }
         if needsSums { for i in 0..<n { afina_sub_block_sums(x.f32 + i * k, k, sums + i * k / 32) } }
@@ -79,6 +80,10 @@ extension CPUBackend {
                             : afina_dot_q8_0_i16(w, xq, xd, blocks)
                     }
                 }
+                continue
+            }
+            if DecodeDotKernel.best.q4_1(for: type) {
+                afina_dot_q4_1_512(w, x.f32, k, sums, Int32(n), out.f32 + j, m, blocks)
                 continue
             }
             if let blockDot {

@@ -2,8 +2,8 @@
 // AVX-512 forms where the CPU has AVX-512 (kquant_dot.c; on the Zen 5 EPYC they decode
 // Qwen2.5-Coder 1.5B Q4_K_M faster than the 8-lane ones), else AVX2; or, fastest, with
 // activations rounded to int16 (quant_dot_int16.c): Q4_K, Q5_K and Q6_K per 256 values, Q5_0
-// and Q8_0 per 32, exact integer products. Q4_0 / Q4_1 keep the float AVX2 form (SmolLM2's
-// decode gained nothing). AFINA_DECODE_KERNEL=avx512 or avx2 picks float activations for
+// and Q8_0 per 32, exact integer products. Q4_1 keeps float activations in an AVX-512 form, and
+// Q4_0 the AVX2 one. AFINA_DECODE_KERNEL=avx512 or avx2 picks float activations for
 // comparisons.
 import CAfinaKernels
 
@@ -27,6 +27,10 @@ public enum DecodeDotKernel: String, Sendable, CaseIterable, KernelChoice {
     var q4K: SummedDot { self == .avx2 ? afina_dot_q4_k : afina_dot_q4_k_512 }
     var q5K: SummedDot { self == .avx2 ? afina_dot_q5_k : afina_dot_q5_k_512 }
     var q6K: PlainDot { self == .avx2 ? afina_dot_q6_k : afina_dot_q6_k_512 }
+
+    /// Whether `type`'s rows take the AVX-512 Q4_1 form (float activations: int16 ones gained
+    /// SmolLM2 nothing over it).
+    func q4_1(for type: DType) -> Bool { type == .q4_1 && self != .avx2 }
 
     /// How many values share one int16 activation scale when `type`'s rows are dotted with
     /// int16 activations (256 for the k-quants, 32 for ggml's 32-value blocks), or nil where

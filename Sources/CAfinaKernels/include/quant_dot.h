@@ -29,6 +29,9 @@ void afina_dot_q4_k_512(const void *w, const float *x, long ldx, const float *su
 void afina_dot_q5_k_512(const void *w, const float *x, long ldx, const float *sums, int rows, float *out, long ldout,
                         int blocks);
 void afina_dot_q6_k_512(const void *w, const float *x, long ldx, int rows, float *out, long ldout, int blocks);
+/// Q4_1 rows on AVX-512, with each x row's 32-value sums (as afina_dot_q4_k_512).
+void afina_dot_q4_1_512(const void *w, const float *x, long ldx, const float *sums, int rows, float *out, long ldout,
+                        int blocks);
 /// Activations for the int16 forms below: each block of `block` values of x (count a
 /// multiple of it) as int16 q = round(x * 32767 / amax), ties to even, with its scale
 /// amax / 32767 in scales[block index]. AVX-512 (f, bw), as are the forms below.
