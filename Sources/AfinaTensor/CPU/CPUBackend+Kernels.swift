@@ -16,9 +16,9 @@ extension CPUBackend {
     private var decodeSummary: String {
         switch DecodeDotKernel.best {
         case .avx2: "AVX2, float activations"
-        case .avx512: "float activations; AVX2 for Q4_0, Q4_1, Q5_0, Q8_0, AVX-512 for Q4_K, Q5_K, Q6_K"
+        case .avx512: "float activations; AVX2 for Q4_0, Q5_0, Q8_0, AVX-512 for Q4_1, Q4_K, Q5_K, Q6_K"
         case .int16: "activations rounded to int16, exact integer products (AVX-512): per 32 values for Q5_0, Q8_0, "
-            + "per 256 for Q4_K, Q5_K, Q6_K; float activations for Q4_0, Q4_1 (AVX2)"
+            + "per 256 for Q4_K, Q5_K, Q6_K; float activations for Q4_1 (AVX-512), Q4_0 (AVX2)"
         }
     }
 }
