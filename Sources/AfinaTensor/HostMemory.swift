@@ -107,6 +107,21 @@ public enum HostBlockPool {
     }
 }
 
+/// Scratch memory for `count` values of T from the block pool: while training, a freed block
+/// of the same size comes back with its pages in, where a fresh one would fault and be zeroed
+/// again (bf16 packing buffers: 6% of a full bf16 step in page clearing).
+struct Scratch<T> {
+    let pointer: UnsafeMutablePointer<T>
+    private let bytes: Int
+
+    init(_ count: Int) {
+        bytes = max(count * MemoryLayout<T>.stride, 1)
+        pointer = HostBlockPool.take(bytes).bindMemory(to: T.self, capacity: count)
+    }
+
+    func release() { HostBlockPool.give(UnsafeMutableRawPointer(pointer), byteCount: bytes) }
+}
+
 extension Tensor {
     /// The host storage; a programming error if this tensor lives on another device.
     var host: HostStorage { storage as! HostStorage }

@@ -78,9 +78,9 @@ extension CPUBackend: TrainingBackend {
         Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1), minimumWork: minimumWork) { range in
             for (span, kvh) in jobs[range] {
                 let (n, visible) = (span.count, span.keyCount)
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: n * visible)
-                let dp = UnsafeMutablePointer<Float>.allocate(capacity: n * visible)
-                defer { p.deallocate(); dp.deallocate() }
+                let (pScratch, dpScratch) = (Scratch<Float>(n * visible), Scratch<Float>(n * visible))
+                defer { pScratch.release(); dpScratch.release() }
+                let (p, dp) = (pScratch.pointer, dpScratch.pointer)
                 let kvOffset = span.keyRow * kvStride + kvh * headDim
                 let (k, v) = (keys.f32 + kvOffset, values.f32 + kvOffset)
                 let (dkh, dvh) = (dk.f32 + kvOffset, dv.f32 + kvOffset)

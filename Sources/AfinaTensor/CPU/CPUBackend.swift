@@ -188,8 +188,9 @@ public final class CPUBackend: HostBackend {
                 let q = query.f32 + span.queryRow * Int(qStride) + h * headDim
                 let k = keys.f32 + span.keyRow * Int(kvStride) + kvh * headDim
                 let v = values.f32 + span.keyRow * Int(kvStride) + kvh * headDim
-                let scores = UnsafeMutablePointer<Float>.allocate(capacity: span.count * visible)
-                defer { scores.deallocate() }
+                let memory = Scratch<Float>(span.count * visible)
+                defer { memory.release() }
+                let scores = memory.pointer
                 let out = result.f32 + span.queryRow * Int(qStride) + h * headDim
                 if span.count == 1 {
                     // Decoding: plain SIMD loops over the keys it sees; BLAS calls this small
