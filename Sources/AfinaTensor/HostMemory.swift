@@ -57,7 +57,7 @@ public enum HostBlockPool {
     /// What trainers keep: a step's activations and logits chunks come back within it.
     public static let trainingBytes = 256 << 20
 
-    /// Keeps freed blocks of at least 1 MiB, up to `bytes` in all (trainers: `trainingBytes`);
+    /// Keeps freed blocks of at least `minimumBytes`, up to `bytes` in all (trainers: `trainingBytes`);
     /// a smaller limit frees the longest-kept blocks past it.
     public static func keepFreedBlocks(upTo bytes: Int) {
         let evicted = lock.withLock { () -> [UnsafeMutableRawPointer] in

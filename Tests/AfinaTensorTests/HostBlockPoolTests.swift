@@ -8,7 +8,7 @@ final class HostBlockPoolTests: XCTestCase {
         HostBlockPool.keepFreedBlocks(upTo: HostBlockPool.trainingBytes)  // as trainers do
         defer { HostBlockPool.keepFreedBlocks(upTo: 0) }
         let backend = CPUBackend()
-        let shape = [1024, 700]          // 2.7 MiB, above the pool's 1 MiB floor
+        let shape = [1024, 700]          // 2.7 MiB, above the pool's 256 KiB floor
         var first: Tensor? = backend.uninitialized(shape)
         let address = first!.host.pointer
         first!.f32.update(repeating: 7, count: 1024 * 700)

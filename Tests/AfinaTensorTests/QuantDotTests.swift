@@ -29,13 +29,19 @@ final class QuantDotTests: XCTestCase {
         return bytes
     }
 
+    /// A random [m, k] weight of `type` on the CPU backend, with its bytes.
+    static func weight(_ type: DType, _ m: Int, _ k: Int, _ random: inout KQuantDotTests.Random,
+                       on cpu: CPUBackend) -> (bytes: [UInt8], tensor: Tensor) {
+        let bytes = randomBlocks(type, m * k / 32, &random)
+        return (bytes, bytes.withUnsafeBytes { cpu.tensor(bytes: $0, dtype: type, shape: [m, k], owner: nil) })
+    }
+
     func testFusedDotsOf32ValueBlocksMatchDequantizeThenDot() {
         let cpu = CPUBackend()
         var random = KQuantDotTests.Random(state: 5)
         let (m, k) = (13, 32 * 37)
         for type in [DType.q4_0, .q4_1, .q5_0, .q8_0] {
-            let bytes = Self.randomBlocks(type, m * k / 32, &random)
-            let w = bytes.withUnsafeBytes { cpu.tensor(bytes: $0, dtype: type, shape: [m, k], owner: nil) }
+            let (bytes, w) = Self.weight(type, m, k, &random, on: cpu)
             let int16 = DecodeDotKernel.best.roundsActivations(for: type)
             for n in 1...4 {
                 let x = (0..<(n * k)).map { _ in random.float(-1...1) }
@@ -65,8 +71,7 @@ final class QuantDotTests: XCTestCase {
         var random = KQuantDotTests.Random(state: 13)
         let (m, k) = (5, 32 * 19)
         for type in [DType.q4_0, .q4_1, .q5_0, .q8_0] {
-            let bytes = Self.randomBlocks(type, m * k / 32, &random)
-            let w = bytes.withUnsafeBytes { cpu.tensor(bytes: $0, dtype: type, shape: [m, k], owner: nil) }
+            let w = Self.weight(type, m, k, &random, on: cpu).tensor
             let x = (0..<(4 * k)).map { _ in random.float(-2...2) }
             func product(_ rows: Range<Int>) -> [UInt32] {
                 let input = cpu.tensor(Array(x[(rows.lowerBound * k)..<(rows.upperBound * k)]), shape: [rows.count, k])
