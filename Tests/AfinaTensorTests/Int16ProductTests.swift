@@ -40,6 +40,31 @@ final class Int16ProductTests: XCTestCase {
         }
     }
 
+    /// A NaN or an infinity in a token's activations makes that token's outputs non-finite, as
+    /// in float (a NaN block's scale is NaN), and leaves the other tokens' outputs alone.
+    func testNaNAndInfinityStayInTheirToken() throws {
+        try XCTSkipUnless(CPUBackend.multipliesInInt16(.q4_K), "the int16 product needs AVX-512 VNNI")
+        let cpu = CPUBackend()
+        var random = K.Random(state: 23)
+        let (n, m, k) = (40, 7, 512)
+        for type in [DType.q4_K, .q6_K] {
+            let bytes = K.randomBlocks(type, m * k / 256, &random)
+            let w = bytes.withUnsafeBytes { cpu.tensor(bytes: $0, dtype: type, shape: [m, k], owner: nil) }
+            var x = (0..<(n * k)).map { _ in random.float(-1...1) }
+            x[3 * k + 37] = .nan
+            x[33 * k + 300] = .infinity
+            let out = cpu.floats(cpu.linear(cpu.tensor(x, shape: [n, k]), weight: w, bias: nil))
+            for t in 0..<n {
+                let row = out[(t * m)..<((t + 1) * m)]
+                if t == 3 || t == 33 {
+                    XCTAssertFalse(row.contains { $0.isFinite }, "\(type), token \(t): \(row)")
+                } else {
+                    XCTAssertTrue(row.allSatisfy(\.isFinite), "\(type), token \(t)")
+                }
+            }
+        }
+    }
+
     /// Every weight and activation at its largest: each int32 lane then holds 64 * 945 * 32767
     /// (Q4_K) or 16 * 4096 * 32767 (Q6_K), just under 2^31, before it is folded into float.
     func testLargestProductsDoNotOverflow() throws {
