@@ -141,7 +141,6 @@ void afina_dot_q6_k(const void *w, const float *x, long ldx, int rows, float *ou
 // The same dots on 16-lane AVX-512 registers, for CPUs that run them at full width (the Zen 5
 // EPYC machines). Each row's sums come in another order than the AVX2 forms' (16 lanes, half
 // the steps), still the same whatever the number of rows.
-#define AVX512 __attribute__((target("avx512f,avx512bw")))
 
 /// 16 bytes at p, zero-extended to 16 int32 lanes.
 AVX512 static inline __m512i u8x16(const uint8_t *p) { return _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p)); }

@@ -61,14 +61,35 @@ static inline __m256i nibbles32(const uint8_t *qs) {
     }
 #define INLINE static inline __attribute__((always_inline))
 
-// Q6_K with int16 weights (quant_dot_int16.c, quant_gemm_int16.c): per half of 128 values, the
-// low nibbles of ql's 64 bytes are values 0-63 and the high nibbles 64-127, each with 2 bits
-// from qh (bits 0-1 and 2-3, then 4-5 and 6-7). (q - 32) times its signed 8-bit scale fits 16
-// bits (at most 4096).
-#define AVX512_BW __attribute__((target("avx512f,avx512bw")))
+/// The AVX-512 forms (kquant_dot.c, quant_dot_int16.c): call only where the CPU has F and BW.
+#define AVX512 __attribute__((target("avx512f,avx512bw")))
+
+// K-quants as int16 weights, quant times sub-block scale (quant_dot_int16.c, quant_gemm_int16.c).
+
+/// Chunk c (0-3) of a Q4_K or Q5_K super-block: its 32 bytes at qs are 64 values, the low
+/// nibbles sub-block 2c (`lo`) and the high ones 2c + 1 (`hi`); Q5_K (`five`) ORs in bit 4 from
+/// qh (its 32 bytes widened to int16; bits 2c, 2c + 1). Quant times 6-bit scale is at most
+/// 31 * 63 = 1953.
+AVX512 INLINE void q45_k_chunk_i16(const uint8_t *qs, __m512i qh, int c, const uint8_t *scale, int five, __m512i *lo,
+                                   __m512i *hi) {
+    const __m512i low4 = _mm512_set1_epi16(0x0F), one = _mm512_set1_epi16(1);
+    const __m512i q = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(qs + 32 * c)));
+    __m512i ql = _mm512_and_si512(q, low4), qu = _mm512_srli_epi16(q, 4);
+    if (five) {
+        const __m512i h = _mm512_srl_epi16(qh, _mm_cvtsi32_si128(2 * c));
+        ql = _mm512_or_si512(ql, _mm512_slli_epi16(_mm512_and_si512(h, one), 4));
+        qu = _mm512_or_si512(qu, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(h, 1), one), 4));
+    }
+    *lo = _mm512_mullo_epi16(ql, _mm512_set1_epi16(scale[2 * c]));
+    *hi = _mm512_mullo_epi16(qu, _mm512_set1_epi16(scale[2 * c + 1]));
+}
+
+// Q6_K: per half of 128 values, the low nibbles of ql's 64 bytes are values 0-63 and the high
+// nibbles 64-127, each with 2 bits from qh (bits 0-1 and 2-3, then 4-5 and 6-7). (q - 32) times
+// its signed 8-bit scale fits 16 bits (at most 4096).
 
 /// Half n (0 or 1) of the Q6_K super-block b: w[j] = values 128n + 32j ..< + 32, as (q - 32) * scale.
-AVX512_BW INLINE void q6_k_half_i16(const uint8_t *b, int n, __m512i w[4]) {
+AVX512 INLINE void q6_k_half_i16(const uint8_t *b, int n, __m512i w[4]) {
     const __m512i low4 = _mm512_set1_epi8(0x0F), low2 = _mm512_set1_epi8(0x03), offset = _mm512_set1_epi16(32);
     // int16 lanes 16-31 of a 32-value step take the next of its two scales.
     const __m512i upperHalf = _mm512_mask_set1_epi16(_mm512_setzero_si512(), 0xFFFF0000u, 1);

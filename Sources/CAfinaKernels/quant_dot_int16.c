@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#define AVX512 __attribute__((target("avx512f,avx512bw")))
 
 AVX512 void afina_quantize_i16(const float *x, long count, int block, int16_t *q, float *scales) {
     for (long b = 0; b < count / block; b++, x += block, q += block) {
@@ -63,17 +62,14 @@ AVX512 float afina_dot_q5_0_i16(const void *w, const int16_t *xq, const float *x
     return _mm512_reduce_add_ps(_mm512_add_ps(acc[0], acc[1]));
 }
 
-// Q4_K and Q5_K: each 32 bytes of quants are 64 values, the low nibbles sub-block 2c and the
-// high ones 2c + 1; Q5_K ORs in bit 4 from qh (bits 2c, 2c + 1). Quant times 6-bit scale (at
-// most 31 * 63 = 1953) stays in 16 bits, and a super-block's sum (at most 16 * 1953 * 32767
-// per lane) in 32. The mins meet the float 32-value sums of x, as in the float forms.
+// Q4_K and Q5_K: each chunk of 64 values (q45_k_chunk_i16) meets its activations in int16; a
+// super-block's sum (at most 16 * 1953 * 32767 per lane) fits 32 bits. The mins meet the float 32-value sums of x, as in the float forms.
 AVX512 INLINE void dot_q45_k_i16(int rows, const uint8_t *b, const int16_t *xq, const float *xd, long ldx,
                                  const float *sums, float *out, long ldout, int blocks, int five) {
     const int size = five ? 176 : 144;
     __m512 acc[ROWS_MAX];
     __m256 accMin[ROWS_MAX];
     for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps(), accMin[r] = _mm256_setzero_ps();
-    const __m512i low4 = _mm512_set1_epi16(0x0F), one = _mm512_set1_epi16(1);
     for (int i = 0; i < blocks; i++, b += size) {
         uint32_t u[4];
         k4_unpack(b, u);
@@ -88,15 +84,8 @@ AVX512 INLINE void dot_q45_k_i16(int rows, const uint8_t *b, const int16_t *xq, 
             sum[r] = _mm512_setzero_si512();
         }
         for (int c = 0; c < 4; c++) {
-            const __m512i q = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(qs + 32 * c)));
-            __m512i ql = _mm512_and_si512(q, low4), qu = _mm512_srli_epi16(q, 4);
-            if (five) {
-                const __m512i h = _mm512_srl_epi16(qh, _mm_cvtsi32_si128(2 * c));
-                ql = _mm512_or_si512(ql, _mm512_slli_epi16(_mm512_and_si512(h, one), 4));
-                qu = _mm512_or_si512(qu, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(h, 1), one), 4));
-            }
-            const __m512i lo = _mm512_mullo_epi16(ql, _mm512_set1_epi16(scale[2 * c]));
-            const __m512i hi = _mm512_mullo_epi16(qu, _mm512_set1_epi16(scale[2 * c + 1]));
+            __m512i lo, hi;
+            q45_k_chunk_i16(qs, qh, c, scale, five, &lo, &hi);
             for (int r = 0; r < rows; r++) {
                 const int16_t *x = xq + r * ldx + 256 * i + 64 * c;
                 sum[r] = _mm512_add_epi32(sum[r], _mm512_add_epi32(_mm512_madd_epi16(lo, _mm512_loadu_si512(x)),

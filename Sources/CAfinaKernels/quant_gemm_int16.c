@@ -60,7 +60,6 @@ enum kind { Q4_K, Q6_K };
 /// `blocks` super-blocks from b as int16 quant times sub-block scale, with each super-block's d
 /// and (Q4_K) each sub-block's min times dmin, rounded as the dots round them.
 VNNI static void expand(enum kind kind, const uint8_t *b, long blocks, int16_t *w, float *d, float *mins) {
-    const __m512i low4 = _mm512_set1_epi16(0x0F);
     for (long i = 0; i < blocks; i++, w += 256) {
         if (kind == Q6_K) {
             d[i] = half_at(b + 208);
@@ -78,9 +77,10 @@ VNNI static void expand(enum kind kind, const uint8_t *b, long blocks, int16_t *
         d[i] = half_at(b);
         for (int s = 0; s < 8; s++) mins[8 * i + s] = (float)min[s] * half_at(b + 2);
         for (int c = 0; c < 4; c++) {
-            const __m512i q = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(b + 16 + 32 * c)));
-            _mm512_storeu_si512(w + 64 * c, _mm512_mullo_epi16(_mm512_and_si512(q, low4), _mm512_set1_epi16(scale[2 * c])));
-            _mm512_storeu_si512(w + 64 * c + 32, _mm512_mullo_epi16(_mm512_srli_epi16(q, 4), _mm512_set1_epi16(scale[2 * c + 1])));
+            __m512i lo, hi;
+            q45_k_chunk_i16(b + 16, _mm512_setzero_si512(), c, scale, 0, &lo, &hi);
+            _mm512_storeu_si512(w + 64 * c, lo);
+            _mm512_storeu_si512(w + 64 * c + 32, hi);
         }
         b += 144;
     }

@@ -65,7 +65,7 @@ extension CPUBackend {
         case .q8_0: afina_dot_q8_0
         default: nil
         }
-        let blocks = Int32(k / 32), superBlocks = Int32(k / 256)
+        let blocks = Int32(k / 32), superBlocks = Int32(k / 256), q4_1AVX512 = DecodeDotKernel.best.q4_1(for: type)
         for j in rows {
             let w = weight.rowBytes(j)
             if let a = int16 {
@@ -82,7 +82,7 @@ extension CPUBackend {
                 }
                 continue
             }
-            if DecodeDotKernel.best.q4_1(for: type) {
+            if q4_1AVX512 {
                 afina_dot_q4_1_512(w, x.f32, k, sums, Int32(n), out.f32 + j, m, blocks)
                 continue
             }
