@@ -100,6 +100,28 @@ final class BackendTests: XCTestCase {
                     reference.rope(xr, positions: positions, headDim: headDim, invFreq: invFreq))
     }
 
+    /// Rotations come from a table kept per frequency list (grown as positions grow), or are
+    /// computed in place past the table's limit: the same bits either way, and the reference's.
+    func testRoPETablesGiveTheBitsComputedInPlace() {
+        let headDim = 16
+        let invFreq = (0..<headDim / 2).map { Float(1 / pow(10000, Double(2 * $0) / Double(headDim))) }
+        let (x, xr) = pair([6, 2 * headDim])
+        func rows(_ t: Tensor, _ n: Int) -> [Float] { Array(cpu.floats(t).prefix(n * t.columns)) }
+        let expected = reference.rope(xr, positions: [0, 1, 255, 256, 4095, 70_000], headDim: headDim, invFreq: invFreq)
+        let small = cpu.rope(x, positions: [0, 1, 255, 3, 3, 3], headDim: headDim, invFreq: invFreq)   // a 256-row table
+        let want = reference.floats(expected)
+        func expectedRows(_ n: Int) -> [Float] { Array(want.prefix(n * expected.columns)) }
+        XCTAssertEqual(rows(small, 3), expectedRows(3))
+        let grown = cpu.rope(x, positions: [0, 1, 255, 256, 4095, 5], headDim: headDim, invFreq: invFreq)
+        XCTAssertEqual(rows(grown, 5), expectedRows(5))
+        let inPlace = cpu.rope(x, positions: [0, 1, 255, 256, 4095, 70_000], headDim: headDim, invFreq: invFreq)
+        XCTAssertEqual(cpu.floats(inPlace), reference.floats(expected))
+        let backward = cpu.rope(x, positions: [0, 1, 255, 256, 4095, 5], headDim: headDim, invFreq: invFreq.map { -$0 })
+        let backwardExpected = reference.rope(xr, positions: [0, 1, 255, 256, 4095, 5], headDim: headDim,
+                                              invFreq: invFreq.map { -$0 })
+        XCTAssertEqual(rows(backward, 5), Array(reference.floats(backwardExpected).prefix(5 * x.columns)))
+    }
+
     func testAttentionMatchesReferenceForPrefillDecodeAndMixedBatches() {
         let (heads, kvHeads, headDim) = (6, 2, 16)
         let capacity = 12

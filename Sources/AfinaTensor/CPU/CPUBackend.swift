@@ -20,6 +20,7 @@ public final class CPUBackend: HostBackend {
     /// What runs bf16 products (the fastest this machine has unless a test picks one).
     public let bf16Kernel: BF16Kernel
     let packedWeights = PackedWeightCache()
+    let rotations = RotationTables()
 
     public init(precision: ProductPrecision, bf16Kernel: BF16Kernel = .best) {
         Self.setUp
@@ -153,15 +154,20 @@ public final class CPUBackend: HostBackend {
     public func rope(_ x: Tensor, positions: [Int32], headDim: Int, invFreq: [Float]) -> Tensor {
         let half = headDim / 2
         let out = uninitialized(x.shape)
-        Parallel.forEach(x.rows, workPerItem: x.columns * 4 + half * 40) { rows in
-            var cosines = [Float](repeating: 0, count: half), sines = cosines
+        let covered = (positions.min() ?? 0) >= 0 ? Int(positions.max() ?? 0) + 1 : Int.max
+        let table = rotations.table(invFreq, covering: covered)
+        Parallel.forEach(x.rows, workPerItem: x.columns * 4 + (table == nil ? half * 40 : 0)) { rows in
+            let computed = UnsafeMutablePointer<Float>.allocate(capacity: 2 * half)
+            defer { computed.deallocate() }
             for r in rows {
-                for i in 0..<half {
-                    // Angle rounded to float32 first, as PyTorch computes it.
-                    let angle = Double(Float(positions[r]) * invFreq[i])
-                    cosines[i] = Float(cos(angle))
-                    sines[i] = Float(sin(angle))
+                let cosines: UnsafePointer<Float>
+                if let table {
+                    cosines = UnsafePointer(table.values + Int(positions[r]) * 2 * half)
+                } else {
+                    for i in 0..<half { (computed[i], computed[half + i]) = rotation(positions[r], invFreq[i]) }
+                    cosines = UnsafePointer(computed)
                 }
+                let sines = cosines + half
                 for h in 0..<(x.columns / headDim) {
                     let (src, dst) = (x.f32 + r * x.columns + h * headDim, out.f32 + r * x.columns + h * headDim)
                     for i in 0..<half {
