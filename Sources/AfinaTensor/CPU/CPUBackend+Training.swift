@@ -71,58 +71,81 @@ extension CPUBackend: TrainingBackend {
         let (dq, dk, dv) = (zeros(query.shape), zeros(keys.shape), zeros(values.shape))
         let (qStride, kvStride) = (heads * headDim, kvHeads * headDim)
         let group = heads / kvHeads
-        let jobs = spans.flatMap { span in (0..<kvHeads).map { (span, $0) } }
-        let work = spans.map { $0.count * $0.keyCount * headDim * 5 * group }.reduce(0, +)
+        // One job per (sequence, query head), so the cores share out every head (per key/value
+        // head, SmolLM2's 3 left one of two cores idle a third of the time, Gemma 3 270M's
+        // single one half). A group's first head adds its key and value gradients into dk and
+        // dv; the others add theirs into scratch, summed in after.
+        let jobs = spans.flatMap { span in (0..<heads).map { (span, $0) } }
+        var scratchOffsets: [Int] = [], scratchCount = 0
+        for (span, h) in jobs {
+            scratchOffsets.append(scratchCount)
+            if h % group != 0 { scratchCount += 2 * span.keyCount * headDim }
+        }
+        let partials = Scratch<Float>(scratchCount)
+        defer { partials.release() }
+        partials.pointer.initialize(repeating: 0, count: scratchCount)
+        let work = spans.map { $0.count * $0.keyCount * headDim * 5 }.reduce(0, +) * heads
         // Every job adds into the whole bias gradient table, so the jobs run one at a time then.
         let minimumWork = biasGradient == nil ? 200_000 : Int.max
         Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1), minimumWork: minimumWork) { range in
-            for (span, kvh) in jobs[range] {
+            for j in range {
+                let (span, h) = jobs[j]
                 let (n, visible) = (span.count, span.keyCount)
                 let (pScratch, dpScratch) = (Scratch<Float>(n * visible), Scratch<Float>(n * visible))
                 defer { pScratch.release(); dpScratch.release() }
                 let (p, dp) = (pScratch.pointer, dpScratch.pointer)
-                let kvOffset = span.keyRow * kvStride + kvh * headDim
+                let kvOffset = span.keyRow * kvStride + (h / group) * headDim
                 let (k, v) = (keys.f32 + kvOffset, values.f32 + kvOffset)
-                let (dkh, dvh) = (dk.f32 + kvOffset, dv.f32 + kvOffset)
-                for h in kvh * group..<(kvh + 1) * group {
-                    let qOffset = span.queryRow * qStride + h * headDim
-                    let (q, dyh, dqh) = (query.f32 + qOffset, dy.f32 + qOffset, dq.f32 + qOffset)
-                    func gemm(_ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, _ rows: Int, _ cols: Int, _ inner: Int,
-                              _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>,
-                              _ ldb: Int, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-                        cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(cols), Int32(inner), alpha, a, Int32(lda),
-                                    b, Int32(ldb), beta, c, Int32(ldc))
-                    }
-                    for (rows, seen) in attentionBlocks(span, bias: bias) {
-                        let (nb, width, lo) = (rows.count, seen.count, seen.lowerBound)
-                        let rowOffset = rows.lowerBound * qStride
-                        let (qb, dyb, dqb) = (q + rowOffset, dyh + rowOffset, dqh + rowOffset)
-                        let (kb, vb, dkb, dvb) = (k + lo * kvStride, v + lo * kvStride, dkh + lo * kvStride, dvh + lo * kvStride)
-                        // P = softmax(Q Kᵀ * scale + bias) [rows, seen], as the forward computed it.
-                        gemm(CblasNoTrans, CblasTrans, nb, width, headDim, scale, qb, qStride, kb, kvStride, 0, p, width)
-                        for i in rows {
-                            let row = p + (i - rows.lowerBound) * width
-                            if let bias { bias.add(to: row, head: h, query: span.past + i, keys: width) }
-                            softmaxInPlace(row, valid: span.visibleKeys(i).shifted(by: -lo), total: width)
-                        }
-                        // dV += Pᵀ dY;  dP = dY Vᵀ;  dS = P ⊙ (dP - rowsum(P ⊙ dP)) * scale.
-                        gemm(CblasTrans, CblasNoTrans, width, headDim, nb, 1, p, width, dyb, qStride, 1, dvb, kvStride)
-                        gemm(CblasNoTrans, CblasTrans, nb, width, headDim, 1, dyb, qStride, vb, kvStride, 0, dp, width)
-                        for i in rows {
-                            let (pr, dpr) = (p + (i - rows.lowerBound) * width, dp + (i - rows.lowerBound) * width)
-                            let weighted = dot(pr, dpr, width)
-                            for t in 0..<width { dpr[t] = pr[t] * (dpr[t] - weighted) }
-                            if let biasGradient, let bias {
-                                let g = biasGradient.f32 + bias.index(head: h, query: span.past + i, key: 0)
-                                for t in span.visibleKeys(i) { g[t] += dpr[t - lo] }
-                            }
-                            for t in 0..<width { dpr[t] *= scale }
-                        }
-                        // dQ = dS K;  dK += dSᵀ Q.
-                        gemm(CblasNoTrans, CblasNoTrans, nb, headDim, width, 1, dp, width, kb, kvStride, 0, dqb, qStride)
-                        gemm(CblasTrans, CblasNoTrans, width, headDim, nb, 1, dp, width, qb, qStride, 1, dkb, kvStride)
-                    }
+                let ownsKV = h % group == 0
+                let ldkv = ownsKV ? kvStride : headDim
+                let dkh = ownsKV ? dk.f32 + kvOffset : partials.pointer + scratchOffsets[j]
+                let dvh = ownsKV ? dv.f32 + kvOffset : dkh + visible * headDim
+                let qOffset = span.queryRow * qStride + h * headDim
+                let (q, dyh, dqh) = (query.f32 + qOffset, dy.f32 + qOffset, dq.f32 + qOffset)
+                func gemm(_ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, _ rows: Int, _ cols: Int, _ inner: Int,
+                          _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>,
+                          _ ldb: Int, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(cols), Int32(inner), alpha, a, Int32(lda),
+                                b, Int32(ldb), beta, c, Int32(ldc))
                 }
+                for (rows, seen) in attentionBlocks(span, bias: bias) {
+                    let (nb, width, lo) = (rows.count, seen.count, seen.lowerBound)
+                    let rowOffset = rows.lowerBound * qStride
+                    let (qb, dyb, dqb) = (q + rowOffset, dyh + rowOffset, dqh + rowOffset)
+                    let (kb, vb, dkb, dvb) = (k + lo * kvStride, v + lo * kvStride, dkh + lo * ldkv, dvh + lo * ldkv)
+                    // P = softmax(Q Kᵀ * scale + bias) [rows, seen], as the forward computed it.
+                    gemm(CblasNoTrans, CblasTrans, nb, width, headDim, scale, qb, qStride, kb, kvStride, 0, p, width)
+                    for i in rows {
+                        let row = p + (i - rows.lowerBound) * width
+                        if let bias { bias.add(to: row, head: h, query: span.past + i, keys: width) }
+                        softmaxInPlace(row, valid: span.visibleKeys(i).shifted(by: -lo), total: width)
+                    }
+                    // dV += Pᵀ dY;  dP = dY Vᵀ;  dS = P ⊙ (dP - rowsum(P ⊙ dP)) * scale.
+                    gemm(CblasTrans, CblasNoTrans, width, headDim, nb, 1, p, width, dyb, qStride, 1, dvb, ldkv)
+                    gemm(CblasNoTrans, CblasTrans, nb, width, headDim, 1, dyb, qStride, vb, kvStride, 0, dp, width)
+                    for i in rows {
+                        let (pr, dpr) = (p + (i - rows.lowerBound) * width, dp + (i - rows.lowerBound) * width)
+                        let weighted = dot(pr, dpr, width)
+                        for t in 0..<width { dpr[t] = pr[t] * (dpr[t] - weighted) }
+                        if let biasGradient, let bias {
+                            let g = biasGradient.f32 + bias.index(head: h, query: span.past + i, key: 0)
+                            for t in span.visibleKeys(i) { g[t] += dpr[t - lo] }
+                        }
+                        for t in 0..<width { dpr[t] *= scale }
+                    }
+                    // dQ = dS K;  dK += dSᵀ Q.
+                    gemm(CblasNoTrans, CblasNoTrans, nb, headDim, width, 1, dp, width, kb, kvStride, 0, dqb, qStride)
+                    gemm(CblasTrans, CblasNoTrans, width, headDim, nb, 1, dp, width, qb, qStride, 1, dkb, ldkv)
+                }
+            }
+        }
+        for (j, (span, h)) in jobs.enumerated() where h % group != 0 {
+            let rows = span.keyCount
+            let partial = partials.pointer + scratchOffsets[j]
+            let kvOffset = span.keyRow * kvStride + (h / group) * headDim
+            for t in 0..<rows {
+                AfinaTensor.axpy(1, partial + t * headDim, dk.f32 + kvOffset + t * kvStride, headDim)
+                AfinaTensor.axpy(1, partial + (rows + t) * headDim, dv.f32 + kvOffset + t * kvStride, headDim)
             }
         }
         return (dq, dk, dv)
@@ -136,8 +159,7 @@ extension CPUBackend: TrainingBackend {
             Parallel.forEach(targets.count, workPerItem: v * 8) { range in
                 for r in range {
                     let row = logits.f32 + r * v
-                    var maxLogit = -Float.infinity
-                    for j in 0..<v { maxLogit = max(maxLogit, row[j]) }
+                    let maxLogit = maximum(row, v)
                     let target = row[Int(targets[r])] - maxLogit
                     let sum = afina_exp_shifted(row, v, maxLogit)
                     losses[r] = Double(logf(sum) - target)

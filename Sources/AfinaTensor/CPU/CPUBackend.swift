@@ -185,46 +185,49 @@ public final class CPUBackend: HostBackend {
                           heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?) -> Tensor {
         let result = zeros(query.shape)
         let (qStride, kvStride) = (Int32(heads * headDim), Int32(kvHeads * headDim))
-        let jobs = spans.flatMap { span in (0..<heads).map { (span, $0) } }
+        // One job per (sequence, head, block of queries), so the cores share out the work evenly
+        // whatever the head count (per (sequence, head), SmolLM2's 9 heads split 5 to 4).
+        let blocks = spans.map { span in span.count == 1 ? [(0..<1, span.visibleKeys(0))] : attentionBlocks(span, bias: bias) }
+        let jobs = spans.indices.flatMap { s in (0..<heads).flatMap { h in blocks[s].indices.map { (s, h, $0) } } }
         let work = spans.map { $0.count * $0.keyCount * headDim * 2 }.reduce(0, +) * heads
         Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1)) { range in
-            for (span, h) in jobs[range] {
-                let visible = span.keyCount
+            for (s, h, b) in jobs[range] {
+                let (span, (rows, seen)) = (spans[s], blocks[s][b])
                 let kvh = h / (heads / kvHeads)
                 let q = query.f32 + span.queryRow * Int(qStride) + h * headDim
                 let k = keys.f32 + span.keyRow * Int(kvStride) + kvh * headDim
                 let v = values.f32 + span.keyRow * Int(kvStride) + kvh * headDim
-                let memory = Scratch<Float>(span.count * visible)
-                defer { memory.release() }
-                let scores = memory.pointer
                 let out = result.f32 + span.queryRow * Int(qStride) + h * headDim
                 if span.count == 1 {
                     // Decoding: plain SIMD loops over the keys it sees; BLAS calls this small
                     // cost more than they save.
-                    let seen = span.visibleKeys(0)
+                    let memory = Scratch<Float>(span.keyCount)
+                    defer { memory.release() }
+                    let scores = memory.pointer
                     for t in seen { scores[t] = dot(q, k + t * Int(kvStride), headDim) * scale }
-                    if let bias { bias.add(to: scores, head: h, query: span.past, keys: visible) }
-                    softmaxInPlace(scores, valid: seen, total: visible)
+                    if let bias { bias.add(to: scores, head: h, query: span.past, keys: span.keyCount) }
+                    softmaxInPlace(scores, valid: seen, total: span.keyCount)
                     for d in 0..<headDim { out[d] = 0 }
                     for t in seen { AfinaTensor.axpy(scores[t], v + t * Int(kvStride), out, headDim) }
                     continue
                 }
-                for (rows, seen) in attentionBlocks(span, bias: bias) {
-                    // scores [rows, seen] = q [rows, hd] * k [seen, hd]^T * scale
-                    let (qb, width) = (q + rows.lowerBound * Int(qStride), seen.count)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(width),
-                                Int32(headDim), scale, qb, qStride, k + seen.lowerBound * Int(kvStride), kvStride, 0,
-                                scores, Int32(width))
-                    for i in rows {
-                        let row = scores + (i - rows.lowerBound) * width
-                        if let bias { bias.add(to: row, head: h, query: span.past + i, keys: width) }
-                        softmaxInPlace(row, valid: span.visibleKeys(i).shifted(by: -seen.lowerBound), total: width)
-                    }
-                    // out [rows, hd] = scores [rows, seen] * v [seen, hd]
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(headDim),
-                                Int32(width), 1, scores, Int32(width), v + seen.lowerBound * Int(kvStride), kvStride, 0,
-                                out + rows.lowerBound * Int(qStride), qStride)
+                // scores [rows, seen] = q [rows, hd] * k [seen, hd]^T * scale
+                let (qb, width) = (q + rows.lowerBound * Int(qStride), seen.count)
+                let memory = Scratch<Float>(rows.count * width)
+                defer { memory.release() }
+                let scores = memory.pointer
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(width),
+                            Int32(headDim), scale, qb, qStride, k + seen.lowerBound * Int(kvStride), kvStride, 0,
+                            scores, Int32(width))
+                for i in rows {
+                    let row = scores + (i - rows.lowerBound) * width
+                    if let bias { bias.add(to: row, head: h, query: span.past + i, keys: width) }
+                    softmaxInPlace(row, valid: span.visibleKeys(i).shifted(by: -seen.lowerBound), total: width)
                 }
+                // out [rows, hd] = scores [rows, seen] * v [seen, hd]
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(headDim),
+                            Int32(width), 1, scores, Int32(width), v + seen.lowerBound * Int(kvStride), kvStride, 0,
+                            out + rows.lowerBound * Int(qStride), qStride)
             }
         }
         return result
@@ -246,8 +249,7 @@ extension Range<Int> {
 /// Softmax over the entries in `valid`; the others of the `total` (keys the query does not
 /// see: future positions, outside the window, padding) become 0.
 @inline(__always) func softmaxInPlace(_ p: UnsafeMutablePointer<Float>, valid: Range<Int>, total: Int) {
-    var maxValue = -Float.infinity
-    for t in valid { maxValue = max(maxValue, p[t]) }
+    let maxValue = maximum(p + valid.lowerBound, valid.count)
     let inv = 1 / afina_exp_shifted(p + valid.lowerBound, valid.count, maxValue)
     for t in valid { p[t] *= inv }
     for t in 0..<valid.lowerBound { p[t] = 0 }
