@@ -29,7 +29,7 @@ typealias Vec = SIMD16<Float>
 @inline(__always) func maximum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
     var acc = Vec(repeating: -.infinity)
     var i = 0
-    while i + 16 <= n { acc = pointwiseMax(acc, loadVec(p + i)); i += 16 }
+    while i + 16 <= n { let x = loadVec(p + i); acc.replace(with: x, where: x .> acc); i += 16 }
     var result = acc.max()
     while i < n { result = max(result, p[i]); i += 1 }
     return result
