@@ -22,17 +22,39 @@ static inline __mmask16 first(long count) {
     return count >= 16 ? (__mmask16)0xFFFF : count <= 0 ? 0 : (__mmask16)((1u << count) - 1);
 }
 
-// Sixteen k-pairs as 32-bit words: the low half from `lo`, the high half from `hi`.
+// Sixteen k-pairs as 32-bit words: the low half from `lo`, the high half from `hi` (both
+// converted in one instruction, then interleaved).
 BF16 static inline __m512i pair_words(__m512 lo, __m512 hi) {
-    __m512i low = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(lo));
-    __m512i high = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(hi));
-    return _mm512_or_si512(low, _mm512_slli_epi32(high, 16));
+    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
+                                                23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    return _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
 }
 
-// Lane i holds i * stride: the word offsets of a 16-lane scatter down a column.
-BF16 static inline __m512i lane_strides(long stride) {
-    return _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                              _mm512_set1_epi32((int)stride));
+// w[i] becomes column i of the 16 x 16 block of 32-bit words whose rows were w[0..15]: the
+// packings below turn rows of k-pairs into columns in registers (16-lane scatters, one word
+// per lane, had the packing at 6% of a full bf16 step).
+BF16 static void transpose16(__m512i w[16]) {
+    __m512i t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(w[i], w[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(w[i], w[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        u[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+        u[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+        u[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+        u[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_i32x4(u[i], u[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_i32x4(u[i], u[i + 4], 0xDD);
+        t[i + 8] = _mm512_shuffle_i32x4(u[i + 8], u[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_i32x4(u[i + 8], u[i + 12], 0xDD);
+    }
+    for (int i = 0; i < 8; i++) {
+        w[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88);
+        w[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xDD);
+    }
 }
 
 BF16 void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, long m, unsigned short *out,
@@ -42,17 +64,21 @@ BF16 void afina_bf16_pack_b(const float *b, long ldb, int transposed, long k, lo
         unsigned short *panel = out + p * kq * 64;
         long cols = m - p * 32 < 32 ? m - p * 32 : 32;
         if (transposed) {
-            // Column j of B is row j of the given matrix: 32 of its floats are 16 k-pairs,
-            // one word each in 16 successive 128-byte pair rows of the panel.
-            const __m512i rows = lane_strides(32);
+            // Column j of B is row j of the given matrix: 32 of its floats are 16 k-pairs, one
+            // word each for 16 successive 128-byte pair rows of the panel. Blocks of 16 columns
+            // by 16 k-pairs are transposed in registers.
             for (long r0 = 0; r0 < 2 * kq; r0 += 32)
-                for (long j = 0; j < 32; j++) {
-                    const float *row = b + (p * 32 + j) * ldb + r0;
-                    long valid = j < cols ? k - r0 : 0;
-                    __m512 x0 = _mm512_maskz_loadu_ps(first(valid), row);
-                    __m512 x1 = _mm512_maskz_loadu_ps(first(valid - 16), row + 16);
-                    __m512i words = (__m512i)_mm512_cvtne2ps_pbh(x1, x0);
-                    _mm512_i32scatter_epi32(panel + r0 * 32 + j * 2, rows, words, 4);
+                for (long h = 0; h < 32; h += 16) {
+                    __m512i words[16];
+                    for (long j = 0; j < 16; j++) {
+                        const float *row = b + (p * 32 + h + j) * ldb + r0;
+                        long valid = h + j < cols ? k - r0 : 0;
+                        __m512 x0 = _mm512_maskz_loadu_ps(first(valid), row);
+                        __m512 x1 = _mm512_maskz_loadu_ps(first(valid - 16), row + 16);
+                        words[j] = (__m512i)_mm512_cvtne2ps_pbh(x1, x0);
+                    }
+                    transpose16(words);
+                    for (long q = 0; q < 16; q++) _mm512_storeu_si512(panel + (r0 / 2 + q) * 64 + h * 2, words[q]);
                 }
         } else {
             for (long q = 0; q < kq; q++)
@@ -81,15 +107,20 @@ BF16 void afina_bf16_convert_a(const float *a, long lda, long k, unsigned short 
 BF16 void afina_bf16_convert_at(const float *a, long lda, long k, float alpha, unsigned short *out, long row0, long row1) {
     long width = afina_bf16_row_width(k);
     const __m512 scale = _mm512_set1_ps(alpha);
-    // 16 rows of the result at a time: source rows p and p + 1 give 16 k-pairs, one word per row.
-    const __m512i rows = lane_strides(width / 2);
+    // 16 rows of the result by 16 k-pairs at a time: source rows p and p + 1 give a k-pair
+    // for each of the 16 result rows, one word each; the block is transposed in registers.
     for (long i0 = row0; i0 < row1; i0 += 16) {
         __mmask16 mask = first(row1 - i0);
-        for (long p = 0; p < width; p += 2) {
-            __m512 lo = p < k ? _mm512_maskz_loadu_ps(mask, a + p * lda + i0) : _mm512_setzero_ps();
-            __m512 hi = p + 1 < k ? _mm512_maskz_loadu_ps(mask, a + (p + 1) * lda + i0) : _mm512_setzero_ps();
-            __m512i words = pair_words(_mm512_mul_ps(lo, scale), _mm512_mul_ps(hi, scale));
-            _mm512_mask_i32scatter_epi32(out + i0 * width + p, mask, rows, words, 4);
+        for (long p0 = 0; p0 < width; p0 += 32) {
+            __m512i words[16];
+            for (long q = 0; q < 16; q++) {
+                long p = p0 + 2 * q;
+                __m512 lo = p < k ? _mm512_maskz_loadu_ps(mask, a + p * lda + i0) : _mm512_setzero_ps();
+                __m512 hi = p + 1 < k ? _mm512_maskz_loadu_ps(mask, a + (p + 1) * lda + i0) : _mm512_setzero_ps();
+                words[q] = pair_words(_mm512_mul_ps(lo, scale), _mm512_mul_ps(hi, scale));
+            }
+            transpose16(words);
+            for (long i = 0; i < 16 && i0 + i < row1; i++) _mm512_storeu_si512(out + (i0 + i) * width + p0, words[i]);
         }
     }
 }
