@@ -1,6 +1,6 @@
-// Fast training ops of the CPU backend: every product goes to OpenBLAS on slices split by the
-// worker pool (as in the forward); attention's backward recomputes softmax per (sequence,
-// key/value head) so each job owns the key and value gradient rows it writes.
+// Fast training ops of the CPU backend: large products go to OpenBLAS (or the bf16 kernels) on
+// slices split by the worker pool, as in the forward; attention's backward recomputes softmax
+// in one job per (sequence, query head), a block of queries at a time.
 import CAfinaKernels
 import COpenBLAS
 import Foundation
