@@ -147,9 +147,24 @@ extension HostBackend {
 
 // The element loops of the updates, over a range so the CPU backend can split them.
 
+/// Sums in double, in four independent vectors of them: one running sum
+/// waited on its add for every element (1.7% of a full bf16 step, a fifth of memory speed).
 func sumOfSquares(_ x: UnsafeMutablePointer<Float>, _ range: Range<Int>) -> Double {
-    var total: Double = 0
-    for i in range { total += Double(x[i]) * Double(x[i]) }
+    var sums = (SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>())
+    var i = range.lowerBound
+    func square(_ offset: Int) -> SIMD4<Double> {
+        let v = SIMD4<Double>(UnsafeRawPointer(x + offset).loadUnaligned(as: SIMD4<Float>.self))
+        return v * v
+    }
+    while i + 16 <= range.upperBound {
+        sums.0 += square(i)
+        sums.1 += square(i + 4)
+        sums.2 += square(i + 8)
+        sums.3 += square(i + 12)
+        i += 16
+    }
+    var total = ((sums.0 + sums.1) + (sums.2 + sums.3)).sum()
+    while i < range.upperBound { total += Double(x[i]) * Double(x[i]); i += 1 }
     return total
 }
 
