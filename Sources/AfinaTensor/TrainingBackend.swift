@@ -53,11 +53,14 @@ public protocol TrainingBackend: Backend {
     /// Gradients of `swiglu` with respect to gate and up.
     func swigluBackward(_ dy: Tensor, gate: Tensor, up: Tensor) -> (gate: Tensor, up: Tensor)
     /// Gradients of `attention` (recomputing its softmax) with respect to query, keys, values;
-    /// with `biasGradient` [heads, queries, keys], also adds the bias table's gradient.
+    /// with `biasGradient` [heads, queries, keys], also adds the bias table's gradient. `output`
+    /// (zeros, shaped like query), when given, receives attention's own output from the
+    /// recomputed probabilities, for a caller that needs it again (the output projection's
+    /// weight gradient) and would otherwise run the forward a second time.
     /// Spans must not share key rows (training: keyRow == queryRow, past == 0).
     func attentionBackward(_ dy: Tensor, query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
                            heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?,
-                           biasGradient: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor)
+                           biasGradient: Tensor?, output: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor)
 
     // MARK: Loss
     /// Cross-entropy of logits [N, V] against `targets` [N], overwriting logits with
@@ -91,5 +94,13 @@ extension TrainingBackend {
                                   heads: Int, kvHeads: Int, headDim: Int) -> (query: Tensor, keys: Tensor, values: Tensor) {
         attentionBackward(dy, query: query, keys: keys, values: values, spans: spans, heads: heads, kvHeads: kvHeads,
                           headDim: headDim, scale: 1 / Float(headDim).squareRoot(), bias: nil, biasGradient: nil)
+    }
+
+    /// The backward of `attention` without its output.
+    public func attentionBackward(_ dy: Tensor, query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
+                                  heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?,
+                                  biasGradient: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor) {
+        attentionBackward(dy, query: query, keys: keys, values: values, spans: spans, heads: heads, kvHeads: kvHeads,
+                          headDim: headDim, scale: scale, bias: bias, biasGradient: biasGradient, output: nil)
     }
 }

@@ -346,16 +346,25 @@ final class BackwardOpTests: XCTestCase {
             let (qShape, kvShape) = ([row, c.heads * c.headDim], [row, c.kvHeads * c.headDim])
             let q = values(row * c.heads * c.headDim, scale: 2), k = values(row * c.kvHeads * c.headDim, scale: 2)
             let v = values(row * c.kvHeads * c.headDim), dy = values(row * c.heads * c.headDim)
-            let fast = cpu.attentionBackward(t(dy, qShape, on: cpu), query: t(q, qShape, on: cpu),
-                                             keys: t(k, kvShape, on: cpu), values: t(v, kvShape, on: cpu), spans: spans,
-                                             heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim)
-            let slow = ref.attentionBackward(t(dy, qShape, on: ref), query: t(q, qShape, on: ref),
-                                             keys: t(k, kvShape, on: ref), values: t(v, kvShape, on: ref), spans: spans,
-                                             heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim)
             let what = "attention \(c.heads)/\(c.kvHeads)x\(c.headDim) \(c.lengths) \(c.mask)"
+            // Each backend also gives back attention's output, which must be its own forward's.
+            func run(_ b: any TrainingBackend) -> (query: Tensor, keys: Tensor, values: Tensor, output: Tensor) {
+                let (query, keys, vs) = (t(q, qShape, on: b), t(k, kvShape, on: b), t(v, kvShape, on: b))
+                let output = b.zeros(qShape)
+                let d = b.attentionBackward(t(dy, qShape, on: b), query: query, keys: keys, values: vs, spans: spans,
+                                            heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
+                                            scale: 1 / Float(c.headDim).squareRoot(), bias: nil, biasGradient: nil,
+                                            output: output)
+                let forward = b.attention(query: query, keys: keys, values: vs, spans: spans, heads: c.heads,
+                                          kvHeads: c.kvHeads, headDim: c.headDim)
+                assertClose(output, forward, tolerance: 1e-6, "\(what) output on \(type(of: b))")
+                return (d.query, d.keys, d.values, output)
+            }
+            let (fast, slow) = (run(cpu), run(ref))
             assertClose(fast.query, slow.query, tolerance: 1e-5, "\(what) dq")
             assertClose(fast.keys, slow.keys, tolerance: 1e-5, "\(what) dk")
             assertClose(fast.values, slow.values, tolerance: 1e-5, "\(what) dv")
+            assertClose(fast.output, slow.output, tolerance: 1e-5, "\(what) output")
         }
     }
 

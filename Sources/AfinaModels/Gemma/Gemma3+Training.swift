@@ -16,9 +16,10 @@ extension Gemma3: TrainableDecoder {
 
     /// What one layer's backward needs from its forward. Queries and keys are kept before
     /// their per-head norm and rotation, the norms' inputs rather than outputs, and the GeGLU
-    /// product is recomputed: all cheap elementwise work.
+    /// product is recomputed: all cheap elementwise work. Attention's output comes back from
+    /// attention's backward.
     struct LayerActivations {
-        let x, qProj, kProj, v, attn, attnOut, x1, gate, up, mlpOut: Tensor
+        let x, qProj, kProj, v, attnOut, x1, gate, up, mlpOut: Tensor
         let masks: AdapterMasks
     }
 
@@ -49,7 +50,7 @@ extension Gemma3: TrainableDecoder {
         let gate = apply(layer.gate, m), up = apply(layer.up, m)                         // [N, FF]
         let mlpOut = apply(layer.down, b.multiply(b.gelu(gate, approximation: .tanh), up))
         let out = b.add(x1, b.rmsNorm(mlpOut, weight: layer.postFeedforwardNorm, eps: c.rmsNormEps))
-        return (out, LayerActivations(x: x, qProj: qProj, kProj: kProj, v: v, attn: attn, attnOut: attnOut, x1: x1,
+        return (out, LayerActivations(x: x, qProj: qProj, kProj: kProj, v: v, attnOut: attnOut, x1: x1,
                                       gate: gate, up: up, mlpOut: mlpOut, masks: masks))
     }
 
@@ -71,12 +72,14 @@ extension Gemma3: TrainableDecoder {
         let dx1 = normBack(dm, a.x1, layer.preFeedforwardNorm)
         b.axpy(1, dOut, into: dx1)
         // Attention: x1 = x + norm(o(attention(rope(norm(q(h))), rope(norm(k(h))), v(h)))), h = norm(x).
-        let dAttn = back(layer.o, a.attn, normBack(dx1, a.attnOut, layer.postAttentionNorm))
+        let (dAttn, finishO) = a.masks.backward(layer.o, normBack(dx1, a.attnOut, layer.postAttentionNorm), g, b)
         let q = normedRotated(a.qProj, layer.queryNorm, heads: c.headCount, invFreq: invFreq, p)
         let k = normedRotated(a.kProj, layer.keyNorm, heads: c.kvHeadCount, invFreq: invFreq, p)
+        let attn = b.zeros(q.shape)
         let (dq, dk, dv) = b.attentionBackward(dAttn, query: q, keys: k, values: a.v, spans: spans, heads: c.headCount,
                                                kvHeads: c.kvHeadCount, headDim: c.headDim, scale: attentionScale,
-                                               bias: nil, biasGradient: nil)
+                                               bias: nil, biasGradient: nil, output: attn)
+        finishO(attn)
         // RoPE's backward is the opposite rotation; the head norms' backward runs per head row.
         let inverse = invFreq.map { -$0 }
         func headBack(_ dy: Tensor, _ x: Tensor, _ weight: Tensor, heads: Int) -> Tensor {

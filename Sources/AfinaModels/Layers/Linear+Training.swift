@@ -6,21 +6,34 @@ extension Linear {
     /// dx from dy [N, out] for input x [N, in], adding the weight, bias and adapter gradients
     /// that `g` tracks. `mask` is the adapter's dropout mask of the forward pass.
     func backward(input x: Tensor, dy: Tensor, mask: Tensor?, _ g: Gradients, _ b: any TrainingBackend) -> Tensor {
-        if let gw = g[weight] { b.accumulateWeightGradient(dy, x, alpha: 1, into: gw) }
-        if let bias, let gb = g[bias] { b.accumulateBiasGradient(dy, into: gb) }
+        let (dx, dh) = inputGradient(dy: dy, mask: mask, b)
+        accumulateParameterGradients(input: x, dy: dy, dh: dh, mask: mask, g, b)
+        return dx
+    }
+
+    /// The half of `backward` that needs no input: dx, and the adapter's dh (nil without one)
+    /// for `accumulateParameterGradients`. With y = x Wᵀ + s (m ⊙ x) Aᵀ Bᵀ and h = (m ⊙ x) Aᵀ:
+    /// dh = s dy B and dx = dy W + m ⊙ (dh A).
+    func inputGradient(dy: Tensor, mask: Tensor?, _ b: any TrainingBackend) -> (dx: Tensor, dh: Tensor?) {
         let dx = b.matmul(dy, weight)                                                  // [N, in]
-        guard let lora else { return dx }
-        // y += s * (m ⊙ x) Aᵀ Bᵀ: with h = (m ⊙ x) Aᵀ, dB += s dyᵀ h, dh = s dy B,
-        // dA += dhᵀ (m ⊙ x), dx += m ⊙ (dh A).
-        let input = mask.map { b.multiply(x, $0) } ?? x
-        let h = b.linear(input, weight: lora.a, bias: nil)                             // [N, r]
-        if let gB = g[lora.b] { b.accumulateWeightGradient(dy, h, alpha: lora.scale, into: gB) }
+        guard let lora else { return (dx, nil) }
         let dh = b.matmul(dy, lora.b)                                                  // [N, r]
         b.scale(dh, by: lora.scale)
-        if let gA = g[lora.a] { b.accumulateWeightGradient(dh, input, alpha: 1, into: gA) }
         let dInput = b.matmul(dh, lora.a)                                              // [N, in]
         b.axpy(1, mask.map { b.multiply(dInput, $0) } ?? dInput, into: dx)
-        return dx
+        return (dx, dh)
+    }
+
+    /// The other half: the gradients of the weight, bias and adapter that `g` tracks, from the
+    /// input x: dW += dyᵀ x, dB += s dyᵀ h, dA += dhᵀ (m ⊙ x).
+    func accumulateParameterGradients(input x: Tensor, dy: Tensor, dh: Tensor?, mask: Tensor?, _ g: Gradients,
+                                      _ b: any TrainingBackend) {
+        if let gw = g[weight] { b.accumulateWeightGradient(dy, x, alpha: 1, into: gw) }
+        if let bias, let gb = g[bias] { b.accumulateBiasGradient(dy, into: gb) }
+        guard let lora, let dh else { return }
+        let input = mask.map { b.multiply(x, $0) } ?? x
+        if let gB = g[lora.b] { b.accumulateWeightGradient(dy, b.linear(input, weight: lora.a, bias: nil), alpha: lora.scale, into: gB) }
+        if let gA = g[lora.a] { b.accumulateWeightGradient(dh, input, alpha: 1, into: gA) }
     }
 
     /// Folds this layer's adapter, if any, into `weight` (a float32 copy of the base weight of

@@ -13,8 +13,8 @@ extension Llama: TrainableDecoder {
 
     /// What one layer's backward needs from its forward. The norms' outputs and the SwiGLU
     /// product are cheap elementwise work, so backward recomputes them instead of keeping
-    /// them (a third less activation memory); so is attention's output (a tenth less again,
-    /// for about 2% of a full fp32 step at 256 tokens; the share grows with the length).
+    /// them (a third less activation memory); attention's output comes back from attention's
+    /// backward, which recomputes the probabilities anyway (a tenth less again).
     struct LayerActivations {
         let x, q, k, v, x1, gate, up: Tensor
         let masks: AdapterMasks
@@ -50,12 +50,15 @@ extension Llama: TrainableDecoder {
         let dx1 = b.rmsNormBackward(dMlpIn, x: a.x1, weight: layer.mlpNorm, eps: c.rmsNormEps,
                                     weightGradient: g[layer.mlpNorm])
         b.axpy(1, dOut, into: dx1)
-        // Attention: x1 = x + o(attention(rope(q(attnIn)), rope(k(attnIn)), v(attnIn))).
-        let attn = b.attention(query: a.q, keys: a.k, values: a.v, spans: p.spans,
-                               heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim)
-        let dAttn = back(layer.o, attn, dx1)
+        // Attention: x1 = x + o(attention(rope(q(attnIn)), rope(k(attnIn)), v(attnIn))). o's
+        // input, attention's output, comes back from attention's backward.
+        let (dAttn, finishO) = a.masks.backward(layer.o, dx1, g, b)
+        let attn = b.zeros(a.q.shape)
         let (dq, dk, dv) = b.attentionBackward(dAttn, query: a.q, keys: a.k, values: a.v, spans: p.spans,
-                                               heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim)
+                                               heads: c.headCount, kvHeads: c.kvHeadCount, headDim: c.headDim,
+                                               scale: 1 / Float(c.headDim).squareRoot(), bias: nil, biasGradient: nil,
+                                               output: attn)
+        finishO(attn)
         // RoPE's backward is the opposite rotation: negated inverse frequencies.
         let inverse = invFreq.map { -$0 }
         let attnIn = b.rmsNorm(a.x, weight: layer.attnNorm, eps: c.rmsNormEps)

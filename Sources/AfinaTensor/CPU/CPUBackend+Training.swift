@@ -67,7 +67,7 @@ extension CPUBackend: TrainingBackend {
 
     public func attentionBackward(_ dy: Tensor, query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
                                   heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?,
-                                  biasGradient: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor) {
+                                  biasGradient: Tensor?, output: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor) {
         let (dq, dk, dv) = (zeros(query.shape), zeros(keys.shape), zeros(values.shape))
         let (qStride, kvStride) = (heads * headDim, kvHeads * headDim)
         let group = heads / kvHeads
@@ -119,6 +119,10 @@ extension CPUBackend: TrainingBackend {
                         let row = p + (i - rows.lowerBound) * width
                         if let bias { bias.add(to: row, head: h, query: span.past + i, keys: width) }
                         softmaxInPlace(row, valid: span.visibleKeys(i).shifted(by: -lo), total: width)
+                    }
+                    if let output {  // the forward's P V, for the caller
+                        gemm(CblasNoTrans, CblasNoTrans, nb, headDim, width, 1, p, width, vb, kvStride, 0,
+                             output.f32 + qOffset + rowOffset, qStride)
                     }
                     // dV += Pᵀ dY;  dP = dY Vᵀ;  dS = P ⊙ (dP - rowsum(P ⊙ dP)) * scale.
                     gemm(CblasTrans, CblasNoTrans, width, headDim, nb, 1, p, width, dyb, qStride, 1, dvb, ldkv)

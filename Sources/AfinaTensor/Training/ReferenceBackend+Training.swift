@@ -28,7 +28,7 @@ extension ReferenceBackend: TrainingBackend {
 
     public func attentionBackward(_ dy: Tensor, query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
                                   heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?,
-                                  biasGradient: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor) {
+                                  biasGradient: Tensor?, output: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor) {
         let (dq, dk, dv) = (zeros(query.shape), zeros(keys.shape), zeros(values.shape))
         let (qStride, kvStride) = (heads * headDim, kvHeads * headDim)
         for span in spans {
@@ -49,6 +49,7 @@ extension ReferenceBackend: TrainingBackend {
                     for t in visible { p[t] = exp(p[t] - maxScore) }
                     let total = p.reduce(0, +)
                     for t in visible { p[t] /= total }
+                    if let output { for t in visible { for d in 0..<headDim { output.f32[q + d] += p[t] * values.f32[kv(t) + d] } } }
                     var dp = [Float](repeating: 0, count: span.keyCount)
                     for t in visible { for d in 0..<headDim { dp[t] += dy.f32[q + d] * values.f32[kv(t) + d] } }
                     let weighted = zip(p, dp).map(*).reduce(0, +)
