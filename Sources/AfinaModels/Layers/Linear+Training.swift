@@ -32,7 +32,10 @@ extension Linear {
         if let bias, let gb = g[bias] { b.accumulateBiasGradient(dy, into: gb) }
         guard let lora, let dh else { return }
         let input = mask.map { b.multiply(x, $0) } ?? x
-        if let gB = g[lora.b] { b.accumulateWeightGradient(dy, b.linear(input, weight: lora.a, bias: nil), alpha: lora.scale, into: gB) }
+        if let gB = g[lora.b] {
+            let h = b.linear(input, weight: lora.a, bias: nil)                         // [N, r]
+            b.accumulateWeightGradient(dy, h, alpha: lora.scale, into: gB)
+        }
         if let gA = g[lora.a] { b.accumulateWeightGradient(dh, input, alpha: 1, into: gA) }
     }
 
