@@ -60,9 +60,10 @@ extension Bert {
         }
     }
 
-    /// What one layer's backward needs from its forward.
+    /// What one layer's backward needs from its forward (attention's output comes back from
+    /// attention's backward).
     struct LayerActivations {
-        let x, q, k, v, attn, x1Sum, x1, up, outSum: Tensor
+        let x, q, k, v, x1Sum, x1, up, outSum: Tensor
         let masks: [String: Tensor]
     }
 
@@ -93,7 +94,7 @@ extension Bert {
             let x1 = b.layerNorm(x1Sum, weight: layer.attnNorm.weight, bias: layer.attnNorm.bias, eps: c.layerNormEps)
             let up = apply(layer.up, x1)                                                // [N, FF]
             let outSum = b.add(x1, apply(layer.down, b.gelu(up, approximation: c.activation)))
-            saved.append(LayerActivations(x: x, q: q, k: k, v: v, attn: attn, x1Sum: x1Sum, x1: x1, up: up,
+            saved.append(LayerActivations(x: x, q: q, k: k, v: v, x1Sum: x1Sum, x1: x1, up: up,
                                           outSum: outSum, masks: masks))
             x = b.layerNorm(outSum, weight: layer.outNorm.weight, bias: layer.outNorm.bias, eps: c.layerNormEps)
         }
@@ -117,9 +118,13 @@ extension Bert {
             b.axpy(1, dOutSum, into: dx1)
             let dx1Sum = b.layerNormBackward(dx1, x: a.x1Sum, weight: layer.attnNorm.weight, eps: c.layerNormEps,
                                              weightGradient: g[layer.attnNorm.weight], biasGradient: g[layer.attnNorm.bias])
-            let dAttn = back(layer.o, a.attn, dx1Sum)
+            let (dAttn, dh) = layer.o.inputGradient(dy: dx1Sum, mask: a.masks[layer.o.name], b)
+            let attn = b.zeros(a.q.shape)
             let (dq, dk, dv) = b.attentionBackward(dAttn, query: a.q, keys: a.k, values: a.v, spans: tape.packing.spans,
-                                                   heads: c.headCount, kvHeads: c.headCount, headDim: c.headDim)
+                                                   heads: c.headCount, kvHeads: c.headCount, headDim: c.headDim,
+                                                   scale: 1 / Float(c.headDim).squareRoot(), bias: nil, biasGradient: nil,
+                                                   output: attn)
+            layer.o.accumulateParameterGradients(input: attn, dy: dx1Sum, dh: dh, mask: a.masks[layer.o.name], g, b)
             dx = back(layer.q, a.x, dq)
             b.axpy(1, back(layer.k, a.x, dk), into: dx)
             b.axpy(1, back(layer.v, a.x, dv), into: dx)
