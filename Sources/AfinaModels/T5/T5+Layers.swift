@@ -13,12 +13,13 @@ extension T5 {
         let dropoutSeed: UInt64
     }
 
-    /// What one layer's backward needs from its forward.
+    /// What one layer's backward needs from its forward (attentions' outputs come back from
+    /// attention's backward).
     struct LayerTape {
-        let x, q, k, v, attn, x1: Tensor
-        /// Cross-attention (decoder): its query, the encoder keys and values, its output, and
-        /// the residual after it.
-        let cross: (q: Tensor, k: Tensor, v: Tensor, out: Tensor, x2: Tensor)?
+        let x, q, k, v, x1: Tensor
+        /// Cross-attention (decoder): its query, the encoder keys and values, and the residual
+        /// after it.
+        let cross: (q: Tensor, k: Tensor, v: Tensor, x2: Tensor)?
         /// The MLP's activated and linear (gated) projections.
         let activated: Tensor, linear: Tensor?
         let masks: [String: Tensor]
@@ -65,18 +66,18 @@ extension T5 {
         let attn = attention(q, k, v, pass.spans, pass.bias)
         var out = b.add(x, apply(a.o, attn))
         let x1 = out
-        var cross: (q: Tensor, k: Tensor, v: Tensor, out: Tensor, x2: Tensor)?
+        var cross: (q: Tensor, k: Tensor, v: Tensor, x2: Tensor)?
         if let ca = layer.crossAttention, let encoded = pass.encoded {
             let cq = apply(ca.q, norm(x1, layer.crossNorm!))
             let (ck, cv) = (apply(ca.k, encoded), apply(ca.v, encoded))
             let crossOut = attention(cq, ck, cv, pass.crossSpans, nil)
             out = b.add(x1, apply(ca.o, crossOut))
-            cross = (cq, ck, cv, crossOut, out)
+            cross = (cq, ck, cv, out)
         }
         let f = layer.feedForward, hf = norm(out, layer.feedForwardNorm)
         let activated = apply(f.activated, hf), linear = f.linear.map { apply($0, hf) }
         out = b.add(out, apply(f.out, mlpHidden(activated, linear)))
-        return (out, LayerTape(x: x, q: q, k: k, v: v, attn: attn, x1: x1, cross: cross, activated: activated, linear: linear,
+        return (out, LayerTape(x: x, q: q, k: k, v: v, x1: x1, cross: cross, activated: activated, linear: linear,
                                masks: masks))
     }
 
@@ -94,10 +95,16 @@ extension T5 {
         func back(_ l: Linear, _ input: Tensor, _ dy: Tensor) -> Tensor {
             l.backward(input: input, dy: dy, mask: t.masks[l.name], g, b)
         }
-        func attentionBackward(_ dy: Tensor, _ q: Tensor, _ k: Tensor, _ v: Tensor, _ spans: [AttentionSpan],
+        // o(attention(q, k, v)) backward: attention's output, o's input, comes back from attention's.
+        func attentionBackward(_ o: Linear, _ dy: Tensor, _ q: Tensor, _ k: Tensor, _ v: Tensor, _ spans: [AttentionSpan],
                                _ bias: AttentionBias?, _ biasGradient: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor) {
-            b.attentionBackward(dy, query: q, keys: k, values: v, spans: spans, heads: c.headCount, kvHeads: c.headCount,
-                                headDim: c.headDim, scale: 1, bias: bias, biasGradient: biasGradient)
+            let (dAttn, dh) = o.inputGradient(dy: dy, mask: t.masks[o.name], b)
+            let output = b.zeros(q.shape)
+            let d = b.attentionBackward(dAttn, query: q, keys: k, values: v, spans: spans, heads: c.headCount,
+                                        kvHeads: c.headCount, headDim: c.headDim, scale: 1, bias: bias,
+                                        biasGradient: biasGradient, output: output)
+            o.accumulateParameterGradients(input: output, dy: dy, dh: dh, mask: t.masks[o.name], g, b)
+            return d
         }
         // MLP: out = x2 + wo(mlpHidden(activated(hf), linear(hf))), hf = norm(x2).
         let f = layer.feedForward, x2 = t.cross?.x2 ?? t.x1
@@ -116,8 +123,7 @@ extension T5 {
         // Cross-attention: x2 = x1 + o(attention(q(norm(x1)), k(encoded), v(encoded))).
         var dx1 = dx2
         if let ca = layer.crossAttention, let cross = t.cross, let encoded = pass.encoded, let dEncoded {
-            let (dq, dk, dv) = attentionBackward(back(ca.o, cross.out, dx2), cross.q, cross.k, cross.v, pass.crossSpans,
-                                                 nil, nil)
+            let (dq, dk, dv) = attentionBackward(ca.o, dx2, cross.q, cross.k, cross.v, pass.crossSpans, nil, nil)
             b.axpy(1, back(ca.k, encoded, dk), into: dEncoded)
             b.axpy(1, back(ca.v, encoded, dv), into: dEncoded)
             dx1 = b.rmsNormBackward(back(ca.q, norm(t.x1, layer.crossNorm!), dq), x: t.x1, weight: layer.crossNorm!,
@@ -126,7 +132,7 @@ extension T5 {
         }
         // Self-attention: x1 = x + o(attention(q(h), k(h), v(h)) + bias), h = norm(x).
         let a = layer.selfAttention, h = norm(t.x, layer.selfNorm)
-        let (dq, dk, dv) = attentionBackward(back(a.o, t.attn, dx1), t.q, t.k, t.v, pass.spans, pass.bias, biasGradient)
+        let (dq, dk, dv) = attentionBackward(a.o, dx1, t.q, t.k, t.v, pass.spans, pass.bias, biasGradient)
         let dh = back(a.q, h, dq)
         b.axpy(1, back(a.k, h, dk), into: dh)
         b.axpy(1, back(a.v, h, dv), into: dh)
