@@ -93,14 +93,7 @@ extension TrainingBackend {
     public func attentionBackward(_ dy: Tensor, query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
                                   heads: Int, kvHeads: Int, headDim: Int) -> (query: Tensor, keys: Tensor, values: Tensor) {
         attentionBackward(dy, query: query, keys: keys, values: values, spans: spans, heads: heads, kvHeads: kvHeads,
-                          headDim: headDim, scale: 1 / Float(headDim).squareRoot(), bias: nil, biasGradient: nil)
-    }
-
-    /// The backward of `attention` without its output.
-    public func attentionBackward(_ dy: Tensor, query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
-                                  heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?,
-                                  biasGradient: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor) {
-        attentionBackward(dy, query: query, keys: keys, values: values, spans: spans, heads: heads, kvHeads: kvHeads,
-                          headDim: headDim, scale: scale, bias: bias, biasGradient: biasGradient, output: nil)
+                          headDim: headDim, scale: 1 / Float(headDim).squareRoot(), bias: nil, biasGradient: nil,
+                          output: nil)
     }
 }

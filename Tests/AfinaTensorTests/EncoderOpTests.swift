@@ -87,10 +87,11 @@ final class EncoderOpTests: XCTestCase {
                 let y = b.attention(query: q, keys: k, values: v, spans: spans, heads: heads, kvHeads: kvHeads,
                                     headDim: hd, scale: scale, bias: bias)
                 assertClose(b.floats(y), floats(c, "y"), what)
-                let dBias = bias.map { b.zeros($0.table.shape) }
+                let (dBias, output) = (bias.map { b.zeros($0.table.shape) }, b.zeros(qShape))
                 let (dq, dk, dv) = b.attentionBackward(b.tensor(floats(c, "dy"), shape: qShape), query: q, keys: k, values: v,
                                                        spans: spans, heads: heads, kvHeads: kvHeads, headDim: hd,
-                                                       scale: scale, bias: bias, biasGradient: dBias)
+                                                       scale: scale, bias: bias, biasGradient: dBias, output: output)
+                assertClose(b.floats(output), floats(c, "y"), what + " output given back by the backward")
                 assertClose(b.floats(dq), floats(c, "dquery"), what + " dquery")
                 assertClose(b.floats(dk), floats(c, "dkeys"), what + " dkeys")
                 assertClose(b.floats(dv), floats(c, "dvalues"), what + " dvalues")
