@@ -72,14 +72,14 @@ extension Gemma3: TrainableDecoder {
         let dx1 = normBack(dm, a.x1, layer.preFeedforwardNorm)
         b.axpy(1, dOut, into: dx1)
         // Attention: x1 = x + norm(o(attention(rope(norm(q(h))), rope(norm(k(h))), v(h)))), h = norm(x).
-        let (dAttn, finishO) = a.masks.backward(layer.o, normBack(dx1, a.attnOut, layer.postAttentionNorm), g, b)
+        let dAttnOut = normBack(dx1, a.attnOut, layer.postAttentionNorm)
         let q = normedRotated(a.qProj, layer.queryNorm, heads: c.headCount, invFreq: invFreq, p)
         let k = normedRotated(a.kProj, layer.keyNorm, heads: c.kvHeadCount, invFreq: invFreq, p)
-        let attn = b.zeros(q.shape)
-        let (dq, dk, dv) = b.attentionBackward(dAttn, query: q, keys: k, values: a.v, spans: spans, heads: c.headCount,
-                                               kvHeads: c.kvHeadCount, headDim: c.headDim, scale: attentionScale,
-                                               bias: nil, biasGradient: nil, output: attn)
-        finishO(attn)
+        let (dq, dk, dv) = a.masks.backward(ofAttention: layer.o, q.shape, dAttnOut, g, b) { dAttn, attn in
+            b.attentionBackward(dAttn, query: q, keys: k, values: a.v, spans: spans, heads: c.headCount,
+                                kvHeads: c.kvHeadCount, headDim: c.headDim, scale: attentionScale, bias: nil,
+                                biasGradient: nil, output: attn)
+        }
         // RoPE's backward is the opposite rotation; the head norms' backward runs per head row.
         let inverse = invFreq.map { -$0 }
         func headBack(_ dy: Tensor, _ x: Tensor, _ weight: Tensor, heads: Int) -> Tensor {

@@ -11,10 +11,25 @@ extension Linear {
         return dx
     }
 
+    /// `backward` for this layer applied to attention's output, o(attention(q, k, v)), where that
+    /// output is not kept: `attentionBackward` gets d(attention's output) and a zeroed tensor
+    /// shaped `outputShape` to fill with attention's output (its backward recomputes the
+    /// probabilities anyway), which then serves as this layer's input. Returns what
+    /// `attentionBackward` returns.
+    func backward<Result>(ofAttention outputShape: [Int], dy: Tensor, mask: Tensor?, _ g: Gradients,
+                          _ b: any TrainingBackend,
+                          _ attentionBackward: (_ dOutput: Tensor, _ output: Tensor) -> Result) -> Result {
+        let (dOutput, dh) = inputGradient(dy: dy, mask: mask, b)
+        let output = b.zeros(outputShape)
+        let result = attentionBackward(dOutput, output)
+        accumulateParameterGradients(input: output, dy: dy, dh: dh, mask: mask, g, b)
+        return result
+    }
+
     /// The half of `backward` that needs no input: dx, and the adapter's dh (nil without one)
     /// for `accumulateParameterGradients`. With y = x Wᵀ + s (m ⊙ x) Aᵀ Bᵀ and h = (m ⊙ x) Aᵀ:
     /// dh = s dy B and dx = dy W + m ⊙ (dh A).
-    func inputGradient(dy: Tensor, mask: Tensor?, _ b: any TrainingBackend) -> (dx: Tensor, dh: Tensor?) {
+    private func inputGradient(dy: Tensor, mask: Tensor?, _ b: any TrainingBackend) -> (dx: Tensor, dh: Tensor?) {
         let dx = b.matmul(dy, weight)                                                  // [N, in]
         guard let lora else { return (dx, nil) }
         let dh = b.matmul(dy, lora.b)                                                  // [N, r]
@@ -26,7 +41,7 @@ extension Linear {
 
     /// The other half: the gradients of the weight, bias and adapter that `g` tracks, from the
     /// input x: dW += dyᵀ x, dB += s dyᵀ h, dA += dhᵀ (m ⊙ x).
-    func accumulateParameterGradients(input x: Tensor, dy: Tensor, dh: Tensor?, mask: Tensor?, _ g: Gradients,
+    private func accumulateParameterGradients(input x: Tensor, dy: Tensor, dh: Tensor?, mask: Tensor?, _ g: Gradients,
                                       _ b: any TrainingBackend) {
         if let gw = g[weight] { b.accumulateWeightGradient(dy, x, alpha: 1, into: gw) }
         if let bias, let gb = g[bias] { b.accumulateBiasGradient(dy, into: gb) }

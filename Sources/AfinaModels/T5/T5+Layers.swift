@@ -98,13 +98,11 @@ extension T5 {
         // o(attention(q, k, v)) backward: attention's output, o's input, comes back from attention's.
         func attentionBackward(_ o: Linear, _ dy: Tensor, _ q: Tensor, _ k: Tensor, _ v: Tensor, _ spans: [AttentionSpan],
                                _ bias: AttentionBias?, _ biasGradient: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor) {
-            let (dAttn, dh) = o.inputGradient(dy: dy, mask: t.masks[o.name], b)
-            let output = b.zeros(q.shape)
-            let d = b.attentionBackward(dAttn, query: q, keys: k, values: v, spans: spans, heads: c.headCount,
-                                        kvHeads: c.headCount, headDim: c.headDim, scale: 1, bias: bias,
-                                        biasGradient: biasGradient, output: output)
-            o.accumulateParameterGradients(input: output, dy: dy, dh: dh, mask: t.masks[o.name], g, b)
-            return d
+            o.backward(ofAttention: q.shape, dy: dy, mask: t.masks[o.name], g, b) { dAttn, output in
+                b.attentionBackward(dAttn, query: q, keys: k, values: v, spans: spans, heads: c.headCount,
+                                    kvHeads: c.headCount, headDim: c.headDim, scale: 1, bias: bias,
+                                    biasGradient: biasGradient, output: output)
+            }
         }
         // MLP: out = x2 + wo(mlpHidden(activated(hf), linear(hf))), hf = norm(x2).
         let f = layer.feedForward, x2 = t.cross?.x2 ?? t.x1

@@ -96,12 +96,11 @@ struct AdapterMasks {
         l.backward(input: x, dy: dy, mask: masks[l.name], g, b)
     }
 
-    /// `backward` in two halves, for an input that is only at hand after dx is needed
-    /// (attention's output, which attention's backward gives back): dx now, then `finish`.
-    func backward(_ l: Linear, _ dy: Tensor, _ g: Gradients, _ b: any TrainingBackend)
-        -> (dx: Tensor, finish: (_ input: Tensor) -> Void) {
-        let (dx, dh) = l.inputGradient(dy: dy, mask: masks[l.name], b)
-        return (dx, { l.accumulateParameterGradients(input: $0, dy: dy, dh: dh, mask: masks[l.name], g, b) })
+    /// `Linear.backward(ofAttention:...)` with this pass's mask.
+    func backward<Result>(ofAttention l: Linear, _ outputShape: [Int], _ dy: Tensor, _ g: Gradients,
+                          _ b: any TrainingBackend,
+                          _ attentionBackward: (_ dOutput: Tensor, _ output: Tensor) -> Result) -> Result {
+        l.backward(ofAttention: outputShape, dy: dy, mask: masks[l.name], g, b, attentionBackward)
     }
 }
 
