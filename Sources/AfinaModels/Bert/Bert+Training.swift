@@ -118,8 +118,7 @@ extension Bert {
             b.axpy(1, dOutSum, into: dx1)
             let dx1Sum = b.layerNormBackward(dx1, x: a.x1Sum, weight: layer.attnNorm.weight, eps: c.layerNormEps,
                                              weightGradient: g[layer.attnNorm.weight], biasGradient: g[layer.attnNorm.bias])
-            let oMask = a.masks[layer.o.name]
-            let (dq, dk, dv) = layer.o.backward(ofAttention: a.q.shape, dy: dx1Sum, mask: oMask, g, b) { dAttn, attn in
+            let (dq, dk, dv) = layer.o.backwardOfAttention(dy: dx1Sum, mask: a.masks[layer.o.name], g, b) { dAttn, attn in
                 b.attentionBackward(dAttn, query: a.q, keys: a.k, values: a.v, spans: tape.packing.spans,
                                     heads: c.headCount, kvHeads: c.headCount, headDim: c.headDim,
                                     scale: 1 / Float(c.headDim).squareRoot(), bias: nil, biasGradient: nil, output: attn)

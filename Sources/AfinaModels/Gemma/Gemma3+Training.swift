@@ -75,7 +75,7 @@ extension Gemma3: TrainableDecoder {
         let dAttnOut = normBack(dx1, a.attnOut, layer.postAttentionNorm)
         let q = normedRotated(a.qProj, layer.queryNorm, heads: c.headCount, invFreq: invFreq, p)
         let k = normedRotated(a.kProj, layer.keyNorm, heads: c.kvHeadCount, invFreq: invFreq, p)
-        let (dq, dk, dv) = a.masks.backward(ofAttention: layer.o, q.shape, dAttnOut, g, b) { dAttn, attn in
+        let (dq, dk, dv) = a.masks.backwardOfAttention(layer.o, dAttnOut, g, b) { dAttn, attn in
             b.attentionBackward(dAttn, query: q, keys: k, values: a.v, spans: spans, heads: c.headCount,
                                 kvHeads: c.kvHeadCount, headDim: c.headDim, scale: attentionScale, bias: nil,
                                 biasGradient: nil, output: attn)

@@ -12,15 +12,14 @@ extension Linear {
     }
 
     /// `backward` for this layer applied to attention's output, o(attention(q, k, v)), where that
-    /// output is not kept: `attentionBackward` gets d(attention's output) and a zeroed tensor
-    /// shaped `outputShape` to fill with attention's output (its backward recomputes the
-    /// probabilities anyway), which then serves as this layer's input. Returns what
+    /// output is not kept: `attentionBackward` gets d(attention's output) and a zeroed tensor,
+    /// shaped like this layer's input, to fill with attention's output (its backward recomputes
+    /// the probabilities anyway), which then serves as that input. Returns what
     /// `attentionBackward` returns.
-    func backward<Result>(ofAttention outputShape: [Int], dy: Tensor, mask: Tensor?, _ g: Gradients,
-                          _ b: any TrainingBackend,
-                          _ attentionBackward: (_ dOutput: Tensor, _ output: Tensor) -> Result) -> Result {
+    func backwardOfAttention<Result>(dy: Tensor, mask: Tensor?, _ g: Gradients, _ b: any TrainingBackend,
+                                     _ attentionBackward: (_ dOutput: Tensor, _ output: Tensor) -> Result) -> Result {
         let (dOutput, dh) = inputGradient(dy: dy, mask: mask, b)
-        let output = b.zeros(outputShape)
+        let output = b.zeros([dy.rows, weight.columns])
         let result = attentionBackward(dOutput, output)
         accumulateParameterGradients(input: output, dy: dy, dh: dh, mask: mask, g, b)
         return result
@@ -41,8 +40,8 @@ extension Linear {
 
     /// The other half: the gradients of the weight, bias and adapter that `g` tracks, from the
     /// input x: dW += dyᵀ x, dB += s dyᵀ h, dA += dhᵀ (m ⊙ x).
-    private func accumulateParameterGradients(input x: Tensor, dy: Tensor, dh: Tensor?, mask: Tensor?, _ g: Gradients,
-                                      _ b: any TrainingBackend) {
+    private func accumulateParameterGradients(input x: Tensor, dy: Tensor, dh: Tensor?, mask: Tensor?,
+                                              _ g: Gradients, _ b: any TrainingBackend) {
         if let gw = g[weight] { b.accumulateWeightGradient(dy, x, alpha: 1, into: gw) }
         if let bias, let gb = g[bias] { b.accumulateBiasGradient(dy, into: gb) }
         guard let lora, let dh else { return }

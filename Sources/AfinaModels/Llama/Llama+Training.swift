@@ -52,7 +52,7 @@ extension Llama: TrainableDecoder {
         b.axpy(1, dOut, into: dx1)
         // Attention: x1 = x + o(attention(rope(q(attnIn)), rope(k(attnIn)), v(attnIn))). o's
         // input, attention's output, comes back from attention's backward.
-        let (dq, dk, dv) = a.masks.backward(ofAttention: layer.o, a.q.shape, dx1, g, b) { dAttn, attn in
+        let (dq, dk, dv) = a.masks.backwardOfAttention(layer.o, dx1, g, b) { dAttn, attn in
             b.attentionBackward(dAttn, query: a.q, keys: a.k, values: a.v, spans: p.spans, heads: c.headCount,
                                 kvHeads: c.kvHeadCount, headDim: c.headDim, scale: 1 / Float(c.headDim).squareRoot(),
                                 bias: nil, biasGradient: nil, output: attn)

@@ -98,7 +98,7 @@ extension T5 {
         // o(attention(q, k, v)) backward: attention's output, o's input, comes back from attention's.
         func attentionBackward(_ o: Linear, _ dy: Tensor, _ q: Tensor, _ k: Tensor, _ v: Tensor, _ spans: [AttentionSpan],
                                _ bias: AttentionBias?, _ biasGradient: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor) {
-            o.backward(ofAttention: q.shape, dy: dy, mask: t.masks[o.name], g, b) { dAttn, output in
+            o.backwardOfAttention(dy: dy, mask: t.masks[o.name], g, b) { dAttn, output in
                 b.attentionBackward(dAttn, query: q, keys: k, values: v, spans: spans, heads: c.headCount,
                                     kvHeads: c.headCount, headDim: c.headDim, scale: 1, bias: bias,
                                     biasGradient: biasGradient, output: output)

@@ -96,11 +96,10 @@ struct AdapterMasks {
         l.backward(input: x, dy: dy, mask: masks[l.name], g, b)
     }
 
-    /// `Linear.backward(ofAttention:...)` with this pass's mask.
-    func backward<Result>(ofAttention l: Linear, _ outputShape: [Int], _ dy: Tensor, _ g: Gradients,
-                          _ b: any TrainingBackend,
-                          _ attentionBackward: (_ dOutput: Tensor, _ output: Tensor) -> Result) -> Result {
-        l.backward(ofAttention: outputShape, dy: dy, mask: masks[l.name], g, b, attentionBackward)
+    /// `Linear.backwardOfAttention` with this pass's mask.
+    func backwardOfAttention<Result>(_ l: Linear, _ dy: Tensor, _ g: Gradients, _ b: any TrainingBackend,
+                                     _ attentionBackward: (_ dOutput: Tensor, _ output: Tensor) -> Result) -> Result {
+        l.backwardOfAttention(dy: dy, mask: masks[l.name], g, b, attentionBackward)
     }
 }
 

@@ -49,7 +49,9 @@ extension ReferenceBackend: TrainingBackend {
                     for t in visible { p[t] = exp(p[t] - maxScore) }
                     let total = p.reduce(0, +)
                     for t in visible { p[t] /= total }
-                    if let output { for t in visible { for d in 0..<headDim { output.f32[q + d] += p[t] * values.f32[kv(t) + d] } } }
+                    if let output {
+                        for t in visible { for d in 0..<headDim { output.f32[q + d] += p[t] * values.f32[kv(t) + d] } }
+                    }
                     var dp = [Float](repeating: 0, count: span.keyCount)
                     for t in visible { for d in 0..<headDim { dp[t] += dy.f32[q + d] * values.f32[kv(t) + d] } }
                     let weighted = zip(p, dp).map(*).reduce(0, +)
