@@ -1,7 +1,7 @@
 // afina bench products: the matrix products of a training step, alone, on every product
 // kernel this CPU runs (OpenBLAS fp32, AVX-512 BF16, AMX tiles), so a kernel's speed is
 // seen apart from the rest of the step. Weights are packed inside each product, as a
-// trained weight is once per step.
+// trained weight is once per step. LoRA's adapters make narrow products (one side the rank).
 import AfinaTensor
 import ArgumentParser
 import Foundation
@@ -14,6 +14,7 @@ struct BenchProducts: ParsableCommand {
     @Option(help: "Rows of each product (tokens in a batch).") var tokens = 1024
     @Option(help: "Model width (SmolLM2-135M: 576).") var width = 576
     @Option(help: "MLP width (SmolLM2-135M: 1536).") var mlp = 1536
+    @Option(help: "LoRA rank: also the products of adapters [rank, width] and [mlp, rank] (0: none).") var rank = 16
     @Option(help: "Timed repetitions (the best is reported).") var repeats = 5
     @Flag(help: "Print {\"cpu\":\"...\",\"products\":[{\"product\":\"x·Wᵀ\",\"n\":N,\"k\":N,\"m\":N,\"gflops\":{kernel: X}}]}.")
     var json = false
@@ -23,7 +24,8 @@ struct BenchProducts: ParsableCommand {
             + BF16Kernel.allCases.filter(\.isAvailable).map { ("bf16 \($0.rawValue)", CPUBackend(precision: .bf16, bf16Kernel: $0)) }
         // For a [f, d] weight: the forward x·Wᵀ [n, d]x[d, f], dy·W [n, f]x[f, d], g += dyᵀx [f, n]x[n, d].
         var rows: [(product: String, shape: (Int, Int, Int), gflops: [Double])] = []
-        for (d, f) in [(width, width), (width, mlp), (mlp, width)] {
+        let adapters = rank > 0 ? [(width, rank), (rank, mlp)] : []
+        for (d, f) in [(width, width), (width, mlp), (mlp, width)] + adapters {
             let cells = kernels.map { _, b in products(b, n: tokens, k: d, m: f) }
             for (i, (product, shape)) in [("x·Wᵀ", (tokens, d, f)), ("dy·W", (tokens, f, d)), ("g += dyᵀx", (f, tokens, d))].enumerated() {
                 rows.append((product, shape, cells.map { $0[i] }))

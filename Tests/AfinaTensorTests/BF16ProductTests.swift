@@ -103,6 +103,49 @@ final class BF16ProductTests: XCTestCase {
         XCTAssertEqual(b.floats(b.matmul(dy, w)), fresh.floats(fresh.matmul(dy, w)))
     }
 
+    /// Attention's products (scores, P·V, and the five of its backward) in bf16, on packed
+    /// causal spans past one 64-row query block, grouped heads, a sliding window, and a
+    /// bidirectional span with an additive bias (decoding steps stay float32). Measured worst
+    /// errors: 0.18-0.36% of the largest value.
+    func testBF16AttentionMatchesTheFloat32ReferenceWithinBF16Rounding() throws {
+        for b in try backends() {
+            try checkAttention(b)
+        }
+    }
+
+    func checkAttention(_ b: CPUBackend) throws {
+        let cases: [(heads: Int, kvHeads: Int, headDim: Int, spans: [AttentionSpan], bias: Bool)] = [
+            (4, 2, 64, [AttentionSpan(queryRow: 0, count: 150, keyRow: 0, past: 0),
+                        AttentionSpan(queryRow: 150, count: 70, keyRow: 150, past: 0)], false),
+            (2, 2, 40, [AttentionSpan(queryRow: 0, count: 130, keyRow: 0, past: 0, mask: .slidingWindow(40))], false),
+            (3, 3, 32, [AttentionSpan(queryRow: 0, count: 45, keyRow: 0, past: 0, mask: .bidirectional(keys: 45))], true),
+        ]
+        for (index, c) in cases.enumerated() {
+            let rows = c.spans.map(\.count).reduce(0, +)
+            let seed = UInt64(20 + 5 * index)
+            let q = random([rows, c.heads * c.headDim], seed: seed), dy = random([rows, c.heads * c.headDim], seed: seed + 1)
+            let k = random([rows, c.kvHeads * c.headDim], seed: seed + 2)
+            let v = random([rows, c.kvHeads * c.headDim], seed: seed + 3)
+            let keys = c.spans[0].keyCount
+            let bias = c.bias ? AttentionBias(random([c.heads, keys, keys], seed: seed + 4)) : nil
+            let what = "\(b.bf16Kernel.rawValue) attention \(c.heads)/\(c.kvHeads)x\(c.headDim) \(c.spans.map(\.count))"
+            func run(_ backend: any TrainingBackend) -> [[Float]] {
+                func copy(_ x: Tensor) -> Tensor { backend.tensor(reference.floats(x), shape: x.shape) }
+                let onBackend = bias.map { AttentionBias(copy($0.table)) }
+                let scale = 1 / Float(c.headDim).squareRoot()
+                let y = backend.attention(query: copy(q), keys: copy(k), values: copy(v), spans: c.spans, heads: c.heads,
+                                          kvHeads: c.kvHeads, headDim: c.headDim, scale: scale, bias: onBackend)
+                let d = backend.attentionBackward(copy(dy), query: copy(q), keys: copy(k), values: copy(v), spans: c.spans,
+                                                  heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, scale: scale,
+                                                  bias: onBackend, biasGradient: nil, output: nil)
+                return [backend.floats(y), backend.floats(d.query), backend.floats(d.keys), backend.floats(d.values)]
+            }
+            for (name, (actual, expected)) in zip(["output", "dq", "dk", "dv"], zip(run(b), run(reference))) {
+                assertClose(actual, expected, "\(what) \(name)")
+            }
+        }
+    }
+
     func testWithoutBF16HardwareTheBackendFallsBackToFloat32() {
         XCTAssertEqual(CPUBackend(precision: .bf16).precision, ProductPrecision.bf16.available)
         XCTAssertEqual(CPUBackend().precision, .fp32)

@@ -11,6 +11,10 @@ extension CPUBackend: TrainingBackend {
         precondition(b.rows == k, "matmul: \(a) times \(b)")
         // Only the quantized paths accumulate into the output (see `linear`).
         let out = b.dtype == .f32 ? uninitialized([n, m]) : zeros([n, m])
+        if b.dtype == .f32, multipliesNarrow(rows: n, k, m) {
+            narrowMatmul(a, b, into: out)
+            return out
+        }
         if b.dtype == .f32, n >= Self.rowSplitMinimum, usesBF16 {
             bf16Product(a, b, transposed: false, into: out)
             return out
@@ -51,6 +55,7 @@ extension CPUBackend: TrainingBackend {
     public func accumulateWeightGradient(_ dy: Tensor, _ x: Tensor, alpha: Float, into gradient: Tensor) {
         let (n, m, k) = (dy.rows, dy.columns, x.columns)
         precondition(x.rows == n && gradient.rows == m && gradient.columns == k)
+        if accumulatesNarrow(rows: n, m, k) { return narrowWeightGradient(dy, x, alpha: alpha, into: gradient) }
         if usesBF16, min(n, m, k) >= Self.rowSplitMinimum { return bf16WeightGradient(dy, x, alpha: alpha, into: gradient) }
         // OpenBLAS packs a slice's dy columns whole into its per-thread buffer, and those pages
         // stay resident: the output head's slices (24,576 of SmolLM2's 49,152 rows, 256 tokens)
@@ -87,6 +92,7 @@ extension CPUBackend: TrainingBackend {
         let work = spans.map { $0.count * $0.keyCount * headDim * 5 }.reduce(0, +) * heads
         // Every job adds into the whole bias gradient table, so the jobs run one at a time then.
         let minimumWork = biasGradient == nil ? 200_000 : Int.max
+        let product = attentionProduct
         Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1), minimumWork: minimumWork) { range in
             for j in range {
                 let (span, h) = jobs[j]
@@ -102,31 +108,25 @@ extension CPUBackend: TrainingBackend {
                 let dvh = ownsKV ? dv.f32 + kvOffset : dkh + visible * headDim
                 let qOffset = span.queryRow * qStride + h * headDim
                 let (q, dyh, dqh) = (query.f32 + qOffset, dy.f32 + qOffset, dq.f32 + qOffset)
-                func gemm(_ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, _ rows: Int, _ cols: Int, _ inner: Int,
-                          _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>,
-                          _ ldb: Int, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows), Int32(cols), Int32(inner), alpha, a, Int32(lda),
-                                b, Int32(ldb), beta, c, Int32(ldc))
-                }
                 for (rows, seen) in attentionBlocks(span, bias: bias) {
                     let (nb, width, lo) = (rows.count, seen.count, seen.lowerBound)
                     let rowOffset = rows.lowerBound * qStride
                     let (qb, dyb, dqb) = (q + rowOffset, dyh + rowOffset, dqh + rowOffset)
                     let (kb, vb, dkb, dvb) = (k + lo * kvStride, v + lo * kvStride, dkh + lo * ldkv, dvh + lo * ldkv)
                     // P = softmax(Q Kᵀ * scale + bias) [rows, seen], as the forward computed it.
-                    gemm(CblasNoTrans, CblasTrans, nb, width, headDim, scale, qb, qStride, kb, kvStride, 0, p, width)
+                    product(false, true, rows: nb, cols: width, inner: headDim, alpha: scale, qb, qStride, kb, kvStride, into: p, width)
                     for i in rows {
                         let row = p + (i - rows.lowerBound) * width
                         if let bias { bias.add(to: row, head: h, query: span.past + i, keys: width) }
                         softmaxInPlace(row, valid: span.visibleKeys(i).shifted(by: -lo), total: width)
                     }
                     if let output {  // the forward's P V, for the caller
-                        gemm(CblasNoTrans, CblasNoTrans, nb, headDim, width, 1, p, width, vb, kvStride, 0,
-                             output.f32 + qOffset + rowOffset, qStride)
+                        product(false, false, rows: nb, cols: headDim, inner: width, p, width, vb, kvStride,
+                                into: output.f32 + qOffset + rowOffset, qStride)
                     }
                     // dV += Pᵀ dY;  dP = dY Vᵀ;  dS = P ⊙ (dP - rowsum(P ⊙ dP)) * scale.
-                    gemm(CblasTrans, CblasNoTrans, width, headDim, nb, 1, p, width, dyb, qStride, 1, dvb, ldkv)
-                    gemm(CblasNoTrans, CblasTrans, nb, width, headDim, 1, dyb, qStride, vb, kvStride, 0, dp, width)
+                    product(true, false, rows: width, cols: headDim, inner: nb, p, width, dyb, qStride, accumulate: true, into: dvb, ldkv)
+                    product(false, true, rows: nb, cols: width, inner: headDim, dyb, qStride, vb, kvStride, into: dp, width)
                     for i in rows {
                         let (pr, dpr) = (p + (i - rows.lowerBound) * width, dp + (i - rows.lowerBound) * width)
                         let weighted = dot(pr, dpr, width)
@@ -138,8 +138,8 @@ extension CPUBackend: TrainingBackend {
                         for t in 0..<width { dpr[t] *= scale }
                     }
                     // dQ = dS K;  dK += dSᵀ Q.
-                    gemm(CblasNoTrans, CblasNoTrans, nb, headDim, width, 1, dp, width, kb, kvStride, 0, dqb, qStride)
-                    gemm(CblasTrans, CblasNoTrans, width, headDim, nb, 1, dp, width, qb, qStride, 1, dkb, ldkv)
+                    product(false, false, rows: nb, cols: headDim, inner: width, dp, width, kb, kvStride, into: dqb, qStride)
+                    product(true, false, rows: width, cols: headDim, inner: nb, dp, width, qb, qStride, accumulate: true, into: dkb, ldkv)
                 }
             }
         }

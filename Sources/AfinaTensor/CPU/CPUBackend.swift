@@ -88,7 +88,9 @@ public final class CPUBackend: HostBackend {
         // Every path below writes each output (no accumulation), so nothing is zeroed first:
         // a memset of every product's output was 8% of the main thread in a LoRA step.
         let out = uninitialized([n, m])
-        if weight.dtype == .f32, n >= Self.rowSplitMinimum, usesBF16 {
+        if weight.dtype == .f32, multipliesNarrow(rows: n, k, m) {
+            narrowLinear(x, weight, into: out)
+        } else if weight.dtype == .f32, n >= Self.rowSplitMinimum, usesBF16 {
             bf16Product(x, weight, transposed: true, into: out)
         } else if weight.dtype == .f32, n >= Self.rowSplitMinimum {
             Parallel.forEach(n, workPerItem: m * k) { r in
@@ -190,6 +192,7 @@ public final class CPUBackend: HostBackend {
         let blocks = spans.map { span in span.count == 1 ? [(0..<1, span.visibleKeys(0))] : attentionBlocks(span, bias: bias) }
         let jobs = spans.indices.flatMap { s in (0..<heads).flatMap { h in blocks[s].indices.map { (s, h, $0) } } }
         let work = spans.map { $0.count * $0.keyCount * headDim * 2 }.reduce(0, +) * heads
+        let product = attentionProduct
         Parallel.forEach(jobs.count, workPerItem: work / max(jobs.count, 1)) { range in
             for (s, h, b) in jobs[range] {
                 let (span, (rows, seen)) = (spans[s], blocks[s][b])
@@ -216,18 +219,17 @@ public final class CPUBackend: HostBackend {
                 let memory = Scratch<Float>(rows.count * width)
                 defer { memory.release() }
                 let scores = memory.pointer
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(width),
-                            Int32(headDim), scale, qb, qStride, k + seen.lowerBound * Int(kvStride), kvStride, 0,
-                            scores, Int32(width))
+                product(false, true, rows: rows.count, cols: width, inner: headDim, alpha: scale, qb, Int(qStride),
+                        k + seen.lowerBound * Int(kvStride), Int(kvStride), into: scores, width)
                 for i in rows {
                     let row = scores + (i - rows.lowerBound) * width
                     if let bias { bias.add(to: row, head: h, query: span.past + i, keys: width) }
                     softmaxInPlace(row, valid: span.visibleKeys(i).shifted(by: -seen.lowerBound), total: width)
                 }
                 // out [rows, hd] = scores [rows, seen] * v [seen, hd]
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(headDim),
-                            Int32(width), 1, scores, Int32(width), v + seen.lowerBound * Int(kvStride), kvStride, 0,
-                            out + rows.lowerBound * Int(qStride), qStride)
+                product(false, false, rows: rows.count, cols: headDim, inner: width, scores, width,
+                        v + seen.lowerBound * Int(kvStride), Int(kvStride), into: out + rows.lowerBound * Int(qStride),
+                        Int(qStride))
             }
         }
         return result

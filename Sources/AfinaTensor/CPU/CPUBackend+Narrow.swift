@@ -1,0 +1,65 @@
+// Products with a narrow side (a LoRA adapter's rank) on afina_narrow_gemm instead of
+// OpenBLAS, which packs the wide operand for a product it does little with. A bf16 backend
+// keeps its own kernel where only the depth is narrow (it then converts just the narrow
+// operand), and takes this one, in float32, where the output is narrow (its kernel would
+// convert the whole wide input for a few columns) and for the adapters' weight gradients.
+import CAfinaKernels
+
+extension CPUBackend {
+    /// The widest side a narrow product may have (LoRA ranks up to 32).
+    static let narrowWidth = 32
+
+    /// Whether [n, a] x [a, b] (or the weight gradient [a, b] over n rows) has a narrow side and
+    /// enough rows for the narrow kernel.
+    private func isNarrow(rows n: Int, _ a: Int, _ b: Int) -> Bool {
+        min(a, b) <= Self.narrowWidth && n >= Self.rowSplitMinimum && CPUFeatures.current.contains(.avx512f)
+    }
+
+    /// Whether out [n, m] = x [n, k] · (k x m) goes to the narrow kernel.
+    func multipliesNarrow(rows n: Int, _ k: Int, _ m: Int) -> Bool {
+        isNarrow(rows: n, k, m) && (!usesBF16 || m <= Self.narrowWidth)
+    }
+
+    /// Whether gradient [m, k] += dyᵀ [m, n] x [n, k] goes to the narrow kernel.
+    func accumulatesNarrow(rows n: Int, _ m: Int, _ k: Int) -> Bool { isNarrow(rows: n, m, k) }
+
+    /// out [n, m] = x [n, k] · weightᵀ for a float32 weight [m, k]: the kernel reads B [k, m],
+    /// so the (narrow, hence small) weight is transposed first.
+    func narrowLinear(_ x: Tensor, _ weight: Tensor, into out: Tensor) {
+        let (k, m) = (x.columns, weight.rows)
+        let transposed = Scratch<Float>(k * m)
+        defer { transposed.release() }
+        for i in 0..<m {
+            for p in 0..<k { transposed.pointer[p * m + i] = weight.f32[i * k + p] }
+        }
+        narrowRows(x, transposed.pointer, k: k, m: m, into: out)
+    }
+
+    /// out [n, m] = a [n, k] · b [k, m], float32.
+    func narrowMatmul(_ a: Tensor, _ b: Tensor, into out: Tensor) {
+        narrowRows(a, b.f32, k: a.columns, m: b.columns, into: out)
+    }
+
+    private func narrowRows(_ a: Tensor, _ b: UnsafePointer<Float>, k: Int, m: Int, into out: Tensor) {
+        Parallel.forEach(a.rows, workPerItem: k * m) { r in
+            afina_narrow_gemm(a.f32, k, 1, b, m, k, out.f32, m, 1, 0, r.lowerBound, r.upperBound, 0, m)
+        }
+    }
+
+    /// gradient [m, k] += alpha · dy [n, m]ᵀ x [n, k]; the cores split the wider of m and k
+    /// (k in 48-column steps, the kernel's widest tile).
+    func narrowWeightGradient(_ dy: Tensor, _ x: Tensor, alpha: Float, into gradient: Tensor) {
+        let (n, m, k) = (dy.rows, dy.columns, x.columns)
+        func run(_ rows: Range<Int>, _ columns: Range<Int>) {
+            afina_narrow_gemm(dy.f32, 1, m, x.f32, k, n, gradient.f32, k, alpha, 1, rows.lowerBound, rows.upperBound,
+                              columns.lowerBound, columns.upperBound)
+        }
+        if m >= k {
+            Parallel.forEach(m, workPerItem: n * k) { rows in run(rows, 0..<k) }
+        } else {
+            Parallel.forEach((k + 47) / 48, workPerItem: n * m * 48) { steps in
+                run(0..<m, steps.lowerBound * 48..<min(k, steps.upperBound * 48))
+            }
+        }
+    }
+}

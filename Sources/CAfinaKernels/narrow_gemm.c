@@ -1,0 +1,70 @@
+// Narrow products in outer-product form: a tile of R rows x V 16-lane vectors of C lives in
+// registers (about 24 accumulators) while the depth is walked once; per step of depth, V
+// vectors of a row of B are loaded and R values of A broadcast into them. Nothing is packed:
+// B's rows are read in place (at rank 16 a row of B is one vector), and the wide operand
+// streams through once per tile column.
+#include "narrow_gemm.h"
+#include <immintrin.h>
+
+#define NARROW __attribute__((target("avx512f")))
+
+NARROW static inline __mmask16 lanes(long count) {
+    return count >= 16 ? (__mmask16)0xFFFF : count <= 0 ? 0 : (__mmask16)((1u << count) - 1);
+}
+
+// One R x (16 V) tile of C at rows [i, i + R), columns [j, j + cols), cols <= 16 V.
+#define TILE(R, V)                                                                                                  \
+    NARROW static void tile_##R##x##V(const float *a, long a_row, long a_depth, const float *b, long ldb,          \
+                                      long depth, float *c, long ldc, float alpha, int accumulate, long cols) {     \
+        __mmask16 mask[V];                                                                                          \
+        __m512 acc[R][V];                                                                                           \
+        for (int v = 0; v < V; v++) mask[v] = lanes(cols - 16 * v);                                                 \
+        for (int r = 0; r < R; r++)                                                                                 \
+            for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();                                            \
+        for (long p = 0; p < depth; p++) {                                                                          \
+            __m512 row[V];                                                                                          \
+            for (int v = 0; v < V; v++) row[v] = _mm512_maskz_loadu_ps(mask[v], b + p * ldb + 16 * v);             \
+            const float *ap = a + p * a_depth;                                                                      \
+            for (int r = 0; r < R; r++) {                                                                           \
+                __m512 x = _mm512_set1_ps(ap[r * a_row]);                                                           \
+                for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_ps(x, row[v], acc[r][v]);                      \
+            }                                                                                                       \
+        }                                                                                                           \
+        __m512 scale = _mm512_set1_ps(alpha);                                                                       \
+        for (int r = 0; r < R; r++)                                                                                 \
+            for (int v = 0; v < V; v++) {                                                                           \
+                float *dst = c + r * ldc + 16 * v;                                                                  \
+                __m512 sum = _mm512_mul_ps(acc[r][v], scale);                                                       \
+                if (accumulate) sum = _mm512_add_ps(_mm512_maskz_loadu_ps(mask[v], dst), sum);                      \
+                _mm512_mask_storeu_ps(dst, mask[v], sum);                                                           \
+            }                                                                                                       \
+    }
+
+TILE(24, 1)
+TILE(12, 2)
+TILE(8, 3)
+TILE(8, 2)
+TILE(8, 1)
+TILE(1, 3)
+TILE(1, 2)
+TILE(1, 1)
+
+typedef void (*tile_fn)(const float *, long, long, const float *, long, long, float *, long, float, int, long);
+
+void afina_narrow_gemm(const float *a, long a_row, long a_depth, const float *b, long ldb, long depth, float *c,
+                       long ldc, float alpha, int accumulate, long row0, long row1, long col0, long col1) {
+    // Tiles by the width left: 8 x 48, 12 x 32 or 24 x 16, then 8 rows and single rows.
+    static const tile_fn wide[3] = {tile_24x1, tile_12x2, tile_8x3}, eight[3] = {tile_8x1, tile_8x2, tile_8x3},
+                         single[3] = {tile_1x1, tile_1x2, tile_1x3};
+    static const long tall[3] = {24, 12, 8};
+    for (long j = col0; j < col1; j += 48) {
+        long cols = col1 - j < 48 ? col1 - j : 48, v = (cols + 15) / 16 - 1;
+        long i = row0;
+        for (; i + tall[v] <= row1; i += tall[v])
+            wide[v](a + i * a_row, a_row, a_depth, b + j, ldb, depth, c + i * ldc + j, ldc, alpha, accumulate, cols);
+        for (; i + 8 <= row1; i += 8)
+            eight[v](a + i * a_row, a_row, a_depth, b + j, ldb, depth, c + i * ldc + j, ldc, alpha, accumulate, cols);
+        for (; i < row1; i++)
+            single[v](a + i * a_row, a_row, a_depth, b + j, ldb, depth, c + i * ldc + j, ldc, alpha, accumulate, cols);
+    }
+}

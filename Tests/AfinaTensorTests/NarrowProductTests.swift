@@ -1,0 +1,60 @@
+// The narrow-product kernel (LoRA adapters: one side at most 32 wide) against the reference
+// loops, through the backend calls that reach it: row counts and widths that leave partial
+// tiles of every size (24, 12, 8 and single rows; 48, 32 and 16 columns and masked tails),
+// ranks 1 to 32, and weight gradients that accumulate with a scale. Float32 in both, so only
+// the order of the sums differs: within 1e-5 of max(1, |reference|), as the other products.
+import XCTest
+@testable import AfinaTensor
+
+final class NarrowProductTests: XCTestCase {
+    let reference = ReferenceBackend()
+
+    func backends() throws -> [CPUBackend] {
+        guard CPUFeatures.current.contains(.avx512f) else { throw XCTSkip("the narrow kernel needs AVX-512F") }
+        return [CPUBackend()] + (ProductPrecision.bf16.available == .bf16 ? [CPUBackend(precision: .bf16)] : [])
+    }
+
+    func assertClose(_ b: CPUBackend, _ fast: Tensor, _ slow: Tensor, _ what: String) {
+        let (x, y) = (b.floats(fast), reference.floats(slow))
+        let worst = zip(x, y).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, 1e-5, "\(what) (\(b.precision))")
+    }
+
+    func random(_ shape: [Int], seed: UInt64) -> [Float] {
+        var rng = SplitMix64(seed: seed)
+        return (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) }
+    }
+
+    func testAdapterProductsMatchTheReference() throws {
+        for b in try backends() {
+            for (n, wide, rank) in [(64, 576, 16), (131, 100, 8), (97, 47, 32), (75, 1536, 1), (200, 33, 17)] {
+                func pair(_ shape: [Int], _ seed: UInt64) -> (Tensor, Tensor) {
+                    let values = random(shape, seed: seed)
+                    return (b.tensor(values, shape: shape), reference.tensor(values, shape: shape))
+                }
+                let what = "\(n) rows, width \(wide), rank \(rank)"
+                let (x, xr) = pair([n, wide], 1), (a, ar) = pair([rank, wide], 2), (h, hr) = pair([n, rank], 3)
+                let (w, wr) = pair([wide, rank], 4), (dy, dyr) = pair([n, wide], 5)
+                // x·Aᵀ and dy·B (narrow outputs) on every backend; h·Bᵀ and dh·A (narrow depth)
+                // where the backend is float32 (a bf16 backend keeps its kernel for those).
+                XCTAssertTrue(b.multipliesNarrow(rows: n, wide, rank), what)
+                assertClose(b, b.linear(x, weight: a, bias: nil), reference.linear(xr, weight: ar, bias: nil), "x·Aᵀ \(what)")
+                assertClose(b, b.matmul(dy, w), reference.matmul(dyr, wr), "dy·B \(what)")
+                if b.multipliesNarrow(rows: n, rank, wide) {
+                    assertClose(b, b.linear(h, weight: w, bias: nil), reference.linear(hr, weight: wr, bias: nil),
+                                "h·Bᵀ \(what)")
+                    assertClose(b, b.matmul(h, a), reference.matmul(hr, ar), "dh·A \(what)")
+                }
+                // gB [wide, rank] += 0.5 dyᵀh and gA [rank, wide] += 0.5 hᵀx, onto nonzero values.
+                XCTAssertTrue(b.accumulatesNarrow(rows: n, wide, rank) && b.accumulatesNarrow(rows: n, rank, wide))
+                let (gB, gBr) = pair([wide, rank], 6), (gA, gAr) = pair([rank, wide], 7)
+                b.accumulateWeightGradient(dy, h, alpha: 0.5, into: gB)
+                reference.accumulateWeightGradient(dyr, hr, alpha: 0.5, into: gBr)
+                b.accumulateWeightGradient(h, x, alpha: 0.5, into: gA)
+                reference.accumulateWeightGradient(hr, xr, alpha: 0.5, into: gAr)
+                assertClose(b, gB, gBr, "gB \(what)")
+                assertClose(b, gA, gAr, "gA \(what)")
+            }
+        }
+    }
+}
