@@ -134,6 +134,8 @@ public protocol Backend: AnyObject, Sendable {
     /// gate and up), in one pass where a backend can (the CPU backend's decoding: one hand-off
     /// to the cores instead of one per weight).
     func linear(_ x: Tensor, weights: [(weight: Tensor, bias: Tensor?)]) -> [Tensor]
+    /// y += alpha · x weightᵀ, in place (a LoRA adapter's h Bᵀ into the base product's output).
+    func accumulateLinear(_ x: Tensor, weight: Tensor, alpha: Float, into y: Tensor)
     /// Elementwise a + b (same shape).
     func add(_ a: Tensor, _ b: Tensor) -> Tensor
     /// y += alpha * x, in place (same element count).
@@ -159,6 +161,10 @@ public protocol Backend: AnyObject, Sendable {
 extension Backend {
     public func linear(_ x: Tensor, weights: [(weight: Tensor, bias: Tensor?)]) -> [Tensor] {
         weights.map { linear(x, weight: $0.weight, bias: $0.bias) }
+    }
+
+    public func accumulateLinear(_ x: Tensor, weight: Tensor, alpha: Float, into y: Tensor) {
+        axpy(alpha, linear(x, weight: weight, bias: nil), into: y)
     }
 
     /// Attention with softmax scale 1/sqrt(headDim) and no bias (the Llama family, BERT).

@@ -31,6 +31,8 @@ public protocol TrainingBackend: Backend {
     /// a [N, K] times b [K, M]: [N, M]. `b` may be quantized (a frozen base weight [out, in]
     /// read as [K=out, M=in]), which gives a linear layer's input gradient dy · W.
     func matmul(_ a: Tensor, _ b: Tensor) -> Tensor
+    /// y += a b, in place (a LoRA adapter's dh A into the base weight's input gradient).
+    func accumulateMatmul(_ a: Tensor, _ b: Tensor, into y: Tensor)
     /// into [M, K] += alpha * dy [N, M]ᵀ times x [N, K]: a linear layer's weight gradient.
     func accumulateWeightGradient(_ dy: Tensor, _ x: Tensor, alpha: Float, into gradient: Tensor)
     /// into [M] += the column sums of dy [N, M]: a bias gradient.
@@ -89,6 +91,8 @@ public protocol TrainingBackend: Backend {
 }
 
 extension TrainingBackend {
+    public func accumulateMatmul(_ a: Tensor, _ b: Tensor, into y: Tensor) { axpy(1, matmul(a, b), into: y) }
+
     /// The backward of `attention` with scale 1/sqrt(headDim) and no bias.
     public func attentionBackward(_ dy: Tensor, query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
                                   heads: Int, kvHeads: Int, headDim: Int) -> (query: Tensor, keys: Tensor, values: Tensor) {

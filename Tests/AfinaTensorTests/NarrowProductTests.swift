@@ -57,4 +57,32 @@ final class NarrowProductTests: XCTestCase {
             }
         }
     }
+
+    /// y += alpha · h Bᵀ (the adapter into the base output) and dx += dh A, in place, on the
+    /// narrow kernel, the bf16 kernel (within 1e-2 of the largest value, as BF16ProductTests)
+    /// and, with few rows or wide depths, the product-then-axpy fallback.
+    func testProductsAddedInPlaceMatchTheReference() {
+        let bf16 = ProductPrecision.bf16.available == .bf16 ? [CPUBackend(precision: .bf16)] : []
+        for b in [CPUBackend()] + bf16 {
+            for (n, depth, wide, alpha) in [(130, 16, 600, Float(2)), (70, 8, 100, 0.5), (20, 16, 64, 2), (96, 64, 80, 1)] {
+                func pair(_ shape: [Int], _ seed: UInt64) -> (Tensor, Tensor) {
+                    let values = random(shape, seed: seed)
+                    return (b.tensor(values, shape: shape), reference.tensor(values, shape: shape))
+                }
+                let (h, hr) = pair([n, depth], 8), (w, wr) = pair([wide, depth], 9), (a, ar) = pair([depth, wide], 10)
+                let (y, yr) = pair([n, wide], 11), (dx, dxr) = pair([n, wide], 12)
+                b.accumulateLinear(h, weight: w, alpha: alpha, into: y)
+                reference.axpy(alpha, reference.linear(hr, weight: wr, bias: nil), into: yr)
+                b.accumulateMatmul(h, a, into: dx)
+                reference.axpy(1, reference.matmul(hr, ar), into: dxr)
+                let what = "\(n) rows, depth \(depth), width \(wide)"
+                for (name, fast, slow) in [("y += α h·Bᵀ", y, yr), ("dx += dh·A", dx, dxr)] {
+                    let (x, z) = (b.floats(fast), reference.floats(slow))
+                    let worst = zip(x, z).map { abs($0 - $1) }.max()!
+                    let bound = b.usesBF16 && n >= CPUBackend.rowSplitMinimum ? 1e-2 * z.map(abs).max()! : 1e-5
+                    XCTAssertLessThanOrEqual(worst, bound, "\(name) \(what) (\(b.precision))")
+                }
+            }
+        }
+    }
 }

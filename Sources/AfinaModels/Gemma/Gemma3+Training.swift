@@ -20,7 +20,7 @@ extension Gemma3: TrainableDecoder {
     /// attention's backward.
     struct LayerActivations {
         let x, qProj, kProj, v, attnOut, x1, gate, up, mlpOut: Tensor
-        let masks: AdapterMasks
+        let masks: AdapterPass
     }
 
     /// Rotary embedding and attention spans of layer i: local layers see a sliding window.
@@ -36,7 +36,7 @@ extension Gemma3: TrainableDecoder {
     func forward(layer i: Int, _ x: Tensor, _ p: Packing, training: Bool) -> (Tensor, LayerActivations) {
         let (b, c, layer) = (trainingBackend, config, layers[i])
         let (invFreq, spans) = attentionSetting(layer: i, p)
-        let masks = AdapterMasks(layer, index: i, rows: x.rows, p, training: training, backend: b)
+        let masks = AdapterPass(layer, index: i, rows: x.rows, p, training: training, backend: b)
         func apply(_ l: Linear, _ input: Tensor) -> Tensor { masks.forward(l, input, b) }
         let h = b.rmsNorm(x, weight: layer.inputNorm, eps: c.rmsNormEps)                // [N, D]
         let qProj = apply(layer.q, h), kProj = apply(layer.k, h), v = apply(layer.v, h)   // [N, H*hd], [N, Hkv*hd]

@@ -5,9 +5,11 @@ import AfinaTensor
 extension Linear {
     /// dx from dy [N, out] for input x [N, in], adding the weight, bias and adapter gradients
     /// that `g` tracks. `mask` is the adapter's dropout mask of the forward pass.
-    func backward(input x: Tensor, dy: Tensor, mask: Tensor?, _ g: Gradients, _ b: any TrainingBackend) -> Tensor {
+    /// `h` is the adapter's h from `forward`, computed again where not given.
+    func backward(input x: Tensor, dy: Tensor, mask: Tensor?, h: Tensor? = nil, _ g: Gradients,
+                  _ b: any TrainingBackend) -> Tensor {
         let (dx, dh) = inputGradient(dy: dy, mask: mask, b)
-        accumulateParameterGradients(input: x, dy: dy, dh: dh, mask: mask, g, b)
+        accumulateParameterGradients(input: x, dy: dy, dh: dh, mask: mask, h: h, g, b)
         return dx
     }
 
@@ -16,12 +18,13 @@ extension Linear {
     /// shaped like this layer's input, to fill with attention's output (its backward recomputes
     /// the probabilities anyway), which then serves as that input. Returns what
     /// `attentionBackward` returns.
-    func backwardOfAttention<Result>(dy: Tensor, mask: Tensor?, _ g: Gradients, _ b: any TrainingBackend,
+    func backwardOfAttention<Result>(dy: Tensor, mask: Tensor?, h: Tensor? = nil, _ g: Gradients,
+                                     _ b: any TrainingBackend,
                                      _ attentionBackward: (_ dOutput: Tensor, _ output: Tensor) -> Result) -> Result {
         let (dOutput, dh) = inputGradient(dy: dy, mask: mask, b)
         let output = b.zeros([dy.rows, weight.columns])
         let result = attentionBackward(dOutput, output)
-        accumulateParameterGradients(input: output, dy: dy, dh: dh, mask: mask, g, b)
+        accumulateParameterGradients(input: output, dy: dy, dh: dh, mask: mask, h: h, g, b)
         return result
     }
 
@@ -33,21 +36,24 @@ extension Linear {
         guard let lora else { return (dx, nil) }
         let dh = b.matmul(dy, lora.b)                                                  // [N, r]
         b.scale(dh, by: lora.scale)
-        let dInput = b.matmul(dh, lora.a)                                              // [N, in]
-        b.axpy(1, mask.map { b.multiply(dInput, $0) } ?? dInput, into: dx)
+        if let mask {
+            b.axpy(1, b.multiply(b.matmul(dh, lora.a), mask), into: dx)                 // [N, in]
+        } else {
+            b.accumulateMatmul(dh, lora.a, into: dx)
+        }
         return (dx, dh)
     }
 
     /// The other half: the gradients of the weight, bias and adapter that `g` tracks, from the
     /// input x: dW += dyᵀ x, dB += s dyᵀ h, dA += dhᵀ (m ⊙ x).
-    private func accumulateParameterGradients(input x: Tensor, dy: Tensor, dh: Tensor?, mask: Tensor?,
+    private func accumulateParameterGradients(input x: Tensor, dy: Tensor, dh: Tensor?, mask: Tensor?, h: Tensor?,
                                               _ g: Gradients, _ b: any TrainingBackend) {
         if let gw = g[weight] { b.accumulateWeightGradient(dy, x, alpha: 1, into: gw) }
         if let bias, let gb = g[bias] { b.accumulateBiasGradient(dy, into: gb) }
         guard let lora, let dh else { return }
         let input = mask.map { b.multiply(x, $0) } ?? x
         if let gB = g[lora.b] {
-            let h = b.linear(input, weight: lora.a, bias: nil)                         // [N, r]
+            let h = h ?? b.linear(input, weight: lora.a, bias: nil)                    // [N, r]
             b.accumulateWeightGradient(dy, h, alpha: lora.scale, into: gB)
         }
         if let gA = g[lora.a] { b.accumulateWeightGradient(dh, input, alpha: 1, into: gA) }

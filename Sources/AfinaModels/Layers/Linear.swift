@@ -34,13 +34,18 @@ public struct Linear: @unchecked Sendable {
 
     /// x [N, in] -> [N, out]; `dropoutMask` (training) scales the adapter's input.
     public func callAsFunction(_ x: Tensor, _ backend: any Backend, dropoutMask: Tensor? = nil) -> Tensor {
+        forward(x, backend, dropoutMask: dropoutMask).y
+    }
+
+    /// y, and the adapter's h = (mask ⊙ x) Aᵀ [N, rank] (nil without one), which backward
+    /// needs again: a few columns to keep, where computing it again reads all of x.
+    func forward(_ x: Tensor, _ backend: any Backend, dropoutMask: Tensor?) -> (y: Tensor, h: Tensor?) {
         let y = backend.linear(x, weight: weight, bias: bias)
-        if let lora {
-            let input = dropoutMask.map { backend.multiply(x, $0) } ?? x
-            let h = backend.linear(input, weight: lora.a, bias: nil)                      // [N, rank]
-            backend.axpy(lora.scale, backend.linear(h, weight: lora.b, bias: nil), into: y)
-        }
-        return y
+        guard let lora else { return (y, nil) }
+        let input = dropoutMask.map { backend.multiply(x, $0) } ?? x
+        let h = backend.linear(input, weight: lora.a, bias: nil)                          // [N, rank]
+        backend.accumulateLinear(h, weight: lora.b, alpha: lora.scale, into: y)
+        return (y, h)
     }
 }
 

@@ -17,12 +17,12 @@ extension Llama: TrainableDecoder {
     /// backward, which recomputes the probabilities anyway (a tenth less again).
     struct LayerActivations {
         let x, q, k, v, x1, gate, up: Tensor
-        let masks: AdapterMasks
+        let masks: AdapterPass
     }
 
     func forward(layer i: Int, _ x: Tensor, _ p: Packing, training: Bool) -> (Tensor, LayerActivations) {
         let (b, c, layer) = (trainingBackend, config, layers[i])
-        let masks = AdapterMasks(layer, index: i, rows: x.rows, p, training: training, backend: b)
+        let masks = AdapterPass(layer, index: i, rows: x.rows, p, training: training, backend: b)
         func apply(_ l: Linear, _ input: Tensor) -> Tensor { masks.forward(l, input, b) }
         let attnIn = b.rmsNorm(x, weight: layer.attnNorm, eps: c.rmsNormEps)           // [N, D]
         let q = b.rope(apply(layer.q, attnIn), positions: p.positions, headDim: c.headDim, invFreq: invFreq)

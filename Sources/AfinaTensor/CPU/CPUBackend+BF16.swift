@@ -100,9 +100,9 @@ extension CPUBackend {
         return packed
     }
 
-    /// c [n, m] = A [n, k] B, with B = weightᵀ (`transposed`, weight [m, k]) or B = weight
-    /// ([k, m]); all float32 with row-major rows.
-    func bf16Product(_ a: Tensor, _ weight: Tensor, transposed: Bool, into c: Tensor) {
+    /// c [n, m] = A [n, k] B (c += that with `accumulate`), with B = weightᵀ (`transposed`,
+    /// weight [m, k]) or B = weight ([k, m]); all float32 with row-major rows.
+    func bf16Product(_ a: Tensor, _ weight: Tensor, transposed: Bool, into c: Tensor, accumulate: Bool = false) {
         let (n, k) = (a.rows, a.columns)
         let m = transposed ? weight.rows : weight.columns
         let make = { (memory: PackedBF16?) in
@@ -113,7 +113,8 @@ extension CPUBackend {
         defer { rows.release() }
         Parallel.forEach(n, workPerItem: k * m) { r in
             afina_bf16_convert_a(a.f32, k, k, rows.pointer, r.lowerBound, r.upperBound)
-            self.bf16Kernel.gemm(rows.pointer, k, packed.values, m, c.f32, m, accumulate: false, r.lowerBound, r.upperBound)
+            self.bf16Kernel.gemm(rows.pointer, k, packed.values, m, c.f32, m, accumulate: accumulate, r.lowerBound,
+                                 r.upperBound)
         }
         withExtendedLifetime(packed) {}
     }

@@ -23,26 +23,29 @@ extension CPUBackend {
     /// Whether gradient [m, k] += dyᵀ [m, n] x [n, k] goes to the narrow kernel.
     func accumulatesNarrow(rows n: Int, _ m: Int, _ k: Int) -> Bool { isNarrow(rows: n, m, k) }
 
-    /// out [n, m] = x [n, k] · weightᵀ for a float32 weight [m, k]: the kernel reads B [k, m],
-    /// so the (narrow, hence small) weight is transposed first.
-    func narrowLinear(_ x: Tensor, _ weight: Tensor, into out: Tensor) {
+    /// out [n, m] = alpha · x [n, k] · weightᵀ (out += that with `accumulate`) for a float32
+    /// weight [m, k]: the kernel reads B [k, m], so the (narrow, hence small) weight is
+    /// transposed first.
+    func narrowLinear(_ x: Tensor, _ weight: Tensor, alpha: Float = 1, into out: Tensor, accumulate: Bool = false) {
         let (k, m) = (x.columns, weight.rows)
         let transposed = Scratch<Float>(k * m)
         defer { transposed.release() }
         for i in 0..<m {
             for p in 0..<k { transposed.pointer[p * m + i] = weight.f32[i * k + p] }
         }
-        narrowRows(x, transposed.pointer, k: k, m: m, into: out)
+        narrowRows(x, transposed.pointer, k: k, m: m, alpha: alpha, into: out, accumulate: accumulate)
     }
 
-    /// out [n, m] = a [n, k] · b [k, m], float32.
-    func narrowMatmul(_ a: Tensor, _ b: Tensor, into out: Tensor) {
-        narrowRows(a, b.f32, k: a.columns, m: b.columns, into: out)
+    /// out [n, m] = a [n, k] · b [k, m] (out += that with `accumulate`), float32.
+    func narrowMatmul(_ a: Tensor, _ b: Tensor, into out: Tensor, accumulate: Bool = false) {
+        narrowRows(a, b.f32, k: a.columns, m: b.columns, alpha: 1, into: out, accumulate: accumulate)
     }
 
-    private func narrowRows(_ a: Tensor, _ b: UnsafePointer<Float>, k: Int, m: Int, into out: Tensor) {
+    private func narrowRows(_ a: Tensor, _ b: UnsafePointer<Float>, k: Int, m: Int, alpha: Float, into out: Tensor,
+                            accumulate: Bool) {
         Parallel.forEach(a.rows, workPerItem: k * m) { r in
-            afina_narrow_gemm(a.f32, k, 1, b, m, k, out.f32, m, 1, 0, r.lowerBound, r.upperBound, 0, m)
+            afina_narrow_gemm(a.f32, k, 1, b, m, k, out.f32, m, alpha, accumulate ? 1 : 0, r.lowerBound, r.upperBound,
+                              0, m)
         }
     }
 

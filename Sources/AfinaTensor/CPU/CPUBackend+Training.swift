@@ -52,6 +52,18 @@ extension CPUBackend: TrainingBackend {
         return out
     }
 
+    public func accumulateMatmul(_ a: Tensor, _ b: Tensor, into y: Tensor) {
+        let (n, k, m) = (a.rows, a.columns, b.columns)
+        precondition(b.rows == k && y.rows == n && y.columns == m, "accumulateMatmul: \(a) times \(b) into \(y)")
+        if b.dtype == .f32, multipliesNarrow(rows: n, k, m) {
+            narrowMatmul(a, b, into: y, accumulate: true)
+        } else if b.dtype == .f32, n >= Self.rowSplitMinimum, usesBF16 {
+            bf16Product(a, b, transposed: false, into: y, accumulate: true)
+        } else {
+            axpy(1, matmul(a, b), into: y)
+        }
+    }
+
     public func accumulateWeightGradient(_ dy: Tensor, _ x: Tensor, alpha: Float, into gradient: Tensor) {
         let (n, m, k) = (dy.rows, dy.columns, x.columns)
         precondition(x.rows == n && gradient.rows == m && gradient.columns == k)

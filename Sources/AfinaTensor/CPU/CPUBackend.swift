@@ -113,6 +113,22 @@ public final class CPUBackend: HostBackend {
         return out
     }
 
+    public func accumulateLinear(_ x: Tensor, weight: Tensor, alpha: Float, into y: Tensor) {
+        let (n, k, m) = (x.rows, x.columns, weight.rows)
+        precondition(weight.columns == k && y.rows == n && y.columns == m, "accumulateLinear: \(x) times \(weight) into \(y)")
+        if weight.dtype == .f32, multipliesNarrow(rows: n, k, m) {
+            narrowLinear(x, weight, alpha: alpha, into: y, accumulate: true)
+        } else if weight.dtype == .f32, n >= Self.rowSplitMinimum, usesBF16 {
+            // The kernel has no alpha: scale the input (LoRA's h, a few columns; for the usual
+            // alpha = 2 · rank a power of two, so the same bits as scaling the product).
+            let scaled = alpha == 1 ? x : uninitialized(x.shape)
+            if alpha != 1 { elementwise(x.count) { i, n in for j in i..<i + n { scaled.f32[j] = x.f32[j] * alpha } } }
+            bf16Product(scaled, weight, transposed: true, into: y, accumulate: true)
+        } else {
+            axpy(alpha, linear(x, weight: weight, bias: nil), into: y)
+        }
+    }
+
     /// Many rows of x (prefill, training): dequantize tiles of weight rows and multiply each
     /// with BLAS, so only a tile per core is ever expanded to float32.
     private func quantizedTiledGEMM(_ x: Tensor, _ weight: Tensor, _ out: Tensor) {
