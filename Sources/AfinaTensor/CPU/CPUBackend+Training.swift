@@ -126,7 +126,8 @@ extension CPUBackend: TrainingBackend {
                     let (qb, dyb, dqb) = (q + rowOffset, dyh + rowOffset, dqh + rowOffset)
                     let (kb, vb, dkb, dvb) = (k + lo * kvStride, v + lo * kvStride, dkh + lo * ldkv, dvh + lo * ldkv)
                     // P = softmax(Q Kᵀ * scale + bias) [rows, seen], as the forward computed it.
-                    product(false, true, rows: nb, cols: width, inner: headDim, alpha: scale, qb, qStride, kb, kvStride, into: p, width)
+                    product(false, true, rows: nb, cols: width, inner: headDim, alpha: scale, qb, qStride, kb, kvStride,
+                            into: p, width)
                     for i in rows {
                         let row = p + (i - rows.lowerBound) * width
                         if let bias { bias.add(to: row, head: h, query: span.past + i, keys: width) }
@@ -137,7 +138,8 @@ extension CPUBackend: TrainingBackend {
                                 into: output.f32 + qOffset + rowOffset, qStride)
                     }
                     // dV += Pᵀ dY;  dP = dY Vᵀ;  dS = P ⊙ (dP - rowsum(P ⊙ dP)) * scale.
-                    product(true, false, rows: width, cols: headDim, inner: nb, p, width, dyb, qStride, accumulate: true, into: dvb, ldkv)
+                    product(true, false, rows: width, cols: headDim, inner: nb, p, width, dyb, qStride, accumulate: true,
+                            into: dvb, ldkv)
                     product(false, true, rows: nb, cols: width, inner: headDim, dyb, qStride, vb, kvStride, into: dp, width)
                     for i in rows {
                         let (pr, dpr) = (p + (i - rows.lowerBound) * width, dp + (i - rows.lowerBound) * width)
@@ -151,7 +153,8 @@ extension CPUBackend: TrainingBackend {
                     }
                     // dQ = dS K;  dK += dSᵀ Q.
                     product(false, false, rows: nb, cols: headDim, inner: width, dp, width, kb, kvStride, into: dqb, qStride)
-                    product(true, false, rows: width, cols: headDim, inner: nb, dp, width, qb, qStride, accumulate: true, into: dkb, ldkv)
+                    product(true, false, rows: width, cols: headDim, inner: nb, dp, width, qb, qStride, accumulate: true,
+                            into: dkb, ldkv)
                 }
             }
         }

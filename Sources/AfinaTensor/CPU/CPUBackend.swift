@@ -202,7 +202,7 @@ public final class CPUBackend: HostBackend {
     public func attention(query: Tensor, keys: Tensor, values: Tensor, spans: [AttentionSpan],
                           heads: Int, kvHeads: Int, headDim: Int, scale: Float, bias: AttentionBias?) -> Tensor {
         let result = zeros(query.shape)
-        let (qStride, kvStride) = (Int32(heads * headDim), Int32(kvHeads * headDim))
+        let (qStride, kvStride) = (heads * headDim, kvHeads * headDim)
         // One job per (sequence, head, block of queries), so the cores share out the work evenly
         // whatever the head count (per (sequence, head), SmolLM2's 9 heads split 5 to 4).
         let blocks = spans.map { span in span.count == 1 ? [(0..<1, span.visibleKeys(0))] : attentionBlocks(span, bias: bias) }
@@ -213,30 +213,30 @@ public final class CPUBackend: HostBackend {
             for (s, h, b) in jobs[range] {
                 let (span, (rows, seen)) = (spans[s], blocks[s][b])
                 let kvh = h / (heads / kvHeads)
-                let q = query.f32 + span.queryRow * Int(qStride) + h * headDim
-                let k = keys.f32 + span.keyRow * Int(kvStride) + kvh * headDim
-                let v = values.f32 + span.keyRow * Int(kvStride) + kvh * headDim
-                let out = result.f32 + span.queryRow * Int(qStride) + h * headDim
+                let q = query.f32 + span.queryRow * qStride + h * headDim
+                let k = keys.f32 + span.keyRow * kvStride + kvh * headDim
+                let v = values.f32 + span.keyRow * kvStride + kvh * headDim
+                let out = result.f32 + span.queryRow * qStride + h * headDim
                 if span.count == 1 {
                     // Decoding: plain SIMD loops over the keys it sees; BLAS calls this small
                     // cost more than they save.
                     let memory = Scratch<Float>(span.keyCount)
                     defer { memory.release() }
                     let scores = memory.pointer
-                    for t in seen { scores[t] = dot(q, k + t * Int(kvStride), headDim) * scale }
+                    for t in seen { scores[t] = dot(q, k + t * kvStride, headDim) * scale }
                     if let bias { bias.add(to: scores, head: h, query: span.past, keys: span.keyCount) }
                     softmaxInPlace(scores, valid: seen, total: span.keyCount)
                     for d in 0..<headDim { out[d] = 0 }
-                    for t in seen { AfinaTensor.axpy(scores[t], v + t * Int(kvStride), out, headDim) }
+                    for t in seen { AfinaTensor.axpy(scores[t], v + t * kvStride, out, headDim) }
                     continue
                 }
                 // scores [rows, seen] = q [rows, hd] * k [seen, hd]^T * scale
-                let (qb, width) = (q + rows.lowerBound * Int(qStride), seen.count)
+                let (qb, width) = (q + rows.lowerBound * qStride, seen.count)
                 let memory = Scratch<Float>(rows.count * width)
                 defer { memory.release() }
                 let scores = memory.pointer
-                product(false, true, rows: rows.count, cols: width, inner: headDim, alpha: scale, qb, Int(qStride),
-                        k + seen.lowerBound * Int(kvStride), Int(kvStride), into: scores, width)
+                product(false, true, rows: rows.count, cols: width, inner: headDim, alpha: scale, qb, qStride,
+                        k + seen.lowerBound * kvStride, kvStride, into: scores, width)
                 for i in rows {
                     let row = scores + (i - rows.lowerBound) * width
                     if let bias { bias.add(to: row, head: h, query: span.past + i, keys: width) }
@@ -244,8 +244,7 @@ public final class CPUBackend: HostBackend {
                 }
                 // out [rows, hd] = scores [rows, seen] * v [seen, hd]
                 product(false, false, rows: rows.count, cols: headDim, inner: width, scores, width,
-                        v + seen.lowerBound * Int(kvStride), Int(kvStride), into: out + rows.lowerBound * Int(qStride),
-                        Int(qStride))
+                        v + seen.lowerBound * kvStride, kvStride, into: out + rows.lowerBound * qStride, qStride)
             }
         }
         return result
