@@ -1,5 +1,6 @@
-// Fast training ops of the CPU backend: large products go to OpenBLAS (or the bf16 kernels) on
-// slices split by the worker pool, as in the forward; attention's backward recomputes softmax
+// Fast training ops of the CPU backend: large products go to OpenBLAS (or the bf16 kernels, or
+// for input gradients the float32 tile kernel) on slices split by the worker pool, as in the
+// forward; attention's backward recomputes softmax
 // in one job per (sequence, query head), a block of queries at a time.
 import CAfinaKernels
 import COpenBLAS
@@ -11,8 +12,8 @@ extension CPUBackend: TrainingBackend {
         precondition(b.rows == k, "matmul: \(a) times \(b)")
         // Only the quantized paths accumulate into the output (see `linear`).
         let out = b.dtype == .f32 ? uninitialized([n, m]) : zeros([n, m])
-        if b.dtype == .f32, multipliesNarrow(rows: n, k, m) {
-            narrowMatmul(a, b, into: out)
+        if b.dtype == .f32, multipliesOnTiles(rows: n, k, m) {
+            tiledMatmul(a, b, into: out)
             return out
         }
         if b.dtype == .f32, n >= Self.rowSplitMinimum, usesBF16 {
@@ -55,8 +56,8 @@ extension CPUBackend: TrainingBackend {
     public func accumulateMatmul(_ a: Tensor, _ b: Tensor, into y: Tensor) {
         let (n, k, m) = (a.rows, a.columns, b.columns)
         precondition(b.rows == k && y.rows == n && y.columns == m, "accumulateMatmul: \(a) times \(b) into \(y)")
-        if b.dtype == .f32, multipliesNarrow(rows: n, k, m) {
-            narrowMatmul(a, b, into: y, accumulate: true)
+        if b.dtype == .f32, multipliesOnTiles(rows: n, k, m) {
+            tiledMatmul(a, b, into: y, accumulate: true)
         } else if b.dtype == .f32, n >= Self.rowSplitMinimum, usesBF16 {
             bf16Product(a, b, transposed: false, into: y, accumulate: true)
         } else {

@@ -1,12 +1,13 @@
-// The narrow-product kernel (LoRA adapters: one side at most 32 wide) against the reference
-// loops, through the backend calls that reach it: row counts and widths that leave partial
-// tiles of every size (24, 12, 8 and single rows; 48, 32 and 16 columns and masked tails),
-// ranks 1 to 32, and weight gradients that accumulate with a scale. Float32 in both, so only
-// the order of the sums differs: within 1e-5 of max(1, |reference|), as the other products.
+// The float32 tile kernel against the reference loops, through the backend calls that reach it:
+// LoRA's narrow products (one side at most 32 wide) with row counts and widths that leave
+// partial tiles of every size (24, 12, 8 and single rows; 48, 32 and 16 columns and masked
+// tails), ranks 1 to 32, and weight gradients that accumulate with a scale; and input
+// gradients dy·W of wide weights, over depths of several blocks. Float32 in both, so only the
+// order of the sums differs: within 1e-5 of max(1, |reference|), as the other products.
 import XCTest
 @testable import AfinaTensor
 
-final class NarrowProductTests: XCTestCase {
+final class TileProductTests: XCTestCase {
     let reference = ReferenceBackend()
 
     func backends() throws -> [CPUBackend] {
@@ -84,5 +85,40 @@ final class NarrowProductTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// dy·W and dx += dy·W for float32 weights of any width on a float32 backend, up to the
+    /// deepest the kernel takes; deeper products stay on OpenBLAS, and bf16 backends keep theirs.
+    /// Sums this deep round more than the 1e-5 of max(1, |reference|) above allows (near-zero
+    /// results of sums whose terms reach ±1 thousands of times), so they are checked against
+    /// sums in double within 1e-5 of the results' root mean square (about sqrt(depth) / 3): a
+    /// term left out or a wrong stride is off by tenths.
+    func testInputGradientsOfWideWeightsMatchExactSums() throws {
+        guard CPUFeatures.current.contains(.avx512f) else { throw XCTSkip("the tile kernel needs AVX-512F") }
+        let b = CPUBackend()
+        for (n, depth, wide) in [(70, 576, 100), (131, 1600, 200), (65, 2305, 33), (64, CPUBackend.tiledDepthLimit, 20)] {
+            XCTAssertTrue(b.multipliesOnTiles(rows: n, depth, wide))
+            let (dy, w, dx) = (random([n, depth], seed: 13), random([depth, wide], seed: 14), random([n, wide], seed: 15))
+            var exact = [Double](repeating: 0, count: n * wide)
+            for i in 0..<n {
+                for p in 0..<depth {
+                    for j in 0..<wide { exact[i * wide + j] += Double(dy[i * depth + p]) * Double(w[p * wide + j]) }
+                }
+            }
+            let bound = 1e-5 * (exact.map { $0 * $0 }.reduce(0, +) / Double(exact.count)).squareRoot()
+            func assertNear(_ result: Tensor, _ start: [Float]?, _ name: String) {
+                let worst = zip(b.floats(result).indices, b.floats(result)).map { k, value in
+                    abs(Double(value) - exact[k] - Double(start?[k] ?? 0))
+                }.max()!
+                XCTAssertLessThanOrEqual(worst, bound, "\(name), \(n) rows, depth \(depth), width \(wide)")
+            }
+            let (dyT, wT) = (b.tensor(dy, shape: [n, depth]), b.tensor(w, shape: [depth, wide]))
+            assertNear(b.matmul(dyT, wT), nil, "dy·W")
+            let into = b.tensor(dx, shape: [n, wide])
+            b.accumulateMatmul(dyT, wT, into: into)
+            assertNear(into, dx, "dx += dy·W")
+        }
+        XCTAssertFalse(b.multipliesOnTiles(rows: 256, CPUBackend.tiledDepthLimit + 1, 576))
+        XCTAssertFalse(CPUBackend(precision: .bf16).multipliesOnTiles(rows: 256, 576, 1536))
     }
 }

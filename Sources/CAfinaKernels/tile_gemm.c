@@ -1,20 +1,24 @@
-// Narrow products in outer-product form: a tile of R rows x V 16-lane vectors of C lives in
-// registers (about 24 accumulators) while the depth is walked once; per step of depth, V
-// vectors of a row of B are loaded and R values of A broadcast into them. Nothing is packed:
-// B's rows are read in place (at rank 16 a row of B is one vector), and the wide operand
-// streams through once per tile column.
-#include "narrow_gemm.h"
+// Products in outer-product form: a tile of R rows x V 16-lane vectors of C lives in registers
+// (about 24 accumulators) while the depth is walked once; per step of depth, V vectors of
+// a row of B are loaded and R values of A broadcast into them. Nothing is packed: B's rows are
+// read in place (at rank 16 a row of B is one vector; a weight's rows are 48 columns at a
+// time, prefetched a few rows ahead, since in training each weight comes cold from memory).
+#include "tile_gemm.h"
 #include <immintrin.h>
 
-#define NARROW __attribute__((target("avx512f")))
+#define AVX512F __attribute__((target("avx512f")))
+// Rows of B fetched ahead: without it, LoRA fp32 on the Zen 5 EPYC ran 4-8% slower with dy·W
+// here than on OpenBLAS (its packing reads W in order, which the hardware prefetches). A
+// prefetch past the end of B is harmless: it never faults.
+#define AHEAD 8
 
-NARROW static inline __mmask16 lanes(long count) {
+AVX512F static inline __mmask16 lanes(long count) {
     return count >= 16 ? (__mmask16)0xFFFF : count <= 0 ? 0 : (__mmask16)((1u << count) - 1);
 }
 
 // One R x (16 V) tile of C at rows [i, i + R), columns [j, j + cols), cols <= 16 V.
 #define TILE(R, V)                                                                                                  \
-    NARROW static void tile_##R##x##V(const float *a, long a_row, long a_depth, const float *b, long ldb,          \
+    AVX512F static void tile_##R##x##V(const float *a, long a_row, long a_depth, const float *b, long ldb,          \
                                       long depth, float *c, long ldc, float alpha, int accumulate, long cols) {     \
         __mmask16 mask[V];                                                                                          \
         __m512 acc[R][V];                                                                                           \
@@ -24,6 +28,7 @@ NARROW static inline __mmask16 lanes(long count) {
         for (long p = 0; p < depth; p++) {                                                                          \
             __m512 row[V];                                                                                          \
             for (int v = 0; v < V; v++) row[v] = _mm512_maskz_loadu_ps(mask[v], b + p * ldb + 16 * v);             \
+            for (int v = 0; v < V; v++) _mm_prefetch((const char *)(b + (p + AHEAD) * ldb + 16 * v), _MM_HINT_T0);  \
             const float *ap = a + p * a_depth;                                                                      \
             for (int r = 0; r < R; r++) {                                                                           \
                 __m512 x = _mm512_set1_ps(ap[r * a_row]);                                                           \
@@ -51,8 +56,8 @@ TILE(1, 1)
 
 typedef void (*tile_fn)(const float *, long, long, const float *, long, long, float *, long, float, int, long);
 
-void afina_narrow_gemm(const float *a, long a_row, long a_depth, const float *b, long ldb, long depth, float *c,
-                       long ldc, float alpha, int accumulate, long row0, long row1, long col0, long col1) {
+void afina_tile_gemm(const float *a, long a_row, long a_depth, const float *b, long ldb, long depth, float *c,
+                     long ldc, float alpha, int accumulate, long row0, long row1, long col0, long col1) {
     // Tiles by the width left: 8 x 48, 12 x 32 or 24 x 16, then 8 rows and single rows.
     static const tile_fn wide[3] = {tile_24x1, tile_12x2, tile_8x3}, eight[3] = {tile_8x1, tile_8x2, tile_8x3},
                          single[3] = {tile_1x1, tile_1x2, tile_1x3};

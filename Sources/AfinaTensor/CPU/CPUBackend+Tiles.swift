@@ -1,8 +1,11 @@
-// Products with a narrow side (a LoRA adapter's rank) on afina_narrow_gemm instead of
-// OpenBLAS, which packs the wide operand for a product it does little with. A bf16 backend
-// keeps its own kernel where only the depth is narrow (it then converts just the narrow
-// operand), and takes this one, in float32, where the output is narrow (its kernel would
-// convert the whole wide input for a few columns) and for the adapters' weight gradients.
+// Float32 products on afina_tile_gemm instead of OpenBLAS, which packs an operand for each:
+// - with a narrow side (a LoRA adapter's rank), where it packs the wide operand for a product
+//   it does little with. A bf16 backend keeps its own kernel where only the depth is narrow (it
+//   then converts just the narrow operand), and takes this one, in float32, where the output is
+//   narrow (its kernel would convert the whole wide input for a few columns) and for the
+//   adapters' weight gradients;
+// - a · b on float32 backends (dy·W, the input gradient of every linear layer), where it packed
+//   all of b, a weight, for every product: here b's rows are read in place.
 import CAfinaKernels
 
 extension CPUBackend {
@@ -18,6 +21,17 @@ extension CPUBackend {
     /// Whether out [n, m] = x [n, k] · (k x m) goes to the narrow kernel.
     func multipliesNarrow(rows n: Int, _ k: Int, _ m: Int) -> Bool {
         isNarrow(rows: n, k, m) && (!usesBF16 || m <= Self.narrowWidth)
+    }
+
+    /// The deepest a · b the tile kernel takes whatever its width: Qwen2.5 0.5B's MLP (4,864)
+    /// ran faster there than on OpenBLAS, 8,192 and the output head's vocabulary slower.
+    static let tiledDepthLimit = 5120
+
+    /// Whether out [n, m] = a [n, k] · b [k, m], b float32, goes to the tile kernel: narrow, or
+    /// on a float32 backend at most `tiledDepthLimit` deep.
+    func multipliesOnTiles(rows n: Int, _ k: Int, _ m: Int) -> Bool {
+        multipliesNarrow(rows: n, k, m)
+            || !usesBF16 && k <= Self.tiledDepthLimit && n >= Self.rowSplitMinimum && CPUFeatures.current.contains(.avx512f)
     }
 
     /// Whether gradient [m, k] += dyᵀ [m, n] x [n, k] goes to the narrow kernel.
@@ -37,14 +51,14 @@ extension CPUBackend {
     }
 
     /// out [n, m] = a [n, k] · b [k, m] (out += that with `accumulate`), float32.
-    func narrowMatmul(_ a: Tensor, _ b: Tensor, into out: Tensor, accumulate: Bool = false) {
+    func tiledMatmul(_ a: Tensor, _ b: Tensor, into out: Tensor, accumulate: Bool = false) {
         narrowRows(a, b.f32, k: a.columns, m: b.columns, alpha: 1, into: out, accumulate: accumulate)
     }
 
     private func narrowRows(_ a: Tensor, _ b: UnsafePointer<Float>, k: Int, m: Int, alpha: Float, into out: Tensor,
                             accumulate: Bool) {
         Parallel.forEach(a.rows, workPerItem: k * m) { r in
-            afina_narrow_gemm(a.f32, k, 1, b, m, k, out.f32, m, alpha, accumulate ? 1 : 0, r.lowerBound, r.upperBound,
+            afina_tile_gemm(a.f32, k, 1, b, m, k, out.f32, m, alpha, accumulate ? 1 : 0, r.lowerBound, r.upperBound,
                               0, m)
         }
     }
@@ -54,7 +68,7 @@ extension CPUBackend {
     func narrowWeightGradient(_ dy: Tensor, _ x: Tensor, alpha: Float, into gradient: Tensor) {
         let (n, m, k) = (dy.rows, dy.columns, x.columns)
         func run(_ rows: Range<Int>, _ columns: Range<Int>) {
-            afina_narrow_gemm(dy.f32, 1, m, x.f32, k, n, gradient.f32, k, alpha, 1, rows.lowerBound, rows.upperBound,
+            afina_tile_gemm(dy.f32, 1, m, x.f32, k, n, gradient.f32, k, alpha, 1, rows.lowerBound, rows.upperBound,
                               columns.lowerBound, columns.upperBound)
         }
         if m >= k {
