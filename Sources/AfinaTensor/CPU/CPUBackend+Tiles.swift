@@ -12,11 +12,14 @@ extension CPUBackend {
     /// The widest side a narrow product may have (LoRA ranks up to 32).
     static let narrowWidth = 32
 
+    /// Whether the tile kernel runs here, for a product over n rows.
+    private func takesTiles(rows n: Int) -> Bool {
+        n >= Self.rowSplitMinimum && CPUFeatures.current.contains(.avx512f)
+    }
+
     /// Whether [n, a] x [a, b] (or the weight gradient [a, b] over n rows) has a narrow side and
     /// enough rows for the narrow kernel.
-    private func isNarrow(rows n: Int, _ a: Int, _ b: Int) -> Bool {
-        min(a, b) <= Self.narrowWidth && n >= Self.rowSplitMinimum && CPUFeatures.current.contains(.avx512f)
-    }
+    private func isNarrow(rows n: Int, _ a: Int, _ b: Int) -> Bool { min(a, b) <= Self.narrowWidth && takesTiles(rows: n) }
 
     /// Whether out [n, m] = x [n, k] · (k x m) goes to the narrow kernel.
     func multipliesNarrow(rows n: Int, _ k: Int, _ m: Int) -> Bool {
@@ -30,8 +33,7 @@ extension CPUBackend {
     /// Whether out [n, m] = a [n, k] · b [k, m], b float32, goes to the tile kernel: narrow, or
     /// on a float32 backend at most `tiledDepthLimit` deep.
     func multipliesOnTiles(rows n: Int, _ k: Int, _ m: Int) -> Bool {
-        multipliesNarrow(rows: n, k, m)
-            || !usesBF16 && k <= Self.tiledDepthLimit && n >= Self.rowSplitMinimum && CPUFeatures.current.contains(.avx512f)
+        multipliesNarrow(rows: n, k, m) || !usesBF16 && k <= Self.tiledDepthLimit && takesTiles(rows: n)
     }
 
     /// Whether gradient [m, k] += dyᵀ [m, n] x [n, k] goes to the narrow kernel.
@@ -47,19 +49,19 @@ extension CPUBackend {
         for i in 0..<m {
             for p in 0..<k { transposed.pointer[p * m + i] = weight.f32[i * k + p] }
         }
-        narrowRows(x, transposed.pointer, k: k, m: m, alpha: alpha, into: out, accumulate: accumulate)
+        tiledRows(x, transposed.pointer, k: k, m: m, alpha: alpha, into: out, accumulate: accumulate)
     }
 
     /// out [n, m] = a [n, k] · b [k, m] (out += that with `accumulate`), float32.
     func tiledMatmul(_ a: Tensor, _ b: Tensor, into out: Tensor, accumulate: Bool = false) {
-        narrowRows(a, b.f32, k: a.columns, m: b.columns, alpha: 1, into: out, accumulate: accumulate)
+        tiledRows(a, b.f32, k: a.columns, m: b.columns, alpha: 1, into: out, accumulate: accumulate)
     }
 
-    private func narrowRows(_ a: Tensor, _ b: UnsafePointer<Float>, k: Int, m: Int, alpha: Float, into out: Tensor,
+    private func tiledRows(_ a: Tensor, _ b: UnsafePointer<Float>, k: Int, m: Int, alpha: Float, into out: Tensor,
                             accumulate: Bool) {
         Parallel.forEach(a.rows, workPerItem: k * m) { r in
             afina_tile_gemm(a.f32, k, 1, b, m, k, out.f32, m, alpha, accumulate ? 1 : 0, r.lowerBound, r.upperBound,
-                              0, m)
+                            0, m)
         }
     }
 
@@ -69,7 +71,7 @@ extension CPUBackend {
         let (n, m, k) = (dy.rows, dy.columns, x.columns)
         func run(_ rows: Range<Int>, _ columns: Range<Int>) {
             afina_tile_gemm(dy.f32, 1, m, x.f32, k, n, gradient.f32, k, alpha, 1, rows.lowerBound, rows.upperBound,
-                              columns.lowerBound, columns.upperBound)
+                            columns.lowerBound, columns.upperBound)
         }
         if m >= k {
             Parallel.forEach(m, workPerItem: n * k) { rows in run(rows, 0..<k) }

@@ -1,7 +1,7 @@
 // Fast training ops of the CPU backend: large products go to OpenBLAS (or the bf16 kernels, or
 // for input gradients the float32 tile kernel) on slices split by the worker pool, as in the
-// forward; attention's backward recomputes softmax
-// in one job per (sequence, query head), a block of queries at a time.
+// forward; attention's backward recomputes softmax in one job per (sequence, query head), a
+// block of queries at a time.
 import CAfinaKernels
 import COpenBLAS
 import Foundation
