@@ -1,4 +1,4 @@
-// --backend, shared by every command that loads a model, so the CLI chooses where models run
+// --backend, shared by every command that runs a model, so the CLI chooses where models run
 // in one place. `afina train` and `distill cache` pass it on as the config's `backend` key.
 import AfinaTensor
 import ArgumentParser

@@ -13,8 +13,8 @@ struct DistillCache: ParsableCommand {
         discussion: """
             The examples are those `afina train CONFIG` trains on (same rendering, truncation and \
             split), scored at distill.temperature. Then train with the cache instead of the teacher:
-              afina distill cache configs/distill.yaml --teacher runs/teacher/model --out runs/teacher.kd
-              afina train configs/distill.yaml distill.teacher=null distill.cache=runs/teacher.kd
+              afina distill cache configs/spelling-distill.yaml --teacher runs/spelling-full/model --out runs/teacher.kd
+              afina train configs/spelling-distill.yaml distill.cache=runs/teacher.kd
             The teacher must share the student's vocabulary. With --shots FILE (as given to \
             `afina distill generate`) the teacher scores each answer with those solved examples in front, \
             as it answered; the student still sees the examples without them. --backend NAME \
