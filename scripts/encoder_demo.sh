@@ -6,7 +6,7 @@
 # 2. Bias: MiniLM tuned contrastively on gender-swapped pairs of the training sentences; SEAT
 #    effect sizes and p-values, and Pearson r on Lee et al.'s human similarity ratings, before
 #    and after.
-# AFINA=path/to/afina skips the build. About 45 minutes on 2 cores (most of it the 1.5B decoder).
+# AFINA=path/to/afina skips the build. About 7 minutes on 2 cores (most of it the 1.5B decoder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -19,10 +19,11 @@ $AFINA data lee-similarity --out data/lee.jsonl
 echo "== 1. polarity: tuned MiniLM against prompted Qwen 1.5B"
 rm -rf runs/polarity-minilm
 /usr/bin/time -f "training: %e s, peak RSS %M KiB" $AFINA train configs/polarity-minilm.yaml
-$AFINA eval --models runs/polarity-minilm/model --task data/polarity/heldout.jsonl --out-dir runs/polarity-eval/minilm
-$AFINA eval --models qwen2.5-coder-1.5b-instruct --task data/polarity/heldout-prompts.jsonl \
+timed() { /usr/bin/time -f "$1: %e s, peak RSS %M KiB" "${@:2}"; }
+timed minilm $AFINA eval --models runs/polarity-minilm/model --task data/polarity/heldout.jsonl --out-dir runs/polarity-eval/minilm
+timed qwen-0shot $AFINA eval --models qwen2.5-coder-1.5b-instruct --task data/polarity/heldout-prompts.jsonl \
     --metrics accuracy,macro_f1 --max-tokens 3 --out-dir runs/polarity-eval/qwen-0shot
-$AFINA eval --models qwen2.5-coder-1.5b-instruct --task data/polarity/heldout-prompts-3shot.jsonl --few-shot 3 \
+timed qwen-3shot $AFINA eval --models qwen2.5-coder-1.5b-instruct --task data/polarity/heldout-prompts-3shot.jsonl --few-shot 3 \
     --metrics accuracy,macro_f1 --max-tokens 3 --out-dir runs/polarity-eval/qwen-3shot
 
 echo "== 2. bias: MiniLM before and after counterfactual contrastive tuning"

@@ -6,7 +6,7 @@
 # qwen2.5-coder-1.5b-instruct (68x larger), qwen2.5-coder-0.5b-instruct and Gemma 3 270M, on the
 # same 1,000 held-out words (500 corrections no training word shares, each with one of its
 # misspellings). Writes runs/small-vs-big/{table.md,curve.jsonl,curve.svg}.
-# About 50 minutes on 2 cores, most of it the decoders; every step is skipped when its output exists.
+# About 11 minutes on 2 cores, most of it the decoders; every step is skipped when its output exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # AFINA=path/to/afina skips the build (a binary built earlier).
