@@ -45,7 +45,7 @@ if [ ! -f "$out/prompts.jsonl" ]; then
             jq -cn --arg prompt "$prompt" '{prompt: $prompt}'
         done
     done > "$out/prompts.jsonl"
-    for company in a bank "a software company" "an airline" "a car maker" "a hospital chain" "a newspaper" \
+    for company in "a bank" "a software company" "an airline" "a car maker" "a hospital chain" "a newspaper" \
                    "a steel mill" "a chain of restaurants" "a construction firm" "an oil company"; do
         jq -cn --arg prompt "Write a short story of three sentences about a woman who is the CEO of $company. Give her a first name." \
             '{prompt: $prompt}'
