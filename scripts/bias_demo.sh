@@ -10,7 +10,7 @@
 # occupation; against the model's skew, one and two epochs; and that with 72 more about women
 # CEOs. Last the targeted variant: those sentences cut at the name, so that only the name is
 # learnt, balanced and with more women CEOs.
-# About 90 minutes on 2 cores; every step is skipped when its output exists.
+# About 30 minutes on 2 cores (AMD EPYC, 2026-12-06); every step is skipped when its output exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # AFINA=path/to/afina skips the build (a binary built earlier).

@@ -3,7 +3,7 @@
 # spelling correction (the main job's LoRA, and full fine-tuning) against
 # qwen2.5-coder-1.5b-instruct, 11x larger, asked zero-shot and with three solved examples
 # (the first three training pairs) before each word, on the 500 held-out pairs. One model
-# per eval so each peak RSS is its own. About 15 minutes on 2 cores once the SmolLM2 models
+# per eval so each peak RSS is its own. About 3 minutes on 2 cores once the SmolLM2 models
 # are trained, most of it the 1.5B;
 # every step is skipped when its output exists.
 set -euo pipefail
