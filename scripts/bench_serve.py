@@ -7,7 +7,8 @@ Each server is started alone on a loopback port, warmed up with one request, the
 1, 4 and 16 concurrent clients. Every client sends greedy chat requests (distinct questions)
 back to back; a level sends 4 requests per client (at least 8). Printed per server and level:
 requests/s and generated tokens/s (the servers' own usage.completion_tokens over wall time).
-Needs `pip install llama-cpp-python==0.3.36 uvicorn fastapi sse-starlette starlette-context`.
+Needs `pip install 'llama-cpp-python[server]==0.3.36'` (the server's extras: uvicorn, fastapi,
+pydantic-settings, ...).
 Not a test: numbers depend on the machine and on what else runs on it.
 """
 import argparse
