@@ -18,8 +18,8 @@ if [ -z "${AFINA:-}" ]; then swift build -c release --product afina; AFINA=.buil
 
 echo "== 1. polarity: tuned MiniLM against prompted Qwen 1.5B"
 rm -rf runs/polarity-minilm
-/usr/bin/time -f "training: %e s, peak RSS %M KiB" "$AFINA" train configs/polarity-minilm.yaml
 timed() { /usr/bin/time -f "$1: %e s, peak RSS %M KiB" "${@:2}"; }
+timed training "$AFINA" train configs/polarity-minilm.yaml
 timed minilm "$AFINA" eval --models runs/polarity-minilm/model --task data/polarity/heldout.jsonl --out-dir runs/polarity-eval/minilm
 timed qwen-0shot "$AFINA" eval --models qwen2.5-coder-1.5b-instruct --task data/polarity/heldout-prompts.jsonl \
     --metrics accuracy,macro_f1 --max-tokens 3 --out-dir runs/polarity-eval/qwen-0shot
