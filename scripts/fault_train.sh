@@ -8,12 +8,14 @@
 # free what it half wrote, and leave its last checkpoint, which resumes elsewhere to the same
 # adapter (needs root for the mount).
 #
-#   bash scripts/fault_train.sh [KILLS]      (about 5 minutes on 2 cores)
+#   bash scripts/fault_train.sh [KILLS]      (about 2.5 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${AFINA:-}" ] || swift build -c release --product afina
 afina=$(realpath "${AFINA:-.build/release/afina}")
 kills=${1:-20}
+# Long enough that every kill lands before the run ends (a step takes about 0.15 s here).
+steps=240
 work=$(mktemp -d /tmp/afina-faults.XXXXXX)
 trap 'umount "$work/full" 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -25,7 +27,7 @@ model: smollm2-135m-instruct
 method: lora
 data: {train: $work/train.jsonl, max_length: 64}
 lora: {rank: 4, alpha: 8, dropout: 0.1, targets: [q_proj, v_proj]}
-max_steps: 60
+max_steps: $steps
 batch_size: 2
 learning_rate: 1e-3
 save_every: 1
@@ -67,8 +69,8 @@ if cmp -s "$work/run/adapter/adapter_model.safetensors" "$work/whole/adapter/ada
 else
     echo "FAIL: the resumed adapter differs from the unbroken run"; exit 1
 fi
-steps=$(grep -c '"step"' "$work/run/metrics.jsonl" || true)
-echo "metrics.jsonl: $steps step lines for 60 steps"
+lines=$(grep -c '"step"' "$work/run/metrics.jsonl" || true)
+echo "metrics.jsonl: $lines step lines for $steps steps"
 
 mkdir -p "$work/full"
 mount -t tmpfs -o size=4m tmpfs "$work/full"
