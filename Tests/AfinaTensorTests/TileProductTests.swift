@@ -107,7 +107,7 @@ final class TileProductTests: XCTestCase {
             }
             let bound = 1e-5 * (exact.map { $0 * $0 }.reduce(0, +) / Double(exact.count)).squareRoot()
             func assertNear(_ result: Tensor, _ start: [Float]?, _ name: String) {
-                let worst = zip(b.floats(result).indices, b.floats(result)).map { k, value in
+                let worst = b.floats(result).enumerated().map { k, value in
                     abs(Double(value) - exact[k] - Double(start?[k] ?? 0))
                 }.max()!
                 XCTAssertLessThanOrEqual(worst, bound, "\(name), \(n) rows, depth \(depth), width \(wide)")

@@ -6,12 +6,12 @@ extension CPUBackend {
             ("cpu", "\(CPUFeatures.modelName), \(Parallel.cores) threads (\(CPUFeatures.current))"),
             ("float products", usesBF16 ? bf16Kernel.summary
                 : "fp32: \(BLASKernels.summary), one slice per thread"
-                    + (CPUFeatures.current.contains(.avx512f) ? "; input gradients dy·W: AVX-512F register tiles" : "")),
+                    + (Self.hasTileKernel ? "; input gradients dy·W: AVX-512F register tiles" : "")),
             ("quantized decode", "fused row dots: " + decodeSummary),
             ("quantized prefill", usesBF16 ? "weight tiles dequantized and packed to bf16, then the bf16 tiles"
                 : (Self.multipliesInInt16(.q4_K) ? "Q4_K, Q6_K: activations rounded to int16 per 64 values, exact integer products "
                     + "(AVX-512 VNNI); others: " : "") + "weight tiles dequantized to fp32, then OpenBLAS sgemm"),
-            ("narrow products", CPUFeatures.current.contains(.avx512f)
+            ("narrow products", Self.hasTileKernel
                 ? "a side up to \(Self.narrowWidth) (LoRA adapters): AVX-512F register tiles, fp32" : "OpenBLAS sgemm"),
             ("attention", (usesBF16 ? "bf16 inputs, fp32 sums: the bf16 kernel" : "OpenBLAS sgemm")
                 + " per block of 64 queries; decoding: SIMD loops"),

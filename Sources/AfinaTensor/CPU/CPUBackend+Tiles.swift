@@ -12,10 +12,11 @@ extension CPUBackend {
     /// The widest side a narrow product may have (LoRA ranks up to 32).
     static let narrowWidth = 32
 
+    /// Whether this CPU runs the tile kernel at all (the routes below and `kernels` ask).
+    static var hasTileKernel: Bool { CPUFeatures.current.contains(.avx512f) }
+
     /// Whether the tile kernel runs here, for a product over n rows.
-    private func takesTiles(rows n: Int) -> Bool {
-        n >= Self.rowSplitMinimum && CPUFeatures.current.contains(.avx512f)
-    }
+    private func takesTiles(rows n: Int) -> Bool { n >= Self.rowSplitMinimum && Self.hasTileKernel }
 
     /// Whether [n, a] x [a, b] (or the weight gradient [a, b] over n rows) has a narrow side and
     /// enough rows for the narrow kernel.
