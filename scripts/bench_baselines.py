@@ -12,13 +12,17 @@
    products, PyTorch 2.15 in fp32 and bf16 autocast (its fastest CPU mode); tokens/s, peak
    RSS and the fraction of the machine's peak each reaches (the arithmetic per token is
    Afina's count, the same work for both).
+5. The encoder (all-MiniLM-L6-v2), batch 16 x 128 random tokens: hidden states (`afina bench
+   encode`) beside transformers' AutoModel in fp32; classification tuning with a new two-label
+   head (full, and LoRA r=16 on every linear layer) beside BertForSequenceClassification in fp32
+   and bf16 autocast, as in 4.
 
 Every measurement runs in its own process (llama.cpp and torch must not share one, see
 MACHINE-NOTES.md; peak RSS is then each run's own). Prints markdown tables with Afina's
 ratio to each tool.
 
 Run: python3 scripts/bench_baselines.py [--afina .build/release/afina] [--threads 2]
-         [--only generate|products|train] [--train-model gemma-3-270m] [--steps 3]
+         [--only generate|products|train|encoder] [--train-model gemma-3-270m] [--steps 3]
 Needs: scripts/requirements.txt plus llama-cpp-python (pip install llama-cpp-python).
 """
 import argparse, json, os, resource, subprocess, sys, time
@@ -30,6 +34,8 @@ MODELS = {  # catalog name -> GGUF file (as `afina pull` stores it)
     "qwen2.5-coder-1.5b-instruct": "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
     "gemma-3-270m": "gemma-3-270m-q4_k_m.gguf",
 }
+ENCODER = "all-minilm-l6-v2"  # catalog name; a Hugging Face directory
+ENCODER_SHAPE = (16, 128)      # sequences x tokens per step, for encoding and classification tuning
 TEXT = "The quick brown fox jumps over the lazy dog while the cat sleeps. " * 200
 PROMPT, NEW = 128, 64
 BATCH, LENGTH = 4, 256
@@ -37,6 +43,10 @@ BATCH, LENGTH = 4, 256
 
 def gguf_path(name):
     return os.path.join(CACHE, "models", name, MODELS[name])
+
+
+def encoder_folder():
+    return os.path.join(CACHE, "models", ENCODER, "model")
 
 
 def run_json(cmd):
@@ -90,23 +100,31 @@ def pytorch_generate(name, batch, threads):
 
 def pytorch_train(name, method, precision, threads, steps):
     import torch
-    from transformers import AutoModelForCausalLM
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    folder = os.path.dirname(gguf_path(name))
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=MODELS[name], dtype=torch.float32).train()
+    if name == ENCODER:  # a new two-label head, as `afina bench train` gives an encoder
+        from transformers import AutoModelForSequenceClassification
+        model = AutoModelForSequenceClassification.from_pretrained(encoder_folder(), num_labels=2).train()
+        task, targets, (batch, length) = "SEQ_CLS", ["query", "key", "value", "dense"], ENCODER_SHAPE
+        batch_of = lambda ids: dict(input_ids=ids, labels=torch.randint(0, 2, (batch,)))
+    else:
+        from transformers import AutoModelForCausalLM
+        model = AutoModelForCausalLM.from_pretrained(os.path.dirname(gguf_path(name)), gguf_file=MODELS[name],
+                                                     dtype=torch.float32).train()
+        task, (batch, length) = "CAUSAL_LM", (BATCH, LENGTH)
+        targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+        batch_of = lambda ids: dict(input_ids=ids, labels=ids)
     if method == "lora":
         from peft import LoraConfig, get_peft_model
-        model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, task_type="CAUSAL_LM",
-                                                 target_modules=["q_proj", "k_proj", "v_proj", "o_proj",
-                                                                 "gate_proj", "up_proj", "down_proj"]))
+        model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, task_type=task,
+                                                 target_modules=targets))
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
     vocab = model.config.vocab_size
 
     def step():
-        ids = torch.randint(0, vocab, (BATCH, LENGTH + 1))
+        ids = torch.randint(0, vocab, (batch, length))
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
-            loss = model(input_ids=ids[:, :-1], labels=ids[:, :-1]).loss
+            loss = model(**batch_of(ids)).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -116,7 +134,24 @@ def pytorch_train(name, method, precision, threads, steps):
     t0 = time.perf_counter()
     for _ in range(steps):
         step()
-    speed = BATCH * LENGTH * steps / (time.perf_counter() - t0)
+    speed = batch * length * steps / (time.perf_counter() - t0)
+    return dict(tokens_per_second=speed, peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+
+
+def pytorch_encode(threads, steps):
+    """The encoder's hidden states (transformers' AutoModel, float32), as `afina bench encode`."""
+    import torch
+    from transformers import AutoModel
+    torch.set_num_threads(threads)
+    model = AutoModel.from_pretrained(encoder_folder()).eval()
+    batch, length = ENCODER_SHAPE
+    inputs = [torch.randint(0, model.config.vocab_size, (batch, length)) for _ in range(steps + 1)]
+    with torch.inference_mode():
+        model(input_ids=inputs[0])  # warm-up
+        t0 = time.perf_counter()
+        for ids in inputs[1:]:
+            model(input_ids=ids)
+    speed = batch * length * steps / (time.perf_counter() - t0)
     return dict(tokens_per_second=speed, peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 
 
@@ -198,15 +233,17 @@ def generation(args):
         print(f"| {name} | {tool} | {batch} | {r['prefill']:.1f} | {r['decode']:.1f} | {ratios} |")
 
 
-def training(args, peak):
+def training(args, peak, name, methods, shape):
+    """Afina's `methods` in fp32 and bf16 products beside PyTorch's full fine-tuning or LoRA
+    (QLoRA beside LoRA: PyTorch has no CPU QLoRA) in fp32 and bf16 autocast."""
     rows = []
-    name = args.train_model
     for method in ["full", "lora"]:
         torch_runs = {p: worker(args, "torch-train", name, method, p) for p in ["fp32", "bf16"]}
-        for afina_method in ([method] if method == "full" else ["lora", "qlora"]):
+        for afina_method in [m for m in methods if m == method or (method == "lora" and m == "qlora")]:
             for precision in ["fp32", "bf16"]:
                 a = run_json([args.afina, "bench", "train", "--model", name, "--method", afina_method,
-                              "--precision", precision, "--steps", str(args.steps), "--json"])
+                              "--precision", precision, "--steps", str(args.steps), "--batch", str(shape[0]),
+                              "--sequence-length", str(shape[1]), "--json"])
                 rows.append((afina_method, precision, a, torch_runs))
                 print(f"kernels ({afina_method} {precision}): {json.dumps(a['kernels'])}")
 
@@ -218,9 +255,10 @@ def training(args, peak):
         share = 100 * run["tokens_per_second"] * flops / (bound * 1e9)
         return f"{run['tokens_per_second']:.0f} ({run['peak_rss_bytes'] >> 20}, {share:.0f}%)"
 
-    print(f"\nTraining {name}: batch {BATCH} x {LENGTH} tokens, {args.threads} threads; tokens/s (peak RSS MiB, "
-          "share of the machine's peak: fp32 FMA for fp32, the faster of bf16 dot and AMX tiles for bf16 and "
-          "autocast)\n")
+    task = "classification tuning (a new two-label head)" if name == ENCODER else "causal LM loss on every token"
+    print(f"\nTraining {name}, {task}: batch {shape[0]} x {shape[1]} tokens, {args.threads} threads; tokens/s "
+          "(peak RSS MiB, share of the machine's peak: fp32 FMA for fp32, the faster of bf16 dot and AMX tiles for "
+          "bf16 and autocast)\n")
     print("| Afina method, products | Afina | PyTorch fp32 | PyTorch bf16 autocast | Afina / fp32 | Afina / bf16 "
           "| memory / fp32 |")
     print("|---|---|---|---|---|---|---|")
@@ -232,12 +270,30 @@ def training(args, peak):
               f"{a['tokens_per_second'] / b['tokens_per_second']:.2f}x | {a['peak_rss_bytes'] / f['peak_rss_bytes']:.2f} |")
 
 
+def encoder(args, peak):
+    """The catalog's encoder: its forward (embedding) throughput, then classification tuning."""
+    if not os.path.exists(encoder_folder()):
+        print(f"{ENCODER} not pulled (afina pull {ENCODER}): skipped", file=sys.stderr)
+        return
+    batch, length = ENCODER_SHAPE
+    a = run_json([args.afina, "bench", "encode", "--model", ENCODER, "--batch", str(batch), "--sequence-length",
+                  str(length), "--steps", str(args.steps), "--json"])
+    t = worker(args, "torch-encode")
+    print(f"\nEncoding with {ENCODER} (hidden states, fp32): batch {batch} x {length} tokens, {args.threads} threads\n")
+    print("| tool | tokens/s | peak RSS MiB | Afina / tool |")
+    print("|---|---|---|---|")
+    print(f"| Afina | {a['tokens_per_second']:.0f} | {a['peak_rss_bytes'] >> 20} | |")
+    print(f"| PyTorch fp32 | {t['tokens_per_second']:.0f} | {t['peak_rss_bytes'] >> 20} | "
+          f"{a['tokens_per_second'] / t['tokens_per_second']:.2f}x |")
+    training(args, peak, ENCODER, ["full", "lora"], ENCODER_SHAPE)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--afina", default=".build/release/afina")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--steps", type=int, default=3)
-    p.add_argument("--only", choices=["generate", "train", "products"])
+    p.add_argument("--only", choices=["generate", "train", "products", "encoder"])
     p.add_argument("--train-model", default="smollm2-135m-instruct", choices=list(MODELS))
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -246,6 +302,7 @@ def main():
         result = {"llama": lambda: llama_cpp_generate(rest[0], args.threads),
                   "torch-generate": lambda: pytorch_generate(rest[0], int(rest[1]), args.threads),
                   "torch-train": lambda: pytorch_train(rest[0], rest[1], rest[2], args.threads, args.steps),
+                  "torch-encode": lambda: pytorch_encode(args.threads, args.steps),
                   "torch-products": lambda: pytorch_products(rest[0], args.threads)}[kind]()
         print(json.dumps(result))
         return
@@ -259,7 +316,9 @@ def main():
     if args.only in (None, "products"):
         products(args)
     if args.only in (None, "train"):
-        training(args, peak)
+        training(args, peak, args.train_model, ["full", "lora", "qlora"], (BATCH, LENGTH))
+    if args.only in (None, "encoder"):
+        encoder(args, peak)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (not tests): print a table, or JSON.", subcommands: [BenchGenerate.self, BenchTrain.self, BenchProducts.self, BenchPeak.self])
+        abstract: "Benchmarks (not tests): print a table, or JSON.", subcommands: [BenchGenerate.self, BenchEncode.self, BenchTrain.self, BenchProducts.self, BenchPeak.self])
 }
 
 struct BenchGenerate: ParsableCommand {

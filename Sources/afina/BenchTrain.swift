@@ -14,7 +14,11 @@ import Foundation
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Training tokens/s and peak memory (default: batch 4 x 256 tokens, LoRA r=16 on all linear layers).")
+        abstract: "Training tokens/s and peak memory (default: batch 4 x 256 tokens, LoRA r=16 on all linear layers).",
+        discussion: """
+            A decoder trains on the loss of every token; T5 reads the first half of each sequence as its input \
+            and learns the rest; an encoder (all-minilm-l6-v2) trains as a two-label classifier with a new head.
+            """)
 
     @Option(help: "A pulled model name, a .gguf file or a Hugging Face directory.")
     var model: String = ModelCatalog.defaultModel
@@ -41,32 +45,11 @@ struct BenchTrain: ParsableCommand {
         let backend = try backendOptions.make(precision: precision)
         // Only the model that trains stays loaded, as in `afina train`: the file's weights beside
         // a float copy would count in the peak.
-        let (trainable, path): (any TrainableModel, String) = try {
-            let loaded = try ModelLoader.load(model, backend: backend)
-            guard let base = loaded.model as? any TrainableModel else { throw ValidationError("model cannot train") }
-            return (method == .qlora ? base : try base.floatCopy(), loaded.info.path)
-        }()
-        if method != .full {
-            try trainable.attachAdapters(LoRAConfiguration(rank: rank, alpha: Double(2 * rank),
-                                                           targets: LoRAConfiguration.allLinearModules),
-                                         weights: nil, seed: 0)
-        }
-        let parameters = trainable.parameters(method == .full ? .all : .adapters)
-        let optimizer = Optimizer(parameters, settings: .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0),
-                                  backend: trainable.trainingBackend)
-        var random = Xoshiro256(seed: 1)
-        let examples = (0..<batch * (steps + 1)).map { _ in
-            TrainingSequence(tokens: (0...sequenceLength).map { _ in Int32(random.next() % UInt64(trainable.vocabularySize)) },
-                             targets: [false] + Array(repeating: true, count: sequenceLength))
-        }
-        let trainer = Trainer(model: trainable, optimizer: optimizer, examples: examples, settings: Trainer.Settings(
-            batchSize: batch, gradAccum: 1, learningRate: 1e-5, schedule: .constant, warmupSteps: 0,
-            totalSteps: steps + 1, maxGradNorm: 1, seed: 0, recompute: recompute, tokensPerPass: tokensPerPass),
-            group: group)
-        _ = try trainer.trainStep()  // warm-up
+        let run = try measuredRun(try ModelLoader.loadNetwork(model, backend: backend), group: group)
+        _ = try run.trainer.trainStep()  // warm-up
         let started = Date()
         var allReduceSeconds = 0.0
-        for _ in 0..<steps { allReduceSeconds += try trainer.trainStep().allReduceSeconds ?? 0 }
+        for _ in 0..<steps { allReduceSeconds += try run.trainer.trainStep().allReduceSeconds ?? 0 }
         let elapsed = Date().timeIntervalSince(started)
         let speed = Double(batch * sequenceLength * steps) / elapsed
         let peak = PeakMemory.peakResidentBytes() ?? 0
@@ -74,15 +57,15 @@ struct BenchTrain: ParsableCommand {
         if json {
             var object: [String: Any] = ["tokens_per_second": speed, "peak_rss_bytes": peak, "method": method.rawValue,
                                          "precision": precision.rawValue, "kernels": backend.kernelTable,
-                                         "flops_per_token": flopsPerToken(trainable.dimensions)]
+                                         "flops_per_token": run.flopsPerToken]
             if let group {
                 object["ranks"] = group.size
                 object["allreduce_share"] = allReduceSeconds / elapsed
             }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            print("\(method.rawValue) fine-tuning (\(precision.rawValue) products) of \(path): batch \(batch) x \(sequenceLength) tokens, "
-                + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print("\(method.rawValue) \(run.task) (\(precision.rawValue) products) of \(run.path): batch \(batch) x "
+                + "\(sequenceLength) tokens, \(ProcessInfo.processInfo.activeProcessorCount) cores")
             print("kernels:\n\(backend.kernelLines)")
             print(String(format: "%.1f tokens/s, peak RSS %d MiB", speed, peak / 1_048_576))
             if let group {
@@ -92,18 +75,88 @@ struct BenchTrain: ParsableCommand {
         }
     }
 
+    /// What one benchmark trains: its trainer, the arithmetic per trained token, and what it is.
+    private struct MeasuredRun {
+        let trainer: any LoopTrainer
+        let flopsPerToken: Double
+        let task: String
+        let path: String
+    }
+
+    /// A decoder trains on its token loss, T5 on its output's; an encoder as a two-label sequence
+    /// classifier with a new head (`afina train` with `task: classification`).
+    private func measuredRun(_ loaded: LoadedNetwork, group: ProcessGroup?) throws -> MeasuredRun {
+        var random = Xoshiro256(seed: 1)
+        let count = batch * (steps + 1)
+        let settings = Trainer.Settings(batchSize: batch, gradAccum: 1, learningRate: 1e-5, schedule: .constant,
+                                        warmupSteps: 0, totalSteps: steps + 1, maxGradNorm: 1, seed: 0,
+                                        recompute: recompute, tokensPerPass: tokensPerPass)
+        func randomTokens(_ n: Int, vocabulary: Int) -> [Int32] { (0..<n).map { _ in Int32(random.next() % UInt64(vocabulary)) } }
+        func adapters(targets: [String]) -> LoRAConfiguration {
+            LoRAConfiguration(rank: rank, alpha: Double(2 * rank), targets: targets)
+        }
+        if let base = loaded.network as? any TrainableModel {
+            let trainable = method == .qlora ? base : try base.floatCopy()
+            if method != .full {
+                try trainable.attachAdapters(adapters(targets: base is T5 ? T5.adapterTargets : LoRAConfiguration.allLinearModules),
+                                             weights: nil, seed: 0)
+            }
+            // A decoder's loss is on every token; an encoder-decoder reads the first half as its input.
+            let inputLength = base is any Seq2SeqLM ? (sequenceLength + 1) / 2 : 1
+            let examples = (0..<count).map { _ in
+                TrainingSequence(tokens: randomTokens(sequenceLength + 1, vocabulary: trainable.vocabularySize),
+                                 targets: Array(repeating: false, count: inputLength)
+                                     + Array(repeating: true, count: sequenceLength + 1 - inputLength))
+            }
+            let trainer = Trainer(model: trainable, optimizer: optimizer(trainable.parameters(method == .full ? .all : .adapters),
+                                                                        trainable.trainingBackend),
+                                  examples: examples, settings: settings, group: group)
+            return MeasuredRun(trainer: trainer, flopsPerToken: decoderFlopsPerToken(trainable.dimensions),
+                               task: "fine-tuning", path: loaded.info.path)
+        }
+        let builder = try loaded.require((any ClassifierBuilding).self, .encoder)
+        guard group == nil else { throw ValidationError("encoders train in one process (no mpirun)") }
+        guard method != .qlora else { throw ValidationError("encoders load float weights: use --method full or lora") }
+        let classifier = try builder.addingClassifier(labels: ["0", "1"], seed: 0)
+        let trainable = method == .full ? try classifier.floatCopy() : classifier
+        if method == .lora { try trainable.attachAdapters(adapters(targets: ["query", "key", "value", "dense"]), weights: nil, seed: 0) }
+        let examples = (0..<count).map { _ in
+            EncoderExample(input: EncoderInput(ids: randomTokens(sequenceLength, vocabulary: trainable.vocabularySize)),
+                           label: Int32(random.next() % 2))
+        }
+        let trainer = EncoderTrainer(classifier: trainable, examples: examples, settings: settings, optimizer: optimizer(
+            trainable.parameters(method == .full ? .all : .adapters), trainable.trainingBackend))
+        return MeasuredRun(trainer: trainer, flopsPerToken: encoderFlopsPerToken(trainable.dimensions),
+                           task: "classification tuning", path: loaded.info.path)
+    }
+
+    private func optimizer(_ parameters: [Parameter], _ backend: any TrainingBackend) -> Optimizer {
+        Optimizer(parameters, settings: .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0), backend: backend)
+    }
+
     /// Arithmetic of one trained token (a multiply-add counts 2), for the share of the machine's
-    /// peak a run reaches: the forward is 2N for the N weights of the products (output head
-    /// included) plus attention's scores and sums, 4 * layers * heads * headDim * (average keys);
-    /// backward computes input gradients (2N more) and, in full fine-tuning, weight gradients
-    /// (2N more); attention's backward is twice its forward either way. LoRA's small adapter
-    /// products are left out.
-    private func flopsPerToken(_ d: ModelDimensions) -> Double {
+    /// peak a run reaches: the forward is 2N for the N weights of the products plus attention's
+    /// scores and sums, 4 * layers * heads * headDim per key a query sees; backward computes
+    /// input gradients (2N more) and, in full fine-tuning, weight gradients (2N more);
+    /// attention's backward is twice its forward either way. LoRA's small adapter products are
+    /// left out.
+    private func flopsPerToken(weights: Int, attentionWidth: Int, keysPerQuery: Double) -> Double {
+        (method == .full ? 6 : 4) * Double(weights) + 3 * 4 * Double(attentionWidth) * keysPerQuery
+    }
+
+    /// A decoder: gated MLPs, the output head over the vocabulary, causal attention.
+    private func decoderFlopsPerToken(_ d: ModelDimensions) -> Double {
         let (attentionWidth, kvWidth) = (d.headCount * d.headDim, d.kvHeadCount * d.headDim)
         let perLayer = 2 * d.hiddenSize * (attentionWidth + kvWidth) + 3 * d.hiddenSize * d.intermediateSize
-        let weights = Double(d.layerCount * perLayer + d.vocabularySize * d.hiddenSize)
-        let attention = 4 * Double(d.layerCount * attentionWidth) * Double(sequenceLength + 1) / 2
-        return (method == .full ? 6 : 4) * weights + 3 * attention
+        return flopsPerToken(weights: d.layerCount * perLayer + d.vocabularySize * d.hiddenSize,
+                             attentionWidth: d.layerCount * attentionWidth, keysPerQuery: Double(sequenceLength + 1) / 2)
+    }
+
+    /// A BERT encoder: two-matrix MLPs, every query sees every key, a head of a few classes.
+    private func encoderFlopsPerToken(_ d: ModelDimensions) -> Double {
+        let perLayer = 4 * d.hiddenSize * d.headCount * d.headDim + 2 * d.hiddenSize * d.intermediateSize
+        return flopsPerToken(weights: d.layerCount * perLayer, attentionWidth: d.layerCount * d.headCount * d.headDim,
+                             keysPerQuery: Double(sequenceLength))
     }
 }
 

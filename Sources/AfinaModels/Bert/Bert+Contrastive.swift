@@ -6,6 +6,13 @@
 import AfinaTensor
 
 extension Bert: TrainableEncoder {
+    public var dimensions: ModelDimensions {
+        let c = config
+        return ModelDimensions(layerCount: c.layerCount, hiddenSize: c.hiddenSize, headCount: c.headCount,
+                               kvHeadCount: c.headCount, headDim: c.headDim, intermediateSize: c.intermediateSize,
+                               vocabularySize: c.vocabularySize)
+    }
+
     public func parameters(_ set: TrainableSet) -> [Parameter] { encoderParameters(set) }
 
     public func attachAdapters(_ settings: LoRAConfiguration, weights: [String: Tensor]?, seed: UInt64) throws {

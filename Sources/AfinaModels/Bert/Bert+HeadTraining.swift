@@ -4,6 +4,7 @@ import AfinaTensor
 
 extension BertForSequenceClassification: TrainableEncoder {
     public var trainingBackend: any TrainingBackend { bert.trainingBackend }
+    public var dimensions: ModelDimensions { bert.dimensions }
 
     /// With adapters, the new classifier trains in full (peft's modules_to_save for
     /// sequence classification); the pretrained pooler stays frozen.
@@ -57,6 +58,7 @@ extension BertForSequenceClassification: TrainableEncoder {
 
 extension BertForMaskedLM: TrainableEncoder {
     public var trainingBackend: any TrainingBackend { bert.trainingBackend }
+    public var dimensions: ModelDimensions { bert.dimensions }
 
     /// The prediction head is pretrained: with adapters it stays frozen.
     public func parameters(_ set: TrainableSet) -> [Parameter] {

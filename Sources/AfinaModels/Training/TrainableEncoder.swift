@@ -25,6 +25,8 @@ public enum EncoderObjective: Sendable, Equatable {
 /// An encoder with a head that can compute gradients.
 public protocol TrainableEncoder: TextEncoder {
     var trainingBackend: any TrainingBackend { get }
+    /// The encoder's widths and depths (a benchmark's arithmetic per token).
+    var dimensions: ModelDimensions { get }
     /// Parameters in a fixed order, named as in Hugging Face checkpoints: `.all` every weight;
     /// `.adapters` the adapters plus a head that is new to the task (trained in full and saved
     /// beside the adapter, as peft's modules_to_save).

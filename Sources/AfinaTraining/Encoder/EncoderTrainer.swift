@@ -47,6 +47,12 @@ public final class EncoderTrainer: LoopTrainer, @unchecked Sendable {
         HostBlockPool.keepFreedBlocks(upTo: HostBlockPool.trainingBytes)
     }
 
+    /// A trainer of a sequence classifier (`afina bench train` on an encoder).
+    public convenience init(classifier model: any TrainableEncoder, examples: [EncoderExample], settings: Trainer.Settings,
+                            optimizer: Optimizer) {
+        self.init(model: model, optimizer: optimizer, examples: examples, task: .classification, settings: settings)
+    }
+
     /// The inputs and objective of a micro-batch; masked-LM draws its masks from `seed`.
     func objective(_ batch: [EncoderExample], seed: UInt64) -> (inputs: [EncoderInput], objective: EncoderObjective) {
         switch task {
