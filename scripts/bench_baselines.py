@@ -45,6 +45,10 @@ def gguf_path(name):
     return os.path.join(CACHE, "models", name, MODELS[name])
 
 
+def t5_folder():
+    return os.path.join(CACHE, "bench", "flan-t5-small-random")
+
+
 def encoder_folder():
     return os.path.join(CACHE, "models", ENCODER, "model")
 
@@ -107,6 +111,11 @@ def pytorch_train(name, method, precision, threads, steps):
         model = AutoModelForSequenceClassification.from_pretrained(encoder_folder(), num_labels=2).train()
         task, targets, (batch, length) = "SEQ_CLS", ["query", "key", "value", "dense"], ENCODER_SHAPE
         batch_of = lambda ids: dict(input_ids=ids, labels=torch.randint(0, 2, (batch,)))
+    elif name == t5_folder():  # the first half of each sequence the input, as `afina bench train` gives T5
+        from transformers import T5ForConditionalGeneration
+        model = T5ForConditionalGeneration.from_pretrained(name).train()
+        task, targets, (batch, length) = "SEQ_2_SEQ_LM", ["q", "k", "v", "o", "wi_0", "wi_1", "wo"], (BATCH, LENGTH)
+        batch_of = lambda ids: dict(input_ids=ids[:, :length // 2], labels=ids[:, length // 2:].contiguous())
     else:
         from transformers import AutoModelForCausalLM
         model = AutoModelForCausalLM.from_pretrained(os.path.dirname(gguf_path(name)), gguf_file=MODELS[name],
@@ -136,6 +145,61 @@ def pytorch_train(name, method, precision, threads, steps):
         step()
     speed = batch * length * steps / (time.perf_counter() - t0)
     return dict(tokens_per_second=speed, peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+
+
+def pytorch_generate_t5(threads):
+    """T5's prefill (the encoder over the prompt) and greedy decode, transformers in float32."""
+    import torch
+    from transformers import T5ForConditionalGeneration
+    torch.set_num_threads(threads)
+    model = T5ForConditionalGeneration.from_pretrained(t5_folder()).eval()
+    ids = torch.randint(3, 32000, (1, PROMPT))
+    gen = dict(do_sample=False, min_new_tokens=NEW, max_new_tokens=NEW)
+    with torch.inference_mode():
+        model.generate(ids[:, :8], max_new_tokens=4)  # warm-up
+        t0 = time.perf_counter()
+        model.get_encoder()(input_ids=ids)
+        prefill = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        model.generate(ids, **gen)
+        decode = time.perf_counter() - t0 - prefill  # generate encodes the prompt first
+    return dict(prefill=PROMPT / prefill, decode=NEW / decode)
+
+
+def make_t5(folder):
+    """Flan-T5-small's shape (google/flan-t5-small's config.json: 8 + 8 layers, width 512,
+    gated-GELU MLPs of 1024, 6 heads of 64, 32,128 tokens, untied head) with random weights,
+    since no T5 weights are on the package registries; and a Unigram tokenizer.json over
+    32,128 made-up pieces (every ASCII letter alone and after the word mark), enough for
+    `afina bench generate` to tokenize its prompt. Speed does not depend on the weights."""
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+    torch.manual_seed(0)
+    config = T5Config(vocab_size=32128, d_model=512, d_kv=64, d_ff=1024, num_layers=8, num_decoder_layers=8,
+                      num_heads=6, feed_forward_proj="gated-gelu", tie_word_embeddings=False,
+                      decoder_start_token_id=0, eos_token_id=1, pad_token_id=0)
+    T5ForConditionalGeneration(config).save_pretrained(folder)
+    letters = [chr(c) for c in range(33, 127)]
+    pieces = ["<pad>", "</s>", "<unk>"] + ["\u2581" + c for c in letters] + letters
+    pieces += [f"\u2581w{i}" for i in range(32028 - len(pieces))] + [f"<extra_id_{99 - i}>" for i in range(100)]
+    special = [i for i, p in enumerate(pieces) if p.startswith("<")]
+    tokenizer = {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [dict(id=i, content=pieces[i], single_word=False, lstrip=False, rstrip=False, normalized=False,
+                              special=True) for i in special],
+        "normalizer": None,
+        "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True},
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+                           "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}},
+                                    {"Sequence": {"id": "B", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+                           "special_tokens": {"</s>": {"id": "</s>", "ids": [1], "tokens": ["</s>"]}}},
+        "decoder": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True},
+        "model": {"type": "Unigram", "unk_id": 2, "byte_fallback": False,
+                  "vocab": [[p, 0.0 if i in special else -1.0 - (i > 3 + 2 * len(letters))] for i, p in enumerate(pieces)]},
+    }
+    with open(os.path.join(folder, "tokenizer.json"), "w") as f:
+        json.dump(tokenizer, f)
 
 
 def pytorch_encode(threads, steps):
@@ -252,10 +316,11 @@ def training(args, peak, name, methods, shape):
         # bf16: the faster of the machine's bf16 units (AMX tiles where the CPU has them).
         bf16 = max(peak["bf16_gflops"] or 0, peak["amx_bf16_gflops"] or 0)
         bound = bf16 if precision == "bf16" and bf16 else peak["fp32_gflops"]
-        share = 100 * run["tokens_per_second"] * flops / (bound * 1e9)
-        return f"{run['tokens_per_second']:.0f} ({run['peak_rss_bytes'] >> 20}, {share:.0f}%)"
+        share = f"{100 * run['tokens_per_second'] * flops / (bound * 1e9):.0f}%" if flops else "-"
+        return f"{run['tokens_per_second']:.0f} ({run['peak_rss_bytes'] >> 20}, {share})"
 
-    task = "classification tuning (a new two-label head)" if name == ENCODER else "causal LM loss on every token"
+    task = {ENCODER: "classification tuning (a new two-label head)",
+            t5_folder(): "the first half of each sequence the input, the rest the output"}.get(name, "loss on every token")
     print(f"\nTraining {name}, {task}: batch {shape[0]} x {shape[1]} tokens, {args.threads} threads; tokens/s "
           "(peak RSS MiB, share of the machine's peak: fp32 FMA for fp32, the faster of bf16 dot and AMX tiles for "
           "bf16 and autocast)\n")
@@ -264,7 +329,7 @@ def training(args, peak, name, methods, shape):
     print("|---|---|---|---|---|---|---|")
     for method, precision, a, t in rows:
         f, b = t["fp32"], t["bf16"]
-        flops = a["flops_per_token"]
+        flops = a.get("flops_per_token")  # Afina gives none for T5
         print(f"| {method}, {precision} | {cell(a, flops, precision)} | {cell(f, flops, 'fp32')} | "
               f"{cell(b, flops, 'bf16')} | {a['tokens_per_second'] / f['tokens_per_second']:.2f}x | "
               f"{a['tokens_per_second'] / b['tokens_per_second']:.2f}x | {a['peak_rss_bytes'] / f['peak_rss_bytes']:.2f} |")
@@ -288,12 +353,31 @@ def encoder(args, peak):
     training(args, peak, ENCODER, ["full", "lora"], ENCODER_SHAPE)
 
 
+def t5(args, peak):
+    """T5 at Flan-T5-small's shape (random weights, made once): generation beside transformers
+    (llama.cpp's pip build cannot convert T5), then training as in 4."""
+    folder = t5_folder()
+    if not os.path.exists(os.path.join(folder, "tokenizer.json")):
+        worker(args, "make-t5")
+    a = run_json([args.afina, "bench", "generate", "--model", folder, "--batch", "1", "--json",
+                  "--prompt-tokens", str(PROMPT), "--tokens", str(NEW)])
+    t = worker(args, "torch-generate-t5")
+    print(f"\nT5 at Flan-T5-small's shape (random weights): prompt {PROMPT} tokens (the encoder's input), {NEW} greedy "
+          f"tokens, batch 1, {args.threads} threads\n")
+    print("| tool | prefill tok/s | decode tok/s | Afina prefill / tool | Afina decode / tool |")
+    print("|---|---|---|---|---|")
+    print(f"| Afina | {a['prefill_tokens_per_second']:.0f} | {a['decode_tokens_per_second']:.1f} | | |")
+    print(f"| PyTorch fp32 | {t['prefill']:.0f} | {t['decode']:.1f} | {a['prefill_tokens_per_second'] / t['prefill']:.2f}x | "
+          f"{a['decode_tokens_per_second'] / t['decode']:.2f}x |")
+    training(args, peak, folder, ["full", "lora"], (BATCH, LENGTH))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--afina", default=".build/release/afina")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--steps", type=int, default=3)
-    p.add_argument("--only", choices=["generate", "train", "products", "encoder"])
+    p.add_argument("--only", choices=["generate", "train", "products", "encoder", "t5"])
     p.add_argument("--train-model", default="smollm2-135m-instruct", choices=list(MODELS))
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -303,6 +387,8 @@ def main():
                   "torch-generate": lambda: pytorch_generate(rest[0], int(rest[1]), args.threads),
                   "torch-train": lambda: pytorch_train(rest[0], rest[1], rest[2], args.threads, args.steps),
                   "torch-encode": lambda: pytorch_encode(args.threads, args.steps),
+                  "torch-generate-t5": lambda: pytorch_generate_t5(args.threads),
+                  "make-t5": lambda: make_t5(t5_folder()),
                   "torch-products": lambda: pytorch_products(rest[0], args.threads)}[kind]()
         print(json.dumps(result))
         return
@@ -319,6 +405,8 @@ def main():
         training(args, peak, args.train_model, ["full", "lora", "qlora"], (BATCH, LENGTH))
     if args.only in (None, "encoder"):
         encoder(args, peak)
+    if args.only in (None, "t5"):
+        t5(args, peak)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ struct BenchTrain: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
     @Flag(help: "Recompute activations in backward (less memory).") var recompute = false
     @Option(name: .customLong("tokens-per-pass"), help: "Most tokens per forward/backward pass.") var tokensPerPass = 512
-    @Flag(help: "Print {\"tokens_per_second\":X,\"peak_rss_bytes\":N,\"flops_per_token\":X,\"kernels\":{...}}.") var json = false
+    @Flag(help: "Print {\"tokens_per_second\":X,\"peak_rss_bytes\":N,\"flops_per_token\":X (not for T5),\"kernels\":{...}}.")
+    var json = false
 
     func validate() throws {
         guard batch > 0, sequenceLength > 1, steps > 0, rank > 0 else {
@@ -56,8 +57,8 @@ struct BenchTrain: ParsableCommand {
         guard group?.isRoot ?? true else { return }
         if json {
             var object: [String: Any] = ["tokens_per_second": speed, "peak_rss_bytes": peak, "method": method.rawValue,
-                                         "precision": precision.rawValue, "kernels": backend.kernelTable,
-                                         "flops_per_token": run.flopsPerToken]
+                                         "precision": precision.rawValue, "kernels": backend.kernelTable]
+            object["flops_per_token"] = run.flopsPerToken
             if let group {
                 object["ranks"] = group.size
                 object["allreduce_share"] = allReduceSeconds / elapsed
@@ -78,7 +79,8 @@ struct BenchTrain: ParsableCommand {
     /// What one benchmark trains: its trainer, the arithmetic per trained token, and what it is.
     private struct MeasuredRun {
         let trainer: any LoopTrainer
-        let flopsPerToken: Double
+        /// Nil for T5, whose work per token depends on how its sequences split into input and output.
+        let flopsPerToken: Double?
         let task: String
         let path: String
     }
@@ -111,7 +113,8 @@ struct BenchTrain: ParsableCommand {
             let trainer = Trainer(model: trainable, optimizer: optimizer(trainable.parameters(method == .full ? .all : .adapters),
                                                                         trainable.trainingBackend),
                                   examples: examples, settings: settings, group: group)
-            return MeasuredRun(trainer: trainer, flopsPerToken: decoderFlopsPerToken(trainable.dimensions),
+            return MeasuredRun(trainer: trainer,
+                               flopsPerToken: base is any Seq2SeqLM ? nil : decoderFlopsPerToken(trainable.dimensions),
                                task: "fine-tuning", path: loaded.info.path)
         }
         let builder = try loaded.require((any ClassifierBuilding).self, .encoder)
