@@ -64,7 +64,7 @@ extension Bert {
     /// attention's backward).
     struct LayerActivations {
         let x, q, k, v, x1Sum, x1, up, outSum: Tensor
-        let masks: [String: Tensor]
+        let adapters: AdapterPass
     }
 
     /// A training forward pass: the hidden states and every layer's activations.
@@ -84,9 +84,9 @@ extension Bert {
         var x = b.layerNorm(sum, weight: embeddingNorm.weight, bias: embeddingNorm.bias, eps: c.layerNormEps)
         var saved: [LayerActivations] = []
         for (i, layer) in layers.enumerated() {
-            let masks = training ? Linear.dropoutMasks(linears(layer).map { layer[keyPath: $0.path] }, layer: i,
-                                                       rows: x.rows, seed: dropoutSeed, backend: b) : [:]
-            func apply(_ l: Linear, _ input: Tensor) -> Tensor { l(input, b, dropoutMask: masks[l.name]) }
+            let adapters = AdapterPass(linears(layer).map { layer[keyPath: $0.path] }, layer: i, rows: x.rows,
+                                       seed: dropoutSeed, training: training, backend: b)
+            func apply(_ l: Linear, _ input: Tensor) -> Tensor { adapters.forward(l, input, b) }
             let (q, k, v) = (apply(layer.q, x), apply(layer.k, x), apply(layer.v, x))
             let attn = b.attention(query: q, keys: k, values: v, spans: p.spans, heads: c.headCount, kvHeads: c.headCount,
                                    headDim: c.headDim)
@@ -95,7 +95,7 @@ extension Bert {
             let up = apply(layer.up, x1)                                                // [N, FF]
             let outSum = b.add(x1, apply(layer.down, b.gelu(up, approximation: c.activation)))
             saved.append(LayerActivations(x: x, q: q, k: k, v: v, x1Sum: x1Sum, x1: x1, up: up,
-                                          outSum: outSum, masks: masks))
+                                          outSum: outSum, adapters: adapters))
             x = b.layerNorm(outSum, weight: layer.outNorm.weight, bias: layer.outNorm.bias, eps: c.layerNormEps)
         }
         return Tape(packing: p, embeddingSum: sum, layers: saved, hidden: x)
@@ -107,9 +107,7 @@ extension Bert {
         var dx = dHidden
         for (i, layer) in layers.enumerated().reversed() {
             let a = tape.layers[i]
-            func back(_ l: Linear, _ input: Tensor, _ dy: Tensor) -> Tensor {
-                l.backward(input: input, dy: dy, mask: a.masks[l.name], g, b)
-            }
+            func back(_ l: Linear, _ input: Tensor, _ dy: Tensor) -> Tensor { a.adapters.backward(l, input, dy, g, b) }
             // out = LN(x1 + down(gelu(up(x1)))), x1 = LN(x + o(attention(q(x), k(x), v(x)))).
             let dOutSum = b.layerNormBackward(dx, x: a.outSum, weight: layer.outNorm.weight, eps: c.layerNormEps,
                                               weightGradient: g[layer.outNorm.weight], biasGradient: g[layer.outNorm.bias])
@@ -118,7 +116,7 @@ extension Bert {
             b.axpy(1, dOutSum, into: dx1)
             let dx1Sum = b.layerNormBackward(dx1, x: a.x1Sum, weight: layer.attnNorm.weight, eps: c.layerNormEps,
                                              weightGradient: g[layer.attnNorm.weight], biasGradient: g[layer.attnNorm.bias])
-            let (dq, dk, dv) = layer.o.backwardOfAttention(dy: dx1Sum, mask: a.masks[layer.o.name], g, b) { dAttn, attn in
+            let (dq, dk, dv) = a.adapters.backwardOfAttention(layer.o, dx1Sum, g, b) { dAttn, attn in
                 b.attentionBackward(dAttn, query: a.q, keys: a.k, values: a.v, spans: tape.packing.spans,
                                     heads: c.headCount, kvHeads: c.headCount, headDim: c.headDim,
                                     scale: 1 / Float(c.headDim).squareRoot(), bias: nil, biasGradient: nil, output: attn)

@@ -20,7 +20,7 @@ extension Gemma3: TrainableDecoder {
     /// attention's backward.
     struct LayerActivations {
         let x, qProj, kProj, v, attnOut, x1, gate, up, mlpOut: Tensor
-        let masks: AdapterPass
+        let adapters: AdapterPass
     }
 
     /// Rotary embedding and attention spans of layer i: local layers see a sliding window.
@@ -36,8 +36,9 @@ extension Gemma3: TrainableDecoder {
     func forward(layer i: Int, _ x: Tensor, _ p: Packing, training: Bool) -> (Tensor, LayerActivations) {
         let (b, c, layer) = (trainingBackend, config, layers[i])
         let (invFreq, spans) = attentionSetting(layer: i, p)
-        let masks = AdapterPass(layer, index: i, rows: x.rows, p, training: training, backend: b)
-        func apply(_ l: Linear, _ input: Tensor) -> Tensor { masks.forward(l, input, b) }
+        let adapters = AdapterPass(layer.linearLayers, layer: i, rows: x.rows, seed: p.dropoutSeed, training: training,
+                                   backend: b)
+        func apply(_ l: Linear, _ input: Tensor) -> Tensor { adapters.forward(l, input, b) }
         let h = b.rmsNorm(x, weight: layer.inputNorm, eps: c.rmsNormEps)                // [N, D]
         let qProj = apply(layer.q, h), kProj = apply(layer.k, h), v = apply(layer.v, h)   // [N, H*hd], [N, Hkv*hd]
         let attn = b.attention(query: normedRotated(qProj, layer.queryNorm, heads: c.headCount, invFreq: invFreq, p),
@@ -51,13 +52,13 @@ extension Gemma3: TrainableDecoder {
         let mlpOut = apply(layer.down, b.multiply(b.gelu(gate, approximation: .tanh), up))
         let out = b.add(x1, b.rmsNorm(mlpOut, weight: layer.postFeedforwardNorm, eps: c.rmsNormEps))
         return (out, LayerActivations(x: x, qProj: qProj, kProj: kProj, v: v, attnOut: attnOut, x1: x1,
-                                      gate: gate, up: up, mlpOut: mlpOut, masks: masks))
+                                      gate: gate, up: up, mlpOut: mlpOut, adapters: adapters))
     }
 
     func backward(layer i: Int, _ dOut: Tensor, _ a: LayerActivations, _ p: Packing, _ g: Gradients) -> Tensor {
         let (b, c, layer) = (trainingBackend, config, layers[i])
         let (invFreq, spans) = attentionSetting(layer: i, p)
-        func back(_ l: Linear, _ input: Tensor, _ dy: Tensor) -> Tensor { a.masks.backward(l, input, dy, g, b) }
+        func back(_ l: Linear, _ input: Tensor, _ dy: Tensor) -> Tensor { a.adapters.backward(l, input, dy, g, b) }
         func normBack(_ dy: Tensor, _ x: Tensor, _ weight: Tensor) -> Tensor {
             b.rmsNormBackward(dy, x: x, weight: weight, eps: c.rmsNormEps, weightGradient: g[weight])
         }
@@ -75,7 +76,7 @@ extension Gemma3: TrainableDecoder {
         let dAttnOut = normBack(dx1, a.attnOut, layer.postAttentionNorm)
         let q = normedRotated(a.qProj, layer.queryNorm, heads: c.headCount, invFreq: invFreq, p)
         let k = normedRotated(a.kProj, layer.keyNorm, heads: c.kvHeadCount, invFreq: invFreq, p)
-        let (dq, dk, dv) = a.masks.backwardOfAttention(layer.o, dAttnOut, g, b) { dAttn, attn in
+        let (dq, dk, dv) = a.adapters.backwardOfAttention(layer.o, dAttnOut, g, b) { dAttn, attn in
             b.attentionBackward(dAttn, query: q, keys: k, values: a.v, spans: spans, heads: c.headCount,
                                 kvHeads: c.kvHeadCount, headDim: c.headDim, scale: attentionScale, bias: nil,
                                 biasGradient: nil, output: attn)

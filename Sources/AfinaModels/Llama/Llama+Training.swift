@@ -17,13 +17,14 @@ extension Llama: TrainableDecoder {
     /// backward, which recomputes the probabilities anyway (a tenth less again).
     struct LayerActivations {
         let x, q, k, v, x1, gate, up: Tensor
-        let masks: AdapterPass
+        let adapters: AdapterPass
     }
 
     func forward(layer i: Int, _ x: Tensor, _ p: Packing, training: Bool) -> (Tensor, LayerActivations) {
         let (b, c, layer) = (trainingBackend, config, layers[i])
-        let masks = AdapterPass(layer, index: i, rows: x.rows, p, training: training, backend: b)
-        func apply(_ l: Linear, _ input: Tensor) -> Tensor { masks.forward(l, input, b) }
+        let adapters = AdapterPass(layer.linearLayers, layer: i, rows: x.rows, seed: p.dropoutSeed, training: training,
+                                   backend: b)
+        func apply(_ l: Linear, _ input: Tensor) -> Tensor { adapters.forward(l, input, b) }
         let attnIn = b.rmsNorm(x, weight: layer.attnNorm, eps: c.rmsNormEps)           // [N, D]
         let q = b.rope(apply(layer.q, attnIn), positions: p.positions, headDim: c.headDim, invFreq: invFreq)
         let k = b.rope(apply(layer.k, attnIn), positions: p.positions, headDim: c.headDim, invFreq: invFreq)
@@ -35,12 +36,12 @@ extension Llama: TrainableDecoder {
         let gate = apply(layer.gate, mlpIn), up = apply(layer.up, mlpIn)              // [N, FF]
         let hidden = b.swiglu(gate: gate, up: up)
         let out = b.add(x1, apply(layer.down, hidden))
-        return (out, LayerActivations(x: x, q: q, k: k, v: v, x1: x1, gate: gate, up: up, masks: masks))
+        return (out, LayerActivations(x: x, q: q, k: k, v: v, x1: x1, gate: gate, up: up, adapters: adapters))
     }
 
     func backward(layer i: Int, _ dOut: Tensor, _ a: LayerActivations, _ p: Packing, _ g: Gradients) -> Tensor {
         let (b, c, layer) = (trainingBackend, config, layers[i])
-        func back(_ l: Linear, _ input: Tensor, _ dy: Tensor) -> Tensor { a.masks.backward(l, input, dy, g, b) }
+        func back(_ l: Linear, _ input: Tensor, _ dy: Tensor) -> Tensor { a.adapters.backward(l, input, dy, g, b) }
         // MLP: out = x1 + down(swiglu(gate(mlpIn), up(mlpIn))), mlpIn = rmsNorm(x1).
         let dHidden = back(layer.down, b.swiglu(gate: a.gate, up: a.up), dOut)
         let (dGate, dUp) = b.swigluBackward(dHidden, gate: a.gate, up: a.up)
@@ -52,7 +53,7 @@ extension Llama: TrainableDecoder {
         b.axpy(1, dOut, into: dx1)
         // Attention: x1 = x + o(attention(rope(q(attnIn)), rope(k(attnIn)), v(attnIn))). o's
         // input, attention's output, comes back from attention's backward.
-        let (dq, dk, dv) = a.masks.backwardOfAttention(layer.o, dx1, g, b) { dAttn, attn in
+        let (dq, dk, dv) = a.adapters.backwardOfAttention(layer.o, dx1, g, b) { dAttn, attn in
             b.attentionBackward(dAttn, query: a.q, keys: a.k, values: a.v, spans: p.spans, heads: c.headCount,
                                 kvHeads: c.kvHeadCount, headDim: c.headDim, scale: 1 / Float(c.headDim).squareRoot(),
                                 bias: nil, biasGradient: nil, output: attn)

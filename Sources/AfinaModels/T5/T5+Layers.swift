@@ -22,7 +22,7 @@ extension T5 {
         let cross: (q: Tensor, k: Tensor, v: Tensor, x2: Tensor)?
         /// The MLP's activated and linear (gated) projections.
         let activated: Tensor, linear: Tensor?
-        let masks: [String: Tensor]
+        let adapters: AdapterPass
     }
 
     /// The linear layers of a layer with their module paths under it (`layer.0.SelfAttention.q`).
@@ -53,9 +53,9 @@ extension T5 {
 
     func trainingForward(_ layer: Layer, index: Int, _ x: Tensor, _ pass: StackPass, training: Bool) -> (Tensor, LayerTape) {
         let (b, c) = (trainingBackend, config)
-        let masks = training ? Linear.dropoutMasks(linears(layer).map { layer[keyPath: $0.path] }, layer: index, rows: x.rows,
-                                                   seed: pass.dropoutSeed, backend: b) : [:]
-        func apply(_ l: Linear, _ input: Tensor) -> Tensor { l(input, b, dropoutMask: masks[l.name]) }
+        let adapters = AdapterPass(linears(layer).map { layer[keyPath: $0.path] }, layer: index, rows: x.rows,
+                                   seed: pass.dropoutSeed, training: training, backend: b)
+        func apply(_ l: Linear, _ input: Tensor) -> Tensor { adapters.forward(l, input, b) }
         func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ spans: [AttentionSpan], _ bias: AttentionBias?) -> Tensor {
             b.attention(query: q, keys: k, values: v, spans: spans, heads: c.headCount, kvHeads: c.headCount,
                         headDim: c.headDim, scale: 1, bias: bias)
@@ -78,7 +78,7 @@ extension T5 {
         let activated = apply(f.activated, hf), linear = f.linear.map { apply($0, hf) }
         out = b.add(out, apply(f.out, mlpHidden(activated, linear)))
         return (out, LayerTape(x: x, q: q, k: k, v: v, x1: x1, cross: cross, activated: activated, linear: linear,
-                               masks: masks))
+                               adapters: adapters))
     }
 
     /// act(activated), times linear when gated.
@@ -92,13 +92,11 @@ extension T5 {
     func trainingBackward(_ layer: Layer, _ dOut: Tensor, _ t: LayerTape, _ pass: StackPass, biasGradient: Tensor,
                           dEncoded: Tensor?, _ g: Gradients) -> Tensor {
         let (b, c) = (trainingBackend, config)
-        func back(_ l: Linear, _ input: Tensor, _ dy: Tensor) -> Tensor {
-            l.backward(input: input, dy: dy, mask: t.masks[l.name], g, b)
-        }
+        func back(_ l: Linear, _ input: Tensor, _ dy: Tensor) -> Tensor { t.adapters.backward(l, input, dy, g, b) }
         // o(attention(q, k, v)) backward: attention's output, o's input, comes back from attention's.
         func attentionBackward(_ o: Linear, _ dy: Tensor, _ q: Tensor, _ k: Tensor, _ v: Tensor, _ spans: [AttentionSpan],
                                _ bias: AttentionBias?, _ biasGradient: Tensor?) -> (query: Tensor, keys: Tensor, values: Tensor) {
-            o.backwardOfAttention(dy: dy, mask: t.masks[o.name], g, b) { dAttn, output in
+            t.adapters.backwardOfAttention(o, dy, g, b) { dAttn, output in
                 b.attentionBackward(dAttn, query: q, keys: k, values: v, spans: spans, heads: c.headCount,
                                     kvHeads: c.headCount, headDim: c.headDim, scale: 1, bias: bias,
                                     biasGradient: biasGradient, output: output)
