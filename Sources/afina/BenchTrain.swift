@@ -120,6 +120,9 @@ struct BenchTrain: ParsableCommand {
         let builder = try loaded.require((any ClassifierBuilding).self, .encoder)
         guard group == nil else { throw ValidationError("encoders train in one process (no mpirun)") }
         guard method != .qlora else { throw ValidationError("encoders load float weights: use --method full or lora") }
+        guard sequenceLength <= builder.contextLength else {
+            throw ValidationError("--sequence-length \(sequenceLength) is past the model's \(builder.contextLength) positions")
+        }
         let classifier = try builder.addingClassifier(labels: ["0", "1"], seed: 0)
         let trainable = method == .full ? try classifier.floatCopy() : classifier
         if method == .lora { try trainable.attachAdapters(adapters(targets: ["query", "key", "value", "dense"]), weights: nil, seed: 0) }

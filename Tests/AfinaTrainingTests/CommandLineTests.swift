@@ -33,7 +33,8 @@ final class CommandLineTests: XCTestCase {
     }
 
     /// `bench train` trains an encoder as a two-label classifier and T5 with adapters on its own
-    /// module names; `bench encode` runs an encoder; each prints its JSON line.
+    /// module names; `bench encode` runs an encoder; each prints its JSON line. What an encoder
+    /// cannot train is refused with the reason.
     func testBenchmarksRunOnEncodersAndEncoderDecoders() throws {
         let t5 = FileManager.default.temporaryDirectory.appendingPathComponent("afina-bench-t5-\(UUID())")
         try FileManager.default.createDirectory(at: t5, withIntermediateDirectories: true)
@@ -52,8 +53,11 @@ final class CommandLineTests: XCTestCase {
             let result = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(arguments)")
             XCTAssertGreaterThan(result["tokens_per_second"] as? Double ?? 0, 0, "\(arguments)")
         }
-        let (status, output) = try run(["bench", "train", "--model", bert, "--method", "qlora"] + shape)
-        XCTAssertNotEqual(status, 0)
-        XCTAssertTrue(output.contains("encoders load float weights: use --method full or lora"), output)
+        for (arguments, message) in [(["--method", "qlora"] + shape, "encoders load float weights: use --method full or lora"),
+                                     (["--sequence-length", "41"], "--sequence-length 41 is past the model's 40 positions")] {
+            let (status, output) = try run(["bench", "train", "--model", bert] + arguments)
+            XCTAssertNotEqual(status, 0, "\(arguments)")
+            XCTAssertTrue(output.contains(message), output)
+        }
     }
 }
