@@ -88,52 +88,64 @@ struct BenchTrain: ParsableCommand {
     /// A decoder trains on its token loss, T5 on its output's; an encoder as a two-label sequence
     /// classifier with a new head (`afina train` with `task: classification`).
     private func measuredRun(_ loaded: LoadedNetwork, group: ProcessGroup?) throws -> MeasuredRun {
-        var random = Xoshiro256(seed: 1)
-        let count = batch * (steps + 1)
-        let settings = Trainer.Settings(batchSize: batch, gradAccum: 1, learningRate: 1e-5, schedule: .constant,
-                                        warmupSteps: 0, totalSteps: steps + 1, maxGradNorm: 1, seed: 0,
-                                        recompute: recompute, tokensPerPass: tokensPerPass)
-        func randomTokens(_ n: Int, vocabulary: Int) -> [Int32] { (0..<n).map { _ in Int32(random.next() % UInt64(vocabulary)) } }
-        func adapters(targets: [String]) -> LoRAConfiguration {
-            LoRAConfiguration(rank: rank, alpha: Double(2 * rank), targets: targets)
-        }
-        if let base = loaded.network as? any TrainableModel {
-            let trainable = method == .qlora ? base : try base.floatCopy()
-            if method != .full {
-                try trainable.attachAdapters(adapters(targets: base is T5 ? T5.adapterTargets : LoRAConfiguration.allLinearModules),
-                                             weights: nil, seed: 0)
-            }
-            // A decoder's loss is on every token; an encoder-decoder reads the first half as its input.
-            let inputLength = base is any Seq2SeqLM ? (sequenceLength + 1) / 2 : 1
-            let examples = (0..<count).map { _ in
-                TrainingSequence(tokens: randomTokens(sequenceLength + 1, vocabulary: trainable.vocabularySize),
-                                 targets: Array(repeating: false, count: inputLength)
-                                     + Array(repeating: true, count: sequenceLength + 1 - inputLength))
-            }
-            let trainer = Trainer(model: trainable, optimizer: optimizer(trainable.parameters(method == .full ? .all : .adapters),
-                                                                        trainable.trainingBackend),
-                                  examples: examples, settings: settings, group: group)
-            return MeasuredRun(trainer: trainer,
-                               flopsPerToken: base is any Seq2SeqLM ? nil : decoderFlopsPerToken(trainable.dimensions),
-                               task: "fine-tuning", path: loaded.info.path)
-        }
-        let builder = try loaded.require((any ClassifierBuilding).self, .encoder)
+        if let base = loaded.network as? any TrainableModel { return try tokenLossRun(base, path: loaded.info.path, group: group) }
         guard group == nil else { throw ValidationError("encoders train in one process (no mpirun)") }
+        return try classifierRun(try loaded.require((any ClassifierBuilding).self, .encoder), path: loaded.info.path)
+    }
+
+    private func tokenLossRun(_ base: any TrainableModel, path: String, group: ProcessGroup?) throws -> MeasuredRun {
+        let trainable = method == .qlora ? base : try base.floatCopy()
+        if method != .full {
+            try trainable.attachAdapters(adapters(base is T5 ? T5.adapterTargets : LoRAConfiguration.allLinearModules),
+                                         weights: nil, seed: 0)
+        }
+        // A decoder's loss is on every token; an encoder-decoder reads the first half as its input.
+        let seq2seq = base is any Seq2SeqLM
+        let inputLength = seq2seq ? (sequenceLength + 1) / 2 : 1
+        var random = Xoshiro256(seed: 1)
+        let examples = (0..<batch * (steps + 1)).map { _ in
+            TrainingSequence(tokens: randomTokens(sequenceLength + 1, below: trainable.vocabularySize, &random),
+                             targets: Array(repeating: false, count: inputLength)
+                                 + Array(repeating: true, count: sequenceLength + 1 - inputLength))
+        }
+        let trainer = Trainer(model: trainable, optimizer: optimizer(trainable.parameters(method == .full ? .all : .adapters),
+                                                                    trainable.trainingBackend),
+                              examples: examples, settings: settings, group: group)
+        return MeasuredRun(trainer: trainer, flopsPerToken: seq2seq ? nil : decoderFlopsPerToken(trainable.dimensions),
+                           task: "fine-tuning", path: path)
+    }
+
+    private func classifierRun(_ builder: any ClassifierBuilding, path: String) throws -> MeasuredRun {
         guard method != .qlora else { throw ValidationError("encoders load float weights: use --method full or lora") }
         guard sequenceLength <= builder.contextLength else {
             throw ValidationError("--sequence-length \(sequenceLength) is past the model's \(builder.contextLength) positions")
         }
         let classifier = try builder.addingClassifier(labels: ["0", "1"], seed: 0)
         let trainable = method == .full ? try classifier.floatCopy() : classifier
-        if method == .lora { try trainable.attachAdapters(adapters(targets: ["query", "key", "value", "dense"]), weights: nil, seed: 0) }
-        let examples = (0..<count).map { _ in
-            EncoderExample(input: EncoderInput(ids: randomTokens(sequenceLength, vocabulary: trainable.vocabularySize)),
+        if method == .lora { try trainable.attachAdapters(adapters(["query", "key", "value", "dense"]), weights: nil, seed: 0) }
+        var random = Xoshiro256(seed: 1)
+        let examples = (0..<batch * (steps + 1)).map { _ in
+            EncoderExample(input: EncoderInput(ids: randomTokens(sequenceLength, below: trainable.vocabularySize, &random)),
                            label: Int32(random.next() % 2))
         }
         let trainer = EncoderTrainer(classifier: trainable, examples: examples, settings: settings, optimizer: optimizer(
             trainable.parameters(method == .full ? .all : .adapters), trainable.trainingBackend))
         return MeasuredRun(trainer: trainer, flopsPerToken: encoderFlopsPerToken(trainable.dimensions),
-                           task: "classification tuning", path: loaded.info.path)
+                           task: "classification tuning", path: path)
+    }
+
+    private var settings: Trainer.Settings {
+        Trainer.Settings(batchSize: batch, gradAccum: 1, learningRate: 1e-5, schedule: .constant, warmupSteps: 0,
+                         totalSteps: steps + 1, maxGradNorm: 1, seed: 0, recompute: recompute, tokensPerPass: tokensPerPass)
+    }
+
+    /// Adapters of --rank (alpha twice the rank) on `targets`.
+    private func adapters(_ targets: [String]) -> LoRAConfiguration {
+        LoRAConfiguration(rank: rank, alpha: Double(2 * rank), targets: targets)
+    }
+
+    private func randomTokens(_ count: Int, below vocabulary: Int, _ random: inout Xoshiro256) -> [Int32] {
+        (0..<count).map { _ in Int32(random.next() % UInt64(vocabulary)) }
     }
 
     private func optimizer(_ parameters: [Parameter], _ backend: any TrainingBackend) -> Optimizer {
