@@ -20,8 +20,11 @@ struct BenchProducts: ParsableCommand {
     var json = false
 
     func run() throws {
-        let kernels: [(String, CPUBackend)] = [("fp32", CPUBackend())]
-            + BF16Kernel.allCases.filter(\.isAvailable).map { ("bf16 \($0.rawValue)", CPUBackend(precision: .bf16, bf16Kernel: $0)) }
+        // "fp32" as training runs it, then with the other input-gradient kernel (only dy·W
+        // differs), then each bf16 kernel.
+        let kernels: [(String, CPUBackend)] = InputGradientKernel.allCases.filter(\.isAvailable).sorted { a, _ in a == .best }.map {
+            ($0 == .best ? "fp32" : "fp32, dy·W on \($0 == .tiles ? "tiles" : "OpenBLAS")", CPUBackend(inputGradientKernel: $0))
+        } + BF16Kernel.allCases.filter(\.isAvailable).map { ("bf16 \($0.rawValue)", CPUBackend(precision: .bf16, bf16Kernel: $0)) }
         // For a [f, d] weight: the forward x·Wᵀ [n, d]x[d, f], dy·W [n, f]x[f, d], g += dyᵀx [f, n]x[n, d].
         var rows: [(product: String, shape: (Int, Int, Int), gflops: [Double])] = []
         let adapters = rank > 0 ? [(width, rank), (rank, mlp)] : []

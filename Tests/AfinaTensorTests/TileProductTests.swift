@@ -89,15 +89,24 @@ final class TileProductTests: XCTestCase {
 
     /// dy·W and dx += dy·W for float32 weights of any width on a float32 backend, up to the
     /// deepest the kernel takes; deeper products stay on OpenBLAS, and bf16 backends keep theirs.
+    /// A backend whose input gradients run on OpenBLAS (`InputGradientKernel.openblas`, the
+    /// comparison) keeps them there but for narrow products, and gives the same sums.
     /// Sums this deep round more than the 1e-5 of max(1, |reference|) above allows (near-zero
     /// results of sums whose terms reach ±1 thousands of times), so they are checked against
     /// sums in double within 1e-5 of the results' root mean square (about sqrt(depth) / 3): a
     /// term left out or a wrong stride is off by tenths.
     func testInputGradientsOfWideWeightsMatchExactSums() throws {
         guard CPUFeatures.current.contains(.avx512f) else { throw XCTSkip("the tile kernel needs AVX-512F") }
-        let b = CPUBackend()
+        for kernel in InputGradientKernel.allCases {
+            checkInputGradients(CPUBackend(inputGradientKernel: kernel), onTiles: kernel == .tiles)
+        }
+        XCTAssertFalse(CPUBackend().multipliesOnTiles(rows: 256, CPUBackend.tiledDepthLimit + 1, 576))
+        XCTAssertFalse(CPUBackend(precision: .bf16).multipliesOnTiles(rows: 256, 576, 1536))
+    }
+
+    private func checkInputGradients(_ b: CPUBackend, onTiles: Bool) {
         for (n, depth, wide) in [(70, 576, 100), (131, 1600, 200), (65, 2305, 33), (64, CPUBackend.tiledDepthLimit, 20)] {
-            XCTAssertTrue(b.multipliesOnTiles(rows: n, depth, wide))
+            XCTAssertEqual(b.multipliesOnTiles(rows: n, depth, wide), onTiles || wide <= CPUBackend.narrowWidth)
             let (dy, w, dx) = (random([n, depth], seed: 13), random([depth, wide], seed: 14), random([n, wide], seed: 15))
             var exact = [Double](repeating: 0, count: n * wide)
             for i in 0..<n {
@@ -110,7 +119,7 @@ final class TileProductTests: XCTestCase {
                 let worst = b.floats(result).enumerated().map { k, value in
                     abs(Double(value) - exact[k] - Double(start?[k] ?? 0))
                 }.max()!
-                XCTAssertLessThanOrEqual(worst, bound, "\(name), \(n) rows, depth \(depth), width \(wide)")
+                XCTAssertLessThanOrEqual(worst, bound, "\(name) (\(b.inputGradientKernel)), \(n) rows, depth \(depth), width \(wide)")
             }
             let (dyT, wT) = (b.tensor(dy, shape: [n, depth]), b.tensor(w, shape: [depth, wide]))
             assertNear(b.matmul(dyT, wT), nil, "dy·W")
@@ -118,7 +127,5 @@ final class TileProductTests: XCTestCase {
             b.accumulateMatmul(dyT, wT, into: into)
             assertNear(into, dx, "dx += dy·W")
         }
-        XCTAssertFalse(b.multipliesOnTiles(rows: 256, CPUBackend.tiledDepthLimit + 1, 576))
-        XCTAssertFalse(CPUBackend(precision: .bf16).multipliesOnTiles(rows: 256, 576, 1536))
     }
 }

@@ -8,6 +8,18 @@
 //   all of b, a weight, for every product: here b's rows are read in place.
 import CAfinaKernels
 
+/// What multiplies a float32 backend's input gradients dy·W: the register tiles, which read W
+/// in place, or OpenBLAS, which packs W for each product. The tiles won on the Zen 5 EPYC;
+/// AFINA_INPUT_GRADIENT_KERNEL=openblas picks OpenBLAS for comparisons on other CPUs.
+public enum InputGradientKernel: String, Sendable, CaseIterable, KernelChoice {
+    case tiles, openblas
+
+    public var isAvailable: Bool { self == .openblas || CPUBackend.hasTileKernel }
+
+    public static let best = chosen(fastest: tiles.isAvailable ? .tiles : .openblas, variable: "AFINA_INPUT_GRADIENT_KERNEL",
+                                    what: "dy·W")
+}
+
 extension CPUBackend {
     /// The widest side a narrow product may have (LoRA ranks up to 32).
     static let narrowWidth = 32
@@ -32,9 +44,10 @@ extension CPUBackend {
     static let tiledDepthLimit = 5120
 
     /// Whether out [n, m] = a [n, k] · b [k, m], b float32, goes to the tile kernel: narrow, or
-    /// on a float32 backend at most `tiledDepthLimit` deep.
+    /// on a float32 backend whose input gradients run on tiles, at most `tiledDepthLimit` deep.
     func multipliesOnTiles(rows n: Int, _ k: Int, _ m: Int) -> Bool {
-        multipliesNarrow(rows: n, k, m) || !usesBF16 && k <= Self.tiledDepthLimit && takesTiles(rows: n)
+        multipliesNarrow(rows: n, k, m)
+            || !usesBF16 && inputGradientKernel == .tiles && k <= Self.tiledDepthLimit && takesTiles(rows: n)
     }
 
     /// Whether gradient [m, k] += dyᵀ [m, n] x [n, k] goes to the narrow kernel.

@@ -19,19 +19,17 @@ public final class CPUBackend: HostBackend {
     public let precision: ProductPrecision
     /// What runs bf16 products (the fastest this machine has unless a test picks one).
     public let bf16Kernel: BF16Kernel
+    /// What runs a float32 backend's input gradients dy·W.
+    public let inputGradientKernel: InputGradientKernel
     let packedWeights = PackedWeightCache()
     let rotations = RotationTables()
 
-    public init(precision: ProductPrecision, bf16Kernel: BF16Kernel = .best) {
+    public init(precision: ProductPrecision = .fp32, bf16Kernel: BF16Kernel = .best,
+                inputGradientKernel: InputGradientKernel = .best) {
         Self.setUp
         self.precision = precision.available
         self.bf16Kernel = bf16Kernel
-    }
-
-    public init() {
-        Self.setUp
-        precision = .fp32
-        bf16Kernel = .best
+        self.inputGradientKernel = inputGradientKernel
     }
 
     /// Products keep bf16 packings of `weight` until its next optimizer update.
