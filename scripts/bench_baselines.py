@@ -259,7 +259,7 @@ def products(args):
           "| Afina fp32 / PyTorch fp32 | best Afina bf16 / PyTorch bf16 |")
     print("|---|" + "---|" * (len(kernels) + 4))
     for r, torch_speeds in zip(a["products"], t):
-        bf16 = max(v for k, v in r["gflops"].items() if k.startswith("bf16")) if len(kernels) > 1 else None
+        bf16 = max((v for k, v in r["gflops"].items() if k.startswith("bf16")), default=None)
         cells = " | ".join(f"{r['gflops'][k]:.0f}" for k in kernels)
         ratio = f"{bf16 / torch_speeds['bf16']:.2f}x" if bf16 else "-"
         print(f"| {r['product']} {r['n']}x{r['k']}x{r['m']} | {cells} | {torch_speeds['fp32']:.0f} | "
