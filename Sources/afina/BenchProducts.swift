@@ -26,6 +26,10 @@ struct BenchProducts: ParsableCommand {
             ($0 == .best ? "fp32" : "fp32, dy·W on \($0 == .tiles ? "tiles" : "OpenBLAS")", CPUBackend(inputGradientKernel: $0))
         } + BF16Kernel.allCases.filter(\.isAvailable).map { ("bf16 \($0.rawValue)", CPUBackend(precision: .bf16, bf16Kernel: $0)) }
         // For a [f, d] weight: the forward x·Wᵀ [n, d]x[d, f], dy·W [n, f]x[f, d], g += dyᵀx [f, n]x[n, d].
+        // One untimed round first: the first products of a process ran at half speed (the
+        // first column's square products read 240 GFLOP/s where the same OpenBLAS call in the
+        // next column read 480).
+        for (_, b) in kernels { _ = products(b, n: tokens, k: width, m: width) }
         var rows: [(product: String, shape: (Int, Int, Int), gflops: [Double])] = []
         let adapters = rank > 0 ? [(width, rank), (rank, mlp)] : []
         for (d, f) in [(width, width), (width, mlp), (mlp, width)] + adapters {
