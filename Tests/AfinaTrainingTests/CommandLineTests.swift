@@ -18,7 +18,7 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testCommandsThatLoadAModelOfferTheBackendOption() throws {
-        for command in [["generate"], ["train"], ["bench", "train"], ["student", "init"], ["distill", "cache"]] {
+        for command in [["generate"], ["train"], ["bench", "train"], ["bench", "encode"], ["student", "init"], ["distill", "cache"]] {
             let (status, help) = try run(command + ["--help"])
             XCTAssertEqual(status, 0, "\(command)")
             XCTAssertTrue(help.contains("--backend <name>") && help.contains("Where models run: cpu"), "\(command): \(help)")
