@@ -316,8 +316,8 @@ def training(args, peak, name, methods, shape):
         # bf16: the faster of the machine's bf16 units (AMX tiles where the CPU has them).
         bf16 = max(peak["bf16_gflops"] or 0, peak["amx_bf16_gflops"] or 0)
         bound = bf16 if precision == "bf16" and bf16 else peak["fp32_gflops"]
-        share = f"{100 * run['tokens_per_second'] * flops / (bound * 1e9):.0f}%" if flops else "-"
-        return f"{run['tokens_per_second']:.0f} ({run['peak_rss_bytes'] >> 20}, {share})"
+        share = 100 * run["tokens_per_second"] * flops / (bound * 1e9)
+        return f"{run['tokens_per_second']:.0f} ({run['peak_rss_bytes'] >> 20}, {share:.0f}%)"
 
     task = {ENCODER: "classification tuning (a new two-label head)",
             t5_folder(): "the first half of each sequence the input, the rest the output"}.get(name, "loss on every token")
@@ -329,7 +329,7 @@ def training(args, peak, name, methods, shape):
     print("|---|---|---|---|---|---|---|")
     for method, precision, a, t in rows:
         f, b = t["fp32"], t["bf16"]
-        flops = a.get("flops_per_token")  # Afina gives none for T5
+        flops = a["flops_per_token"]
         print(f"| {method}, {precision} | {cell(a, flops, precision)} | {cell(f, flops, 'fp32')} | "
               f"{cell(b, flops, 'bf16')} | {a['tokens_per_second'] / f['tokens_per_second']:.2f}x | "
               f"{a['tokens_per_second'] / b['tokens_per_second']:.2f}x | {a['peak_rss_bytes'] / f['peak_rss_bytes']:.2f} |")

@@ -32,8 +32,7 @@ struct BenchTrain: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
     @Flag(help: "Recompute activations in backward (less memory).") var recompute = false
     @Option(name: .customLong("tokens-per-pass"), help: "Most tokens per forward/backward pass.") var tokensPerPass = 512
-    @Flag(help: "Print {\"tokens_per_second\":X,\"peak_rss_bytes\":N,\"flops_per_token\":X (not for T5),\"kernels\":{...}}.")
-    var json = false
+    @Flag(help: "Print {\"tokens_per_second\":X,\"peak_rss_bytes\":N,\"flops_per_token\":X,\"kernels\":{...}}.") var json = false
 
     func validate() throws {
         guard batch > 0, sequenceLength > 1, steps > 0, rank > 0 else {
@@ -57,8 +56,8 @@ struct BenchTrain: ParsableCommand {
         guard group?.isRoot ?? true else { return }
         if json {
             var object: [String: Any] = ["tokens_per_second": speed, "peak_rss_bytes": peak, "method": method.rawValue,
-                                         "precision": precision.rawValue, "kernels": backend.kernelTable]
-            object["flops_per_token"] = run.flopsPerToken
+                                         "precision": precision.rawValue, "kernels": backend.kernelTable,
+                                         "flops_per_token": run.flopsPerToken]
             if let group {
                 object["ranks"] = group.size
                 object["allreduce_share"] = allReduceSeconds / elapsed
@@ -79,8 +78,7 @@ struct BenchTrain: ParsableCommand {
     /// What one benchmark trains: its trainer, the arithmetic per trained token, and what it is.
     private struct MeasuredRun {
         let trainer: any LoopTrainer
-        /// Nil for T5, whose work per token depends on how its sequences split into input and output.
-        let flopsPerToken: Double?
+        let flopsPerToken: Double
         let task: String
         let path: String
     }
@@ -99,9 +97,9 @@ struct BenchTrain: ParsableCommand {
             try trainable.attachAdapters(adapters(base is T5 ? T5.adapterTargets : LoRAConfiguration.allLinearModules),
                                          weights: nil, seed: 0)
         }
-        // A decoder's loss is on every token; an encoder-decoder reads the first half as its input.
-        let seq2seq = base is any Seq2SeqLM
-        let inputLength = seq2seq ? (sequenceLength + 1) / 2 : 1
+        // A decoder's loss is on every token; T5 reads the first half as its input.
+        let t5 = base as? T5
+        let inputLength = t5 == nil ? 1 : (sequenceLength + 1) / 2
         var random = Xoshiro256(seed: 1)
         let examples = (0..<batch * (steps + 1)).map { _ in
             TrainingSequence(tokens: randomTokens(sequenceLength + 1, below: trainable.vocabularySize, &random),
@@ -111,8 +109,10 @@ struct BenchTrain: ParsableCommand {
         let trainer = Trainer(model: trainable, optimizer: optimizer(trainable.parameters(method == .full ? .all : .adapters),
                                                                     trainable.trainingBackend),
                               examples: examples, settings: settings, group: group)
-        return MeasuredRun(trainer: trainer, flopsPerToken: seq2seq ? nil : decoderFlopsPerToken(trainable.dimensions),
-                           task: "fine-tuning", path: path)
+        // T5 appends </s> to an input that lacks it (random tokens do).
+        let flops = t5.map { t5FlopsPerToken($0.config, input: inputLength + 1, output: sequenceLength + 1 - inputLength) }
+            ?? decoderFlopsPerToken(trainable.dimensions)
+        return MeasuredRun(trainer: trainer, flopsPerToken: flops, task: "fine-tuning", path: path)
     }
 
     private func classifierRun(_ builder: any ClassifierBuilding, path: String) throws -> MeasuredRun {
@@ -168,6 +168,22 @@ struct BenchTrain: ParsableCommand {
         let perLayer = 2 * d.hiddenSize * (attentionWidth + kvWidth) + 3 * d.hiddenSize * d.intermediateSize
         return flopsPerToken(weights: d.layerCount * perLayer + d.vocabularySize * d.hiddenSize,
                              attentionWidth: d.layerCount * attentionWidth, keysPerQuery: Double(sequenceLength + 1) / 2)
+    }
+
+    /// T5 over sequences of `input` encoder tokens and `output` learned ones: each input token
+    /// passes the encoder and the decoder's cross-attention keys and values, each output token
+    /// the decoder (self-attention, cross-attention's query and output, MLP) and the head;
+    /// averaged over the tokens the benchmark counts.
+    private func t5FlopsPerToken(_ c: T5Config, input: Int, output: Int) -> Double {
+        let (inner, mlp) = (c.hiddenSize * c.innerSize, (c.gated ? 3 : 2) * c.hiddenSize * c.intermediateSize)
+        let inputTokens = Double(input), outputTokens = Double(output)
+        let perInput = Double(c.encoderLayerCount * (4 * inner + mlp) + c.decoderLayerCount * 2 * inner)
+        let perOutput = Double(c.decoderLayerCount * (6 * inner + mlp) + c.vocabularySize * c.hiddenSize)
+        let weights = (inputTokens * perInput + outputTokens * perOutput) / Double(sequenceLength)
+        // Keys a query sees, summed: the encoder's all, the decoder's earlier ones and every input.
+        let keys = (Double(c.encoderLayerCount) * inputTokens * inputTokens
+            + Double(c.decoderLayerCount) * outputTokens * ((outputTokens + 1) / 2 + inputTokens)) / Double(sequenceLength)
+        return (method == .full ? 6 : 4) * weights + 3 * 4 * Double(c.innerSize) * keys
     }
 
     /// A BERT encoder: two-matrix MLPs, every query sees every key, a head of a few classes.
