@@ -12,23 +12,19 @@
 # AFINA=path/to/afina picks the binary (default: a release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-afina=${AFINA:-}
-if [ -z "$afina" ]; then
-    swift build -c release --product afina
-    afina=.build/release/afina
-fi
+if [ -z "${AFINA:-}" ]; then swift build -c release --product afina; AFINA=.build/release/afina; fi
 rounds=${1:-3}
-"$afina" pull qwen2.5-coder-0.5b-instruct >/dev/null
+"$AFINA" pull qwen2.5-coder-0.5b-instruct >/dev/null
 field() { python3 -c "import json, sys; print(round(json.loads(sys.stdin.read().splitlines()[-1])['$1'], 1))"; }
 # Of the candidates for one choice, those this CPU runs (afina warns on stderr of the others).
 runnable() {
     local variable=$1 kernel; shift
     for kernel in "$@"; do
-        env "$variable=$kernel" "$afina" bench generate --batch 1 --prompt-tokens 1 --tokens 1 --json 2>&1 >/dev/null \
+        env "$variable=$kernel" "$AFINA" bench generate --batch 1 --prompt-tokens 1 --tokens 1 --json 2>&1 >/dev/null \
             | grep -q "is not a" || printf '%s ' "$kernel"
     done
 }
-"$afina" bench peak
+"$AFINA" bench peak
 printf '\n| choice | kernel | what | tokens/s, round by round |\n|---|---|---|---|\n'
 measure() {  # variable, its candidates (one word), the JSON field, the bench arguments
     local variable=$1 field=$3 candidates kernels; read -ra candidates <<<"$2"; shift 3
@@ -37,7 +33,7 @@ measure() {  # variable, its candidates (one word), the JSON field, the bench ar
     declare -A speeds=()
     for _ in $(seq "$rounds"); do
         for kernel in "${kernels[@]}"; do
-            speeds[$kernel]+="$(env "$variable=$kernel" "$afina" bench "$@" --json | field "$field") "
+            speeds[$kernel]+="$(env "$variable=$kernel" "$AFINA" bench "$@" --json | field "$field") "
         done
     done
     for kernel in "${kernels[@]}"; do printf '| %s | %s | %s | %s|\n' "$variable" "$kernel" "$*" "${speeds[$kernel]}"; done
