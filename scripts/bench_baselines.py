@@ -16,13 +16,15 @@
    encode`) beside transformers' AutoModel in fp32; classification tuning with a new two-label
    head (full, and LoRA r=16 on every linear layer) beside BertForSequenceClassification in fp32
    and bf16 autocast, as in 4.
+6. T5 at Flan-T5-small's shape (random weights, made once under the cache): prefill and decode
+   beside transformers, and training as in 4 with the first half of each sequence the input.
 
 Every measurement runs in its own process (llama.cpp and torch must not share one, see
 MACHINE-NOTES.md; peak RSS is then each run's own). Prints markdown tables with Afina's
 ratio to each tool.
 
 Run: python3 scripts/bench_baselines.py [--afina .build/release/afina] [--threads 2]
-         [--only generate|products|train|encoder] [--train-model gemma-3-270m] [--steps 3]
+         [--only generate|products|train|encoder|t5] [--train-model gemma-3-270m] [--steps 3]
 Needs: scripts/requirements.txt plus llama-cpp-python (pip install llama-cpp-python).
 """
 import argparse, json, os, resource, subprocess, sys, time

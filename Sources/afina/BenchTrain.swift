@@ -93,13 +93,9 @@ struct BenchTrain: ParsableCommand {
 
     private func tokenLossRun(_ base: any TrainableModel, path: String, group: ProcessGroup?) throws -> MeasuredRun {
         let trainable = method == .qlora ? base : try base.floatCopy()
-        if method != .full {
-            try trainable.attachAdapters(adapters(base is T5 ? T5.adapterTargets : LoRAConfiguration.allLinearModules),
-                                         weights: nil, seed: 0)
-        }
-        // A decoder's loss is on every token; T5 reads the first half as its input.
-        let t5 = base as? T5
-        let inputLength = t5 == nil ? 1 : (sequenceLength + 1) / 2
+        if method != .full { try trainable.attachAdapters(adapters(trainable.linearAdapterTargets), weights: nil, seed: 0) }
+        // A decoder's loss is on every token; an encoder-decoder reads the first half as its input.
+        let inputLength = base is any Seq2SeqLM ? (sequenceLength + 1) / 2 : 1
         var random = Xoshiro256(seed: 1)
         let examples = (0..<batch * (steps + 1)).map { _ in
             TrainingSequence(tokens: randomTokens(sequenceLength + 1, below: trainable.vocabularySize, &random),
@@ -109,10 +105,8 @@ struct BenchTrain: ParsableCommand {
         let trainer = Trainer(model: trainable, optimizer: optimizer(trainable.parameters(method == .full ? .all : .adapters),
                                                                     trainable.trainingBackend),
                               examples: examples, settings: settings, group: group)
-        // T5 appends </s> to an input that lacks it (random tokens do).
-        let flops = t5.map { t5FlopsPerToken($0.config, input: inputLength + 1, output: sequenceLength + 1 - inputLength) }
-            ?? decoderFlopsPerToken(trainable.dimensions)
-        return MeasuredRun(trainer: trainer, flopsPerToken: flops, task: "fine-tuning", path: path)
+        return MeasuredRun(trainer: trainer, flopsPerToken: flopsPerToken(trainable.forwardMultiplyAdds([examples[0]])),
+                           task: "fine-tuning", path: path)
     }
 
     private func classifierRun(_ builder: any ClassifierBuilding, path: String) throws -> MeasuredRun {
@@ -122,7 +116,7 @@ struct BenchTrain: ParsableCommand {
         }
         let classifier = try builder.addingClassifier(labels: ["0", "1"], seed: 0)
         let trainable = method == .full ? try classifier.floatCopy() : classifier
-        if method == .lora { try trainable.attachAdapters(adapters(["query", "key", "value", "dense"]), weights: nil, seed: 0) }
+        if method == .lora { try trainable.attachAdapters(adapters(trainable.linearAdapterTargets), weights: nil, seed: 0) }
         var random = Xoshiro256(seed: 1)
         let examples = (0..<batch * (steps + 1)).map { _ in
             EncoderExample(input: EncoderInput(ids: randomTokens(sequenceLength, below: trainable.vocabularySize, &random)),
@@ -130,7 +124,7 @@ struct BenchTrain: ParsableCommand {
         }
         let trainer = EncoderTrainer(classifier: trainable, examples: examples, settings: settings, optimizer: optimizer(
             trainable.parameters(method == .full ? .all : .adapters), trainable.trainingBackend))
-        return MeasuredRun(trainer: trainer, flopsPerToken: encoderFlopsPerToken(trainable.dimensions),
+        return MeasuredRun(trainer: trainer, flopsPerToken: flopsPerToken(trainable.forwardMultiplyAdds([examples[0].input])),
                            task: "classification tuning", path: path)
     }
 
@@ -152,45 +146,13 @@ struct BenchTrain: ParsableCommand {
         Optimizer(parameters, settings: .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0), backend: backend)
     }
 
-    /// Arithmetic of one trained token (a multiply-add counts 2), for the share of the machine's
-    /// peak a run reaches: the forward is 2N for the N weights of the products plus attention's
-    /// scores and sums, 4 * layers * heads * headDim per key a query sees; backward computes
-    /// input gradients (2N more) and, in full fine-tuning, weight gradients (2N more);
-    /// attention's backward is twice its forward either way. LoRA's small adapter products are
-    /// left out.
-    private func flopsPerToken(weights: Int, attentionWidth: Int, keysPerQuery: Double) -> Double {
-        (method == .full ? 6 : 4) * Double(weights) + 3 * 4 * Double(attentionWidth) * keysPerQuery
-    }
-
-    /// A decoder: gated MLPs, the output head over the vocabulary, causal attention.
-    private func decoderFlopsPerToken(_ d: ModelDimensions) -> Double {
-        let (attentionWidth, kvWidth) = (d.headCount * d.headDim, d.kvHeadCount * d.headDim)
-        let perLayer = 2 * d.hiddenSize * (attentionWidth + kvWidth) + 3 * d.hiddenSize * d.intermediateSize
-        return flopsPerToken(weights: d.layerCount * perLayer + d.vocabularySize * d.hiddenSize,
-                             attentionWidth: d.layerCount * attentionWidth, keysPerQuery: Double(sequenceLength + 1) / 2)
-    }
-
-    /// T5 over sequences of `input` encoder tokens and `output` learned ones: each input token
-    /// passes the encoder and the decoder's cross-attention keys and values, each output token
-    /// the decoder (self-attention, cross-attention's query and output, MLP) and the head;
-    /// averaged over the tokens the benchmark counts.
-    private func t5FlopsPerToken(_ c: T5Config, input: Int, output: Int) -> Double {
-        let (inner, mlp) = (c.hiddenSize * c.innerSize, (c.gated ? 3 : 2) * c.hiddenSize * c.intermediateSize)
-        let inputTokens = Double(input), outputTokens = Double(output)
-        let perInput = Double(c.encoderLayerCount * (4 * inner + mlp) + c.decoderLayerCount * 2 * inner)
-        let perOutput = Double(c.decoderLayerCount * (6 * inner + mlp) + c.vocabularySize * c.hiddenSize)
-        let weights = (inputTokens * perInput + outputTokens * perOutput) / Double(sequenceLength)
-        // Keys a query sees, summed: the encoder's all, the decoder's earlier ones and every input.
-        let keys = (Double(c.encoderLayerCount) * inputTokens * inputTokens
-            + Double(c.decoderLayerCount) * outputTokens * ((outputTokens + 1) / 2 + inputTokens)) / Double(sequenceLength)
-        return (method == .full ? 6 : 4) * weights + 3 * 4 * Double(c.innerSize) * keys
-    }
-
-    /// A BERT encoder: two-matrix MLPs, every query sees every key, a head of a few classes.
-    private func encoderFlopsPerToken(_ d: ModelDimensions) -> Double {
-        let perLayer = 4 * d.hiddenSize * d.headCount * d.headDim + 2 * d.hiddenSize * d.intermediateSize
-        return flopsPerToken(weights: d.layerCount * perLayer, attentionWidth: d.layerCount * d.headCount * d.headDim,
-                             keysPerQuery: Double(sequenceLength))
+    /// Arithmetic of one trained token (a multiply-add counts 2) from the forward's multiply-adds
+    /// over one sequence, for the share of the machine's peak a run reaches: backward computes
+    /// input gradients (as much again as the forward's products) and, in full fine-tuning, weight
+    /// gradients (as much again); attention's backward is twice its forward either way. LoRA's
+    /// small adapter products are left out.
+    private func flopsPerToken(_ forward: ForwardMultiplyAdds) -> Double {
+        (2 * (method == .full ? 3 : 2) * forward.products + 2 * 3 * forward.attention) / Double(sequenceLength)
     }
 }
 

@@ -6,11 +6,15 @@
 import AfinaTensor
 
 extension Bert: TrainableEncoder {
-    public var dimensions: ModelDimensions {
-        let c = config
-        return ModelDimensions(layerCount: c.layerCount, hiddenSize: c.hiddenSize, headCount: c.headCount,
-                               kvHeadCount: c.headCount, headDim: c.headDim, intermediateSize: c.intermediateSize,
-                               vocabularySize: c.vocabularySize)
+    public var linearAdapterTargets: [String] { Self.adapterTargets }
+
+    /// Every token through every layer; every query over every key of its sequence.
+    public func forwardMultiplyAdds(_ batch: [EncoderInput]) -> ForwardMultiplyAdds {
+        let (c, lengths) = (config, batch.map(\.ids.count))
+        let inner = c.headCount * c.headDim
+        let perToken = c.layerCount * (4 * c.hiddenSize * inner + 2 * c.hiddenSize * c.intermediateSize)
+        return ForwardMultiplyAdds(products: Double(lengths.reduce(0, +) * perToken),
+                                   attention: 2 * Double(c.layerCount * inner * lengths.map { $0 * $0 }.reduce(0, +)))
     }
 
     public func parameters(_ set: TrainableSet) -> [Parameter] { encoderParameters(set) }

@@ -4,7 +4,8 @@ import AfinaTensor
 
 extension BertForSequenceClassification: TrainableEncoder {
     public var trainingBackend: any TrainingBackend { bert.trainingBackend }
-    public var dimensions: ModelDimensions { bert.dimensions }
+    public var linearAdapterTargets: [String] { bert.linearAdapterTargets }
+    public func forwardMultiplyAdds(_ batch: [EncoderInput]) -> ForwardMultiplyAdds { bert.forwardMultiplyAdds(batch) }
 
     /// With adapters, the new classifier trains in full (peft's modules_to_save for
     /// sequence classification); the pretrained pooler stays frozen.
@@ -58,7 +59,8 @@ extension BertForSequenceClassification: TrainableEncoder {
 
 extension BertForMaskedLM: TrainableEncoder {
     public var trainingBackend: any TrainingBackend { bert.trainingBackend }
-    public var dimensions: ModelDimensions { bert.dimensions }
+    public var linearAdapterTargets: [String] { bert.linearAdapterTargets }
+    public func forwardMultiplyAdds(_ batch: [EncoderInput]) -> ForwardMultiplyAdds { bert.forwardMultiplyAdds(batch) }
 
     /// The prediction head is pretrained: with adapters it stays frozen.
     public func parameters(_ set: TrainableSet) -> [Parameter] {

@@ -12,6 +12,22 @@ extension T5: TrainableModel {
     public static let adapterTargets = ["q", "k", "v", "o", "wi", "wi_0", "wi_1", "wo"]
 
     public var defaultAdapterTargets: [String] { ["q", "v"] }
+    public var linearAdapterTargets: [String] { Self.adapterTargets }
+
+    /// Each input token (with the </s> appended where missing) through the encoder and the
+    /// decoder's cross-attention keys and values; each output token through the decoder
+    /// (self-attention, cross-attention's query and output, MLP), each target through the head.
+    public func forwardMultiplyAdds(_ batch: [TrainingSequence]) -> ForwardMultiplyAdds {
+        let (c, rows) = (config, Seq2SeqBatch(batch, start: decoderStartToken, eos: eosToken))
+        let (inner, mlp) = (c.hiddenSize * c.innerSize, (c.gated ? 3 : 2) * c.hiddenSize * c.intermediateSize)
+        var products = rows.targetRows.count * c.vocabularySize * c.hiddenSize, pairs = 0
+        for (input, output) in zip(rows.inputs.map(\.count), rows.outputs.map(\.count)) {
+            products += input * (c.encoderLayerCount * (4 * inner + mlp) + c.decoderLayerCount * 2 * inner)
+                + output * c.decoderLayerCount * (6 * inner + mlp)
+            pairs += c.encoderLayerCount * input * input + c.decoderLayerCount * (output * (output + 1) / 2 + output * input)
+        }
+        return ForwardMultiplyAdds(products: Double(products), attention: 2 * Double(c.innerSize * pairs))
+    }
 
     public var dimensions: ModelDimensions {
         let c = config

@@ -142,6 +142,17 @@ extension TrainableDecoder {
         return loss
     }
 
+    /// Every row through every layer (attention counted over each sequence's causal square), the
+    /// rows with targets through the output head.
+    public func forwardMultiplyAdds(_ batch: [TrainingSequence]) -> ForwardMultiplyAdds {
+        let (d, rows) = (dimensions, PackedBatch(batch))
+        let (attention, kv) = (d.headCount * d.headDim, d.kvHeadCount * d.headDim)
+        let perRow = d.layerCount * (2 * d.hiddenSize * (attention + kv) + 3 * d.hiddenSize * d.intermediateSize)
+        let pairs = rows.spans.map { $0.count * ($0.count + 1) / 2 }.reduce(0, +)
+        return ForwardMultiplyAdds(products: Double(rows.ids.count * perRow + rows.targetRows.count * d.vocabularySize * d.hiddenSize),
+                                   attention: 2 * Double(d.layerCount * attention * pairs))
+    }
+
     public func targetLogits(_ batch: [TrainingSequence]) -> Tensor {
         let b = trainingBackend
         let rows = PackedBatch(batch)

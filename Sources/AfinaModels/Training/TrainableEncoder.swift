@@ -25,8 +25,11 @@ public enum EncoderObjective: Sendable, Equatable {
 /// An encoder with a head that can compute gradients.
 public protocol TrainableEncoder: TextEncoder {
     var trainingBackend: any TrainingBackend { get }
-    /// The encoder's widths and depths (a benchmark's arithmetic per token).
-    var dimensions: ModelDimensions { get }
+    /// LoRA targets that put an adapter on every linear layer of the encoder.
+    var linearAdapterTargets: [String] { get }
+    /// The multiply-adds of the encoder's forward pass over `batch` (a head of a few outputs
+    /// left out).
+    func forwardMultiplyAdds(_ batch: [EncoderInput]) -> ForwardMultiplyAdds
     /// Parameters in a fixed order, named as in Hugging Face checkpoints: `.all` every weight;
     /// `.adapters` the adapters plus a head that is new to the task (trained in full and saved
     /// beside the adapter, as peft's modules_to_save).

@@ -66,6 +66,10 @@ public protocol TrainableModel: CausalLM {
     func parameters(_ set: TrainableSet) -> [Parameter]
     /// The LoRA targets a run uses when its config names none (peft's defaults per family).
     var defaultAdapterTargets: [String] { get }
+    /// LoRA targets that put an adapter on every linear layer, in the family's module names.
+    var linearAdapterTargets: [String] { get }
+    /// The multiply-adds of a forward pass over `batch`, as `loss` runs it.
+    func forwardMultiplyAdds(_ batch: [TrainingSequence]) -> ForwardMultiplyAdds
     /// Adds low-rank adapters to the targeted modules: fresh (A random, B zero) or, with
     /// `weights`, from saved tensors named `<module>.lora_A.weight` / `.lora_B.weight`.
     func attachAdapters(_ settings: LoRAConfiguration, weights: [String: Tensor]?, seed: UInt64) throws
@@ -123,6 +127,7 @@ extension TokenObjective {
 
 extension TrainableModel {
     public var defaultAdapterTargets: [String] { ["q_proj", "v_proj"] }
+    public var linearAdapterTargets: [String] { LoRAConfiguration.allLinearModules }
 
     /// Summed cross-entropy over all target tokens of `batch` (see `loss(_:objective:...)`).
     public func loss(_ batch: [TrainingSequence], gradients: Gradients?, lossScale: Float,
