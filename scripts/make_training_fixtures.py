@@ -11,13 +11,17 @@ under Tests/Fixtures/training/:
                                 (k_proj.bias) moves its parameter by ±lr on rounding noise
                                 alone; the rule itself is checked from these gradients
   llama/sgd.safetensors         parameters after 2 SGD steps (momentum 0.9, L2 decay 0.01)
+  long/                         two sequences of 200 and 100 random tokens (298 target rows, so
+                                an output head that takes 64 or 128 rows at a time takes several
+                                chunks) and the llama variant's loss and gradients on them
   lora/                         a peft adapter (rsLoRA, r=4, all 7 projections, B nonzero)
                                 saved by peft, its gradients, and logits of base + adapter
   schedules.json                learning-rate multipliers of transformers' schedules
 
-Run: python3 scripts/make_training_fixtures.py   (pinned stack: scripts/requirements.txt)
+Run: python3 scripts/make_training_fixtures.py [long]   (pinned stack: scripts/requirements.txt;
+`long` writes only long/)
 """
-import json, os
+import json, os, sys
 import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
@@ -42,10 +46,10 @@ def load(variant):
     return AutoModelForCausalLM.from_pretrained(os.path.join(MODELS, variant), dtype=torch.float32).train()
 
 
-def loss_of(model):
+def loss_of(model, batch=BATCH):
     """Cross-entropy summed over all target tokens of the batch, divided by their count."""
     total, count = 0.0, 0
-    for seq in BATCH:
+    for seq in batch:
         ids = torch.tensor([seq["tokens"]])
         logits = model(input_ids=ids).logits[0, :-1]
         labels = torch.tensor([t if m else -100 for t, m in zip(seq["tokens"][1:], seq["targets"][1:])])
@@ -58,14 +62,24 @@ def params(model):
     return {n: p for n, p in model.named_parameters() if p.requires_grad}
 
 
-def write_grads(variant):
+def write_grads(variant, batch=BATCH, folder=None):
     model = load(variant)
-    loss = loss_of(model)
+    loss = loss_of(model, batch)
     loss.backward()
     out = {"loss": loss.detach().reshape(1)}
     out.update({n: p.grad.contiguous() for n, p in params(model).items()})
-    os.makedirs(os.path.join(ROOT, variant), exist_ok=True)
-    save_file(out, os.path.join(ROOT, variant, "grads.safetensors"))
+    os.makedirs(os.path.join(ROOT, folder or variant), exist_ok=True)
+    save_file(out, os.path.join(ROOT, folder or variant, "grads.safetensors"))
+
+
+def write_long():
+    generator = torch.Generator().manual_seed(0)
+    batch = [dict(tokens=torch.randint(3, 320, (n,), generator=generator).tolist(), targets=[False] + [True] * (n - 1))
+             for n in (200, 100)]
+    os.makedirs(os.path.join(ROOT, "long"), exist_ok=True)
+    with open(os.path.join(ROOT, "long", "batch.json"), "w") as f:
+        json.dump(batch, f)
+    write_grads("llama", batch, folder="long")
 
 
 def write_adamw(variant):
@@ -148,6 +162,9 @@ def write_schedules():
 
 if __name__ == "__main__":
     os.makedirs(ROOT, exist_ok=True)
+    write_long()
+    if sys.argv[1:] == ["long"]:
+        sys.exit()
     with open(os.path.join(ROOT, "batch.json"), "w") as f:
         json.dump(BATCH, f)
     for variant in ["llama", "llama3-rope", "qwen2"]:

@@ -43,9 +43,11 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         let group = try ProcessGroup.world()
         let backend = try backendOptions.make(precision: precision)
-        // Only the model that trains stays loaded, as in `afina train`: the file's weights beside
-        // a float copy would count in the peak.
-        let run = try measuredRun(try ModelLoader.loadNetwork(model, backend: backend), group: group)
+        // Only the model that trains stays loaded, as in `afina train`: the loaded network (the
+        // file's weights, or its mapping's pages) goes when `trainedModel` returns, before
+        // gradients and optimizer state are allocated.
+        let (trained, path) = try trainedModel(try ModelLoader.loadNetwork(model, backend: backend), group: group)
+        let run = try measuredRun(trained, path: path, group: group)
         _ = try run.trainer.trainStep()  // warm-up
         let started = Date()
         var allReduceSeconds = 0.0
@@ -83,49 +85,59 @@ struct BenchTrain: ParsableCommand {
         let path: String
     }
 
+    /// What a benchmark trains: a decoder or T5 (`inputLength` tokens of each sequence are
+    /// its input), or an encoder's classifier.
+    private enum TrainedModel {
+        case tokenLoss(any TrainableModel, inputLength: Int)
+        case classifier(any TrainableEncoder)
+    }
+
     /// A decoder trains on its token loss, T5 on its output's; an encoder as a two-label sequence
-    /// classifier with a new head (`afina train` with `task: classification`).
-    private func measuredRun(_ loaded: LoadedNetwork, group: ProcessGroup?) throws -> MeasuredRun {
-        if let base = loaded.network as? any TrainableModel { return try tokenLossRun(base, path: loaded.info.path, group: group) }
-        guard group == nil else { throw ValidationError("encoders train in one process (no mpirun)") }
-        return try classifierRun(try loaded.require((any ClassifierBuilding).self, .encoder), path: loaded.info.path)
-    }
-
-    private func tokenLossRun(_ base: any TrainableModel, path: String, group: ProcessGroup?) throws -> MeasuredRun {
-        let trainable = method == .qlora ? base : try base.floatCopy()
-        if method != .full { try trainable.attachAdapters(adapters(trainable.linearAdapterTargets), weights: nil, seed: 0) }
-        // A decoder's loss is on every token; an encoder-decoder reads the first half as its input.
-        let inputLength = base is any Seq2SeqLM ? (sequenceLength + 1) / 2 : 1
-        var random = Xoshiro256(seed: 1)
-        let examples = (0..<batch * (steps + 1)).map { _ in
-            TrainingSequence(tokens: randomTokens(sequenceLength + 1, below: trainable.vocabularySize, &random),
-                             targets: Array(repeating: false, count: inputLength)
-                                 + Array(repeating: true, count: sequenceLength + 1 - inputLength))
+    /// classifier with a new head (`afina train` with `task: classification`). Full fine-tuning
+    /// and LoRA train a float32 copy, QLoRA the file's quantized weights.
+    private func trainedModel(_ loaded: LoadedNetwork, group: ProcessGroup?) throws -> (TrainedModel, path: String) {
+        if let base = loaded.network as? any TrainableModel {
+            let trainable = method == .qlora ? base : try base.floatCopy()
+            if method != .full { try trainable.attachAdapters(adapters(trainable.linearAdapterTargets), weights: nil, seed: 0) }
+            // A decoder's loss is on every token; an encoder-decoder reads the first half as its input.
+            return (.tokenLoss(trainable, inputLength: base is any Seq2SeqLM ? (sequenceLength + 1) / 2 : 1), loaded.info.path)
         }
-        let trainer = Trainer(model: trainable, optimizer: optimizer(trainable.parameters(method == .full ? .all : .adapters),
-                                                                    trainable.trainingBackend),
-                              examples: examples, settings: settings, group: group)
-        return MeasuredRun(trainer: trainer, flopsPerToken: flopsPerToken(trainable.forwardMultiplyAdds([examples[0]])),
-                           task: "fine-tuning", path: path)
-    }
-
-    private func classifierRun(_ builder: any ClassifierBuilding, path: String) throws -> MeasuredRun {
+        guard group == nil else { throw ValidationError("encoders train in one process (no mpirun)") }
         guard method != .qlora else { throw ValidationError("encoders load float weights: use --method full or lora") }
+        let builder = try loaded.require((any ClassifierBuilding).self, .encoder)
         guard sequenceLength <= builder.contextLength else {
             throw ValidationError("--sequence-length \(sequenceLength) is past the model's \(builder.contextLength) positions")
         }
         let classifier = try builder.addingClassifier(labels: ["0", "1"], seed: 0)
         let trainable = method == .full ? try classifier.floatCopy() : classifier
         if method == .lora { try trainable.attachAdapters(adapters(trainable.linearAdapterTargets), weights: nil, seed: 0) }
+        return (.classifier(trainable), loaded.info.path)
+    }
+
+    private func measuredRun(_ trained: TrainedModel, path: String, group: ProcessGroup?) throws -> MeasuredRun {
         var random = Xoshiro256(seed: 1)
-        let examples = (0..<batch * (steps + 1)).map { _ in
-            EncoderExample(input: EncoderInput(ids: randomTokens(sequenceLength, below: trainable.vocabularySize, &random)),
-                           label: Int32(random.next() % 2))
+        switch trained {
+        case let .tokenLoss(trainable, inputLength):
+            let examples = (0..<batch * (steps + 1)).map { _ in
+                TrainingSequence(tokens: randomTokens(sequenceLength + 1, below: trainable.vocabularySize, &random),
+                                 targets: Array(repeating: false, count: inputLength)
+                                     + Array(repeating: true, count: sequenceLength + 1 - inputLength))
+            }
+            let trainer = Trainer(model: trainable, optimizer: optimizer(trainable.parameters(method == .full ? .all : .adapters),
+                                                                        trainable.trainingBackend),
+                                  examples: examples, settings: settings, group: group)
+            return MeasuredRun(trainer: trainer, flopsPerToken: flopsPerToken(trainable.forwardMultiplyAdds([examples[0]])),
+                               task: "fine-tuning", path: path)
+        case let .classifier(trainable):
+            let examples = (0..<batch * (steps + 1)).map { _ in
+                EncoderExample(input: EncoderInput(ids: randomTokens(sequenceLength, below: trainable.vocabularySize, &random)),
+                               label: Int32(random.next() % 2))
+            }
+            let trainer = EncoderTrainer(classifier: trainable, examples: examples, settings: settings, optimizer: optimizer(
+                trainable.parameters(method == .full ? .all : .adapters), trainable.trainingBackend))
+            return MeasuredRun(trainer: trainer, flopsPerToken: flopsPerToken(trainable.forwardMultiplyAdds([examples[0].input])),
+                               task: "classification tuning", path: path)
         }
-        let trainer = EncoderTrainer(classifier: trainable, examples: examples, settings: settings, optimizer: optimizer(
-            trainable.parameters(method == .full ? .all : .adapters), trainable.trainingBackend))
-        return MeasuredRun(trainer: trainer, flopsPerToken: flopsPerToken(trainable.forwardMultiplyAdds([examples[0].input])),
-                           task: "classification tuning", path: path)
     }
 
     private var settings: Trainer.Settings {

@@ -8,10 +8,10 @@ import Foundation
 import XCTest
 @testable import AfinaModels
 
-/// The fixture batch: three ragged sequences with their target flags.
-func trainingBatch() throws -> [TrainingSequence] {
+/// A fixture batch (by default three ragged sequences) with their target flags.
+func trainingBatch(_ path: String = "training/batch.json") throws -> [TrainingSequence] {
     struct Record: Decodable { let tokens: [Int32]; let targets: [Bool] }
-    let data = try Data(contentsOf: fixtureRoot.appendingPathComponent("training/batch.json"))
+    let data = try Data(contentsOf: fixtureRoot.appendingPathComponent(path))
     return try JSONDecoder().decode([Record].self, from: data).map { TrainingSequence(tokens: $0.tokens, targets: $0.targets) }
 }
 
@@ -65,9 +65,10 @@ func fixtureLoRAModel(backend: CPUBackend) throws -> Llama {
 /// The mean loss over the fixture batch's targets and the gradient of every parameter of `set`
 /// against PyTorch's (`reference`, peft's names for adapters): loss within 1e-5 and each
 /// gradient within 1e-4, relative. Prints the worst errors.
-func assertGradientsMatch(_ model: any TrainableModel, _ set: TrainableSet, reference path: String, recompute: Bool,
-                          backend: CPUBackend, file: StaticString = #filePath, line: UInt = #line) throws {
-    let batch = try trainingBatch()
+func assertGradientsMatch(_ model: any TrainableModel, _ set: TrainableSet, reference path: String,
+                          batch batchPath: String = "training/batch.json", recompute: Bool, backend: CPUBackend,
+                          file: StaticString = #filePath, line: UInt = #line) throws {
+    let batch = try trainingBatch(batchPath)
     let reference = try fixtureTensors(path, backend: backend)
     func referenceName(_ name: String) -> String {
         set == .all ? name : "base_model.model." + name.replacingOccurrences(of: ".weight", with: ".default.weight")
@@ -107,6 +108,15 @@ final class TrainingGradientTests: XCTestCase {
     func testRecomputedActivationsGiveTheSameGradients() throws {
         try assertGradientsMatch(model("qwen2"), .all, reference: "training/qwen2/grads.safetensors", recompute: true,
                                  backend: backend)
+    }
+
+    /// 298 target rows: the output head takes them a chunk at a time (128 rows, 64 when
+    /// recomputing), each chunk adding into the head's weight gradient.
+    func testAnOutputHeadOfSeveralChunksGivesPyTorchsGradients() throws {
+        for recompute in [false, true] {
+            try assertGradientsMatch(model("llama"), .all, reference: "training/long/grads.safetensors",
+                                     batch: "training/long/batch.json", recompute: recompute, backend: backend)
+        }
     }
 
     func loraModel() throws -> Llama { try fixtureLoRAModel(backend: backend) }

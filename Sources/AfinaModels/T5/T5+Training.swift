@@ -196,8 +196,9 @@ extension T5: TrainableModel {
         // logits = (s · norm(h)) Hᵀ, s = d_model^-1/2 when the config scales.
         var loss = LossTerms(total: 0)
         var dy = b.zeros(g == nil ? [0, config.hiddenSize] : tape.decoderOut.shape)
-        for start in stride(from: 0, to: rows.targetRows.count, by: 256) {
-            let range = start..<min(start + 256, rows.targetRows.count)
+        let chunkRows = TokenObjective.chunkRows(headTrains: g?[head] != nil, recompute: recompute)
+        for start in stride(from: 0, to: rows.targetRows.count, by: chunkRows) {
+            let range = start..<min(start + chunkRows, rows.targetRows.count)
             let chunk = Array(rows.targetRows[range])
             let hidden = b.gatherRows(tape.decoderOut, chunk)                          // [T, D]
             let scaled = scaledOutput(norm(hidden, decoderNorm))

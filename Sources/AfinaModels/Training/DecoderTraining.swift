@@ -129,7 +129,7 @@ extension TrainableDecoder {
             x = out
         }
         let (loss, dHead) = head(x, rows: rows.targetRows, targets: rows.targetIDs, objective: objective,
-                                 gradients: gradients, lossScale: lossScale)
+                                 gradients: gradients, lossScale: lossScale, recompute: recompute)
         guard let gradients, var dx = dHead else { return loss }
         for i in layers.indices.reversed() {
             let acts = recompute ? forward(layer: i, inputs[i], packing, training: true).1 : saved.removeLast()
@@ -175,12 +175,13 @@ extension TrainableDecoder {
     /// Final norm, output head and the loss on the rows that have targets, a chunk of rows
     /// at a time so the [rows, V] logits stay small. Returns the summed loss and d/dx.
     private func head(_ x: Tensor, rows: [Int], targets: [Int32], objective: TokenObjective, gradients: Gradients?,
-                      lossScale: Float) -> (LossTerms, Tensor?) {
+                      lossScale: Float, recompute: Bool) -> (LossTerms, Tensor?) {
         let b = trainingBackend
         let dx = gradients.map { _ in b.zeros(x.shape) }
         var loss = LossTerms(total: 0)
-        for start in stride(from: 0, to: rows.count, by: 256) {
-            let range = start..<min(start + 256, rows.count)
+        let chunkRows = TokenObjective.chunkRows(headTrains: gradients?[lmHead] != nil, recompute: recompute)
+        for start in stride(from: 0, to: rows.count, by: chunkRows) {
+            let range = start..<min(start + chunkRows, rows.count)
             let chunk = Array(rows[range])
             let hidden = b.gatherRows(x, chunk)                                        // [T, D]
             let normed = b.rmsNorm(hidden, weight: norm, eps: normEps)

@@ -21,10 +21,13 @@ public struct MemoryEstimate: Sendable {
         optimizerState = trainableBytes * optimizerSlots
         // Per token and layer, backward keeps: x, x1 (D each), q, attn (H*hd), k, v (Hkv*hd),
         // gate, up (FF); recomputation keeps only x per layer and one layer's worth in flight.
-        // The output head works on 256 rows at a time.
+        // The output head works on a chunk of rows at a time, fewer where its weight trains
+        // (a trainable [V, D] matrix).
         let perLayer = 2 * c.hiddenSize + 2 * c.headCount * c.headDim + 2 * c.kvHeadCount * c.headDim + 2 * c.intermediateSize
         let kept = recompute ? c.layerCount * c.hiddenSize + perLayer : c.layerCount * perLayer
-        activations = 4 * tokensPerPass * (kept + 2 * perLayer) + 4 * 256 * c.vocabularySize * 2
+        let headTrains = trainable.contains { $0.value.shape == [c.vocabularySize, c.hiddenSize] }
+        activations = 4 * tokensPerPass * (kept + 2 * perLayer)
+            + 4 * TokenObjective.chunkRows(headTrains: headTrains, recompute: recompute) * c.vocabularySize * 2
     }
 
     public var summary: String {
