@@ -40,7 +40,7 @@ import AfinaTensor
 /// | `save_every` | 0 | steps between checkpoints; 0 saves only at the end |
 /// | `log_every` | 1 | steps between progress lines |
 /// | `early_stopping_patience` | 0 | evaluations without improvement before stopping; 0 turns it off |
-/// | `checkpointing` | false | recompute activations in backward to save memory |
+/// | `checkpointing` | false | recompute activations in backward, and a trained head's logits in smaller chunks, to save memory |
 /// | `backend` | `cpu` | where the run computes; `cpu` is the only backend so far |
 /// | `precision` | `fp32` | `bf16`: products take bfloat16 inputs (AMX or AVX-512 BF16 CPUs; fp32 elsewhere), weights stay fp32 |
 /// | `distill.teacher` | none | logit-level distillation from this model, run beside the student (same vocabulary) |
