@@ -73,3 +73,46 @@ void afina_tile_gemm(const float *a, long a_row, long a_depth, const float *b, l
             single[v](a + i * a_row, a_row, a_depth, b + j, ldb, depth, c + i * ldc + j, ldc, alpha, accumulate, cols);
     }
 }
+
+// Dot form, for x·Wᵀ with W as stored ([out, in], rows along the depth): a tile of R rows of
+// x by C rows of W keeps R x C 16-lane partial sums, each reduced across its lanes at the end.
+// The C rows of W stay in L1 while every row tile of x (from L2) passes over them, so W is
+// read once and nothing is packed.
+#define DOT_TILE(R, C)                                                                                              \
+    AVX512F static void dot_##R##x##C(const float *x, long ldx, const float *w, long ldw, long depth, float *out,  \
+                                      long ldo) {                                                                   \
+        __m512 acc[R][C];                                                                                           \
+        for (int r = 0; r < R; r++)                                                                                 \
+            for (int c = 0; c < C; c++) acc[r][c] = _mm512_setzero_ps();                                            \
+        for (long p = 0; p < depth; p += 16) {                                                                      \
+            __mmask16 m = lanes(depth - p);                                                                         \
+            __m512 wv[C];                                                                                           \
+            for (int c = 0; c < C; c++) wv[c] = _mm512_maskz_loadu_ps(m, w + c * ldw + p);                         \
+            for (int r = 0; r < R; r++) {                                                                           \
+                __m512 xv = _mm512_maskz_loadu_ps(m, x + r * ldx + p);                                             \
+                for (int c = 0; c < C; c++) acc[r][c] = _mm512_fmadd_ps(xv, wv[c], acc[r][c]);                      \
+            }                                                                                                       \
+        }                                                                                                           \
+        for (int r = 0; r < R; r++)                                                                                 \
+            for (int c = 0; c < C; c++) out[r * ldo + c] = _mm512_reduce_add_ps(acc[r][c]);                         \
+    }
+
+DOT_TILE(4, 6)
+DOT_TILE(1, 6)
+DOT_TILE(4, 1)
+DOT_TILE(1, 1)
+
+void afina_dot_gemm(const float *x, long ldx, const float *w, long ldw, long depth, float *out, long ldo, long row0,
+                    long row1, long col0, long col1) {
+    long j = col0;
+    for (; j + 6 <= col1; j += 6) {
+        long i = row0;
+        for (; i + 4 <= row1; i += 4) dot_4x6(x + i * ldx, ldx, w + j * ldw, ldw, depth, out + i * ldo + j, ldo);
+        for (; i < row1; i++) dot_1x6(x + i * ldx, ldx, w + j * ldw, ldw, depth, out + i * ldo + j, ldo);
+    }
+    for (; j < col1; j++) {
+        long i = row0;
+        for (; i + 4 <= row1; i += 4) dot_4x1(x + i * ldx, ldx, w + j * ldw, ldw, depth, out + i * ldo + j, ldo);
+        for (; i < row1; i++) dot_1x1(x + i * ldx, ldx, w + j * ldw, ldw, depth, out + i * ldo + j, ldo);
+    }
+}

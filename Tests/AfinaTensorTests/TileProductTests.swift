@@ -2,8 +2,9 @@
 // LoRA's narrow products (one side at most 32 wide) with row counts and widths that leave
 // partial tiles of every size (24, 12, 8 and single rows; 48, 32 and 16 columns and masked
 // tails), ranks 1 to 32, and weight gradients that accumulate with a scale; and input
-// gradients dy·W of wide weights, over depths of several blocks. Float32 in both, so only the
-// order of the sums differs: within 1e-5 of max(1, |reference|), as the other products.
+// gradients dy·W of wide weights, over depths of several blocks and slices. Float32 in both,
+// so only the order of the sums differs: within 1e-5 of max(1, |reference|), as the other
+// products.
 import XCTest
 @testable import AfinaTensor
 
@@ -100,12 +101,36 @@ final class TileProductTests: XCTestCase {
         for kernel in InputGradientKernel.allCases {
             checkInputGradients(CPUBackend(inputGradientKernel: kernel), onTiles: kernel == .tiles)
         }
-        XCTAssertFalse(CPUBackend().multipliesOnTiles(rows: 256, CPUBackend.tiledDepthLimit + 1, 576))
         XCTAssertFalse(CPUBackend(precision: .bf16).multipliesOnTiles(rows: 256, 576, 1536))
     }
 
+    /// x·Wᵀ of an output head's size runs in dot form on a float32 backend: rows and weight
+    /// rows that leave partial tiles (66 = 16 x 4 + 2, 16,389 = 2,731 x 6 + 3) and a depth that
+    /// leaves a masked tail (37), against sums in double as above.
+    func testOutputHeadProductsInDotFormMatchExactSums() throws {
+        guard CPUFeatures.current.contains(.avx512f) else { throw XCTSkip("the dot kernel needs AVX-512F") }
+        let b = CPUBackend()
+        let (n, depth, m) = (66, 37, CPUBackend.dotFormMinimumRows + 5)
+        XCTAssertTrue(b.multipliesInDotForm(weightRows: m))
+        let (x, w) = (random([n, depth], seed: 16), random([m, depth], seed: 17))
+        let out = b.floats(b.linear(b.tensor(x, shape: [n, depth]), weight: b.tensor(w, shape: [m, depth]), bias: nil))
+        var worst = 0.0, squares = 0.0
+        for i in 0..<n {
+            for j in 0..<m {
+                var exact = 0.0
+                for p in 0..<depth { exact += Double(x[i * depth + p]) * Double(w[j * depth + p]) }
+                worst = max(worst, abs(Double(out[i * m + j]) - exact))
+                squares += exact * exact
+            }
+        }
+        XCTAssertLessThanOrEqual(worst, 1e-5 * (squares / Double(n * m)).squareRoot())
+    }
+
     private func checkInputGradients(_ b: CPUBackend, onTiles: Bool) {
-        for (n, depth, wide) in [(70, 576, 100), (131, 1600, 200), (65, 2305, 33), (64, CPUBackend.tiledDepthLimit, 20)] {
+        // The last is deeper than one pass over W: slices of tiledDepthSlice rows, the last partial.
+        let deeper = CPUBackend.tiledDepthLimit + CPUBackend.tiledDepthSlice + 45
+        for (n, depth, wide) in [(70, 576, 100), (131, 1600, 200), (65, 2305, 33), (64, CPUBackend.tiledDepthLimit, 20),
+                                 (64, deeper, 50)] {
             XCTAssertEqual(b.multipliesOnTiles(rows: n, depth, wide), onTiles || wide <= CPUBackend.narrowWidth)
             let (dy, w, dx) = (random([n, depth], seed: 13), random([depth, wide], seed: 14), random([n, wide], seed: 15))
             var exact = [Double](repeating: 0, count: n * wide)

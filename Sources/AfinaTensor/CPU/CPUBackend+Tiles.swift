@@ -39,15 +39,21 @@ extension CPUBackend {
         isNarrow(rows: n, k, m) && (!usesBF16 || m <= Self.narrowWidth)
     }
 
-    /// The deepest a · b the tile kernel takes whatever its width: Qwen2.5 0.5B's MLP (4,864)
-    /// ran faster there than on OpenBLAS, 8,192 and the output head's vocabulary slower.
+    /// The deepest a · b the tile kernel walks in one pass over b: Qwen2.5 0.5B's MLP (4,864)
+    /// ran faster that way than on OpenBLAS, 8,192 and the output head's vocabulary slower,
+    /// since b came from memory once for every tile of 8-24 rows of a.
     static let tiledDepthLimit = 5120
 
+    /// Rows of b a deeper product takes at a time: the slice (256 x 640 floats, 640 KB, for
+    /// Gemma 3's head) stays in L2 while every row tile of a passes over it, the cores taking
+    /// columns. On the Zen 5 EPYC the output head's dy·W rose from OpenBLAS's 300 to 420
+    /// GFLOP/s at Gemma 3 270M's shape (128 rows, depth 262,144), 324 to 443 at SmolLM2's.
+    static let tiledDepthSlice = 256
+
     /// Whether out [n, m] = a [n, k] · b [k, m], b float32, goes to the tile kernel: narrow, or
-    /// on a float32 backend whose input gradients run on tiles, at most `tiledDepthLimit` deep.
+    /// on a float32 backend whose input gradients run on tiles.
     func multipliesOnTiles(rows n: Int, _ k: Int, _ m: Int) -> Bool {
-        multipliesNarrow(rows: n, k, m)
-            || !usesBF16 && inputGradientKernel == .tiles && k <= Self.tiledDepthLimit && takesTiles(rows: n)
+        multipliesNarrow(rows: n, k, m) || !usesBF16 && inputGradientKernel == .tiles && takesTiles(rows: n)
     }
 
     /// Whether gradient [m, k] += dyᵀ [m, n] x [n, k] goes to the narrow kernel.
@@ -68,7 +74,17 @@ extension CPUBackend {
 
     /// out [n, m] = a [n, k] · b [k, m] (out += that with `accumulate`), float32.
     func tiledMatmul(_ a: Tensor, _ b: Tensor, into out: Tensor, accumulate: Bool = false) {
-        tiledRows(a, b.f32, k: a.columns, m: b.columns, alpha: 1, into: out, accumulate: accumulate)
+        let (k, m) = (a.columns, b.columns)
+        guard k > Self.tiledDepthLimit else {
+            return tiledRows(a, b.f32, k: k, m: m, alpha: 1, into: out, accumulate: accumulate)
+        }
+        Parallel.forEach((m + 47) / 48, workPerItem: a.rows * k * 48) { steps in
+            let (first, last) = (steps.lowerBound * 48, min(m, steps.upperBound * 48))
+            for p in stride(from: 0, to: k, by: Self.tiledDepthSlice) {
+                afina_tile_gemm(a.f32 + p, k, 1, b.f32 + p * m, m, min(Self.tiledDepthSlice, k - p), out.f32, m, 1,
+                                accumulate || p > 0 ? 1 : 0, 0, a.rows, first, last)
+            }
+        }
     }
 
     private func tiledRows(_ a: Tensor, _ b: UnsafePointer<Float>, k: Int, m: Int, alpha: Float, into out: Tensor,
@@ -76,6 +92,23 @@ extension CPUBackend {
         Parallel.forEach(a.rows, workPerItem: k * m) { r in
             afina_tile_gemm(a.f32, k, 1, b, m, k, out.f32, m, alpha, accumulate ? 1 : 0, r.lowerBound, r.upperBound,
                             0, m)
+        }
+    }
+
+    /// The fewest weight rows for which x·Wᵀ runs in dot form (afina_dot_gemm, W read in place):
+    /// an output head's. OpenBLAS packs W for every product, which a vocabulary-sized weight
+    /// over a chunk of 128 rows does not repay: on the Zen 5 EPYC the dot form ran SmolLM2's
+    /// head at 367 GFLOP/s against OpenBLAS's 319, Gemma 3's at 281 against 251 (at 256 rows,
+    /// and at Qwen2.5's 151,936 x 896, the two ran alike).
+    static let dotFormMinimumRows = 16384
+
+    func multipliesInDotForm(weightRows m: Int) -> Bool { Self.hasTileKernel && m >= Self.dotFormMinimumRows }
+
+    /// out [n, m] = x [n, k] · weightᵀ in dot form, the cores taking weight rows six at a time.
+    func dotLinear(_ x: Tensor, _ weight: Tensor, into out: Tensor) {
+        let (n, k, m) = (x.rows, x.columns, weight.rows)
+        Parallel.forEach((m + 5) / 6, workPerItem: n * k * 6) { steps in
+            afina_dot_gemm(x.f32, k, weight.f32, k, k, out.f32, m, 0, n, steps.lowerBound * 6, min(m, steps.upperBound * 6))
         }
     }
 

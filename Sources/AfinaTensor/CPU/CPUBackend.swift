@@ -90,6 +90,8 @@ public final class CPUBackend: HostBackend {
             narrowLinear(x, weight, into: out)
         } else if weight.dtype == .f32, n >= Self.rowSplitMinimum, usesBF16 {
             bf16Product(x, weight, transposed: true, into: out)
+        } else if weight.dtype == .f32, n >= Self.rowSplitMinimum, multipliesInDotForm(weightRows: m) {
+            dotLinear(x, weight, into: out)
         } else if weight.dtype == .f32, n >= Self.rowSplitMinimum {
             Parallel.forEach(n, workPerItem: m * k) { r in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r.count), Int32(m), Int32(k), 1,

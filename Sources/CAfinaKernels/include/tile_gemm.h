@@ -13,3 +13,8 @@
 /// either A or Aᵀ may be stored row-major) and B is [depth, *] row-major with rows `ldb` apart.
 void afina_tile_gemm(const float *a, long a_row, long a_depth, const float *b, long ldb, long depth, float *c,
                      long ldc, float alpha, int accumulate, long row0, long row1, long col0, long col1);
+
+/// out[i, j] = sum_p x[i * ldx + p] · w[j * ldw + p] (x·Wᵀ, W [out, in] as stored) for rows i in
+/// [row0, row1) and columns j in [col0, col1), over `depth`.
+void afina_dot_gemm(const float *x, long ldx, const float *w, long ldw, long depth, float *out, long ldo, long row0,
+                    long row1, long col0, long col1);
