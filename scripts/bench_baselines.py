@@ -338,7 +338,7 @@ def training(args, peak, name, methods, shape):
         flops = a["flops_per_token"]
         print(f"| {label} | {cell(a, flops, precision)} | {cell(f, flops, 'fp32')} | "
               f"{cell(b, flops, 'bf16')} | {a['tokens_per_second'] / f['tokens_per_second']:.2f}x | "
-              f"{a['tokens_per_second'] / b['tokens_per_second']:.2f}x | {a['peak_rss_bytes'] / f['peak_rss_bytes']:.2f} |")
+              f"{a['tokens_per_second'] / b['tokens_per_second']:.2f}x | {a['peak_rss_bytes'] / f['peak_rss_bytes']:.3f} |")
 
 
 def encoder(args, peak):
