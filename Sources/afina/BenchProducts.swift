@@ -20,11 +20,11 @@ struct BenchProducts: ParsableCommand {
     var json = false
 
     func run() throws {
-        // "fp32" as training runs it, then with the other input-gradient kernel (only dy·W
-        // differs), then each bf16 kernel.
+        // "fp32" as training runs it, then with the other input-gradient kernel (dy·W differs,
+        // and x·Wᵀ of an output head's size), then each bf16 kernel.
         let other = InputGradientKernel.allCases.filter { $0 != .best && $0.isAvailable }
         let kernels: [(String, CPUBackend)] = [("fp32", CPUBackend())]
-            + other.map { ("fp32, dy·W on \($0 == .tiles ? "tiles" : "OpenBLAS")", CPUBackend(inputGradientKernel: $0)) }
+            + other.map { ("fp32, dy·W, heads' x·Wᵀ on \($0 == .tiles ? "tiles" : "OpenBLAS")", CPUBackend(inputGradientKernel: $0)) }
             + BF16Kernel.allCases.filter(\.isAvailable).map { ("bf16 \($0.rawValue)", CPUBackend(precision: .bf16, bf16Kernel: $0)) }
         // For a [f, d] weight: the forward x·Wᵀ [n, d]x[d, f], dy·W [n, f]x[f, d], g += dyᵀx [f, n]x[n, d].
         // One untimed round first: the first products of a process ran at half speed (the

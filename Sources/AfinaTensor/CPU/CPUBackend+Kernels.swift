@@ -6,8 +6,8 @@ extension CPUBackend {
             ("cpu", "\(CPUFeatures.modelName), \(Parallel.cores) threads (\(CPUFeatures.current))"),
             ("float products", usesBF16 ? bf16Kernel.summary
                 : "fp32: \(BLASKernels.summary), one slice per thread"
-                    + (inputGradientKernel == .tiles ? "; input gradients dy·W: AVX-512F register tiles" : "")
-                    + (Self.hasTileKernel ? "; x·Wᵀ of \(Self.dotFormMinimumRows)+ weight rows (output heads): AVX-512F dot tiles" : "")),
+                    + (inputGradientKernel == .tiles ? "; input gradients dy·W: AVX-512F register tiles; x·Wᵀ of "
+                        + "\(Self.dotFormMinimumRows)+ weight rows (output heads): AVX-512F dot tiles" : "")),
             ("quantized decode", "fused row dots: " + decodeSummary),
             ("quantized prefill", usesBF16 ? "weight tiles dequantized and packed to bf16, then the bf16 tiles"
                 : (Self.multipliesInInt16(.q4_K) ? "Q4_K, Q6_K: activations rounded to int16 per 64 values, exact integer products "

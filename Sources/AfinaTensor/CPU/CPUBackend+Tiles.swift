@@ -8,9 +8,10 @@
 //   all of b, a weight, for every product: here b's rows are read in place.
 import CAfinaKernels
 
-/// What multiplies a float32 backend's input gradients dy·W: the register tiles, which read W
-/// in place, or OpenBLAS, which packs W for each product. The tiles won on the Zen 5 EPYC;
-/// AFINA_INPUT_GRADIENT_KERNEL=openblas picks OpenBLAS for comparisons on other CPUs.
+/// What multiplies a float32 backend's input gradients dy·W (and an output head's x·Wᵀ): the
+/// register tiles, which read W in place, or OpenBLAS, which packs W for each product. The
+/// tiles won on the Zen 5 EPYC; AFINA_INPUT_GRADIENT_KERNEL=openblas picks OpenBLAS for
+/// comparisons on other CPUs.
 public enum InputGradientKernel: String, Sendable, CaseIterable, KernelChoice {
     case tiles, openblas
 
@@ -102,7 +103,11 @@ extension CPUBackend {
     /// and at Qwen2.5's 151,936 x 896, the two ran alike).
     static let dotFormMinimumRows = 16384
 
-    func multipliesInDotForm(weightRows m: Int) -> Bool { Self.hasTileKernel && m >= Self.dotFormMinimumRows }
+    /// With the input gradients on OpenBLAS (`AFINA_INPUT_GRADIENT_KERNEL=openblas`) every
+    /// float32 product of a weight stays there, so one switch compares the kernels on a new CPU.
+    func multipliesInDotForm(weightRows m: Int) -> Bool {
+        Self.hasTileKernel && inputGradientKernel == .tiles && m >= Self.dotFormMinimumRows
+    }
 
     /// out [n, m] = x [n, k] · weightᵀ in dot form, the cores taking weight rows six at a time.
     func dotLinear(_ x: Tensor, _ weight: Tensor, into out: Tensor) {
