@@ -9,9 +9,10 @@
    product kernel Afina has here, beside torch's matmul (MKL fp32, oneDNN bf16 autocast).
 4. Training (SmolLM2-135M, or --train-model), batch 4 x 256 random tokens, loss on every token, AdamW: full,
    LoRA r=16 (alpha 32, all seven projections) and QLoRA (Afina), Afina in fp32 and bf16
-   products (full fine-tuning also in fp32 with recomputed activations, `--recompute`), PyTorch 2.15 in fp32 and bf16 autocast (its fastest CPU mode); tokens/s, peak
-   RSS and the fraction of the machine's peak each reaches (the arithmetic per token is
-   Afina's count, the same work for both).
+   products (full fine-tuning also in fp32 with recomputed activations, `--recompute`),
+   PyTorch 2.15 in fp32 and bf16 autocast (its fastest CPU mode); tokens/s, peak RSS (memory
+   ratio at three decimals, since the target is at 0.5) and the fraction of the machine's peak
+   each reaches (the arithmetic per token is Afina's count, the same work for both).
 5. The encoder (all-MiniLM-L6-v2), batch 16 x 128 random tokens: hidden states (`afina bench
    encode`) beside transformers' AutoModel in fp32; classification tuning with a new two-label
    head (full, and LoRA r=16 on every linear layer) beside BertForSequenceClassification in fp32

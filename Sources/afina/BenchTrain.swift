@@ -123,8 +123,7 @@ struct BenchTrain: ParsableCommand {
                                  targets: Array(repeating: false, count: inputLength)
                                      + Array(repeating: true, count: sequenceLength + 1 - inputLength))
             }
-            let trainer = Trainer(model: trainable, optimizer: optimizer(trainable.parameters(method == .full ? .all : .adapters),
-                                                                        trainable.trainingBackend),
+            let trainer = Trainer(model: trainable, optimizer: optimizer(trainable.parameters(trainedSet), trainable.trainingBackend),
                                   examples: examples, settings: settings, group: group)
             return MeasuredRun(trainer: trainer, flopsPerToken: flopsPerToken(trainable.forwardMultiplyAdds([examples[0]])),
                                task: "fine-tuning", path: path)
@@ -134,11 +133,14 @@ struct BenchTrain: ParsableCommand {
                                label: Int32(random.next() % 2))
             }
             let trainer = EncoderTrainer(classifier: trainable, examples: examples, settings: settings, optimizer: optimizer(
-                trainable.parameters(method == .full ? .all : .adapters), trainable.trainingBackend))
+                trainable.parameters(trainedSet), trainable.trainingBackend))
             return MeasuredRun(trainer: trainer, flopsPerToken: flopsPerToken(trainable.forwardMultiplyAdds([examples[0].input])),
                                task: "classification tuning", path: path)
         }
     }
+
+    /// Every weight in full fine-tuning, the adapters otherwise.
+    private var trainedSet: TrainableSet { method == .full ? .all : .adapters }
 
     private var settings: Trainer.Settings {
         Trainer.Settings(batchSize: batch, gradAccum: 1, learningRate: 1e-5, schedule: .constant, warmupSteps: 0,

@@ -78,17 +78,11 @@ public final class FineTuneRun: @unchecked Sendable {
             throw TrainingError.invalidSetup("\(source.info.architecture) models cannot be trained yet")
         }
         if config.lora.targets.isEmpty { config.lora.targets = loaded.defaultAdapterTargets }
-        switch config.method {
-        case .full:
-            let model = try loaded.floatCopy()
-            return (source.replacingModel(with: model), model, model.parameters(.all))
-        case .lora, .qlora:
-            // LoRA trains over a float32 copy of the base (fastest products); QLoRA keeps the
-            // base in its file's quantized blocks and expands tiles inside each product.
-            let model = config.method == .lora ? try loaded.floatCopy() : loaded
-            try model.attachAdapters(config.lora, weights: nil, seed: config.seed)
-            return (source.replacingModel(with: model), model, model.parameters(.adapters))
-        }
+        // LoRA trains over a float32 copy of the base (fastest products); QLoRA keeps the base
+        // in its file's quantized blocks and expands tiles inside each product.
+        let model = config.method == .qlora ? loaded : try loaded.floatCopy()
+        if config.method != .full { try model.attachAdapters(config.lora, weights: nil, seed: config.seed) }
+        return (source.replacingModel(with: model), model, model.parameters(config.method == .full ? .all : .adapters))
     }
 
     /// The `distill:` section made ready: the teacher loaded and checked, or the cache read
